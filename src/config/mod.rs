@@ -1,0 +1,86 @@
+//! rivershare's configuration: the TOML file, validated and resolved into one
+//! [`Config`] with a fully-specified [`Node`] per cluster node.
+//!
+//! CONTRACT (other modules rely on these types; the loader fills them in):
+//! - `Config::load(explicit: Option<&Path>) -> Result<Loaded, ConfigError>` picks
+//!   `--config`, else `$RIVERSHARE_CONFIG`, else `~/.config/rivershare/config.toml`
+//!   (XDG), else the embedded default (one local node).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::facts::{Role, SharedDirSource};
+
+/// How unknown host keys are treated. A changed key is always refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostKeyPolicy {
+    /// An unknown host is refused (`host_key_unknown`).
+    Strict,
+    /// An unknown host's key is recorded in known_hosts, then trusted.
+    AcceptNew,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    Ssh,
+    Local,
+}
+
+/// One cluster node, with every default resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub name: String,
+    pub role: Role,
+    /// IP, DNS name or ssh_config alias. `localhost` for the embedded default.
+    pub address: String,
+    /// `None` means "use what ssh_config / `ssh -G` says" (which defaults to the local user).
+    pub user: Option<String>,
+    /// `None` means "use what ssh_config says" (22 by default).
+    pub port: Option<u16>,
+    /// Tilde-expanded. Empty means "what ssh_config says, then OpenSSH's defaults".
+    pub identity_files: Vec<PathBuf>,
+    pub shared_dir: String,
+    pub shared_dir_source: SharedDirSource,
+    pub transport: TransportKind,
+}
+
+/// Settings shared by every SSH connection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SshSettings {
+    /// Tilde-expanded; `None` when neither the config nor `~/.ssh/config` has one.
+    pub ssh_config: Option<PathBuf>,
+    /// Tilde-expanded; defaults to `~/.ssh/known_hosts`.
+    pub known_hosts: PathBuf,
+    pub host_key_policy: HostKeyPolicy,
+    pub connect_timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub ssh: SshSettings,
+    pub command_timeout: Duration,
+    /// Nodes probed at once (>= 1).
+    pub concurrency: usize,
+    pub min_free_bytes: u64,
+    pub read_only: bool,
+    pub nodes: Vec<Node>,
+}
+
+/// Where the config came from, for the "using config ..." line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigOrigin {
+    /// `--config PATH`.
+    Flag(PathBuf),
+    /// `$RIVERSHARE_CONFIG`.
+    Env(PathBuf),
+    /// `~/.config/rivershare/config.toml` (or `$XDG_CONFIG_HOME/rivershare/config.toml`).
+    Xdg(PathBuf),
+    /// None found: one local node.
+    Embedded,
+}
+
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    pub origin: ConfigOrigin,
+}

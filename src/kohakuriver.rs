@@ -1,0 +1,1 @@
+//! PLACEHOLDER: reading KohakuRiver's own config files (never executing them).

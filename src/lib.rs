@@ -1,0 +1,14 @@
+//! rivershare: the headless core (config, transports, probes, sweep, diagnosis, report).
+//!
+//! Nothing in this crate's core depends on a terminal UI: `check`, and later the
+//! console, are thin front ends over [`sweep`] and [`diagnose`].
+
+pub mod config;
+pub mod diagnose;
+pub mod facts;
+pub mod kohakuriver;
+pub mod probe;
+pub mod report;
+pub mod shell;
+pub mod sweep;
+pub mod transport;

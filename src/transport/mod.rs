@@ -1,0 +1,43 @@
+//! Running a script on a node. One trait, two implementations: [`local`] runs the
+//! script through `sh` on this machine, [`ssh`] runs it over one reused SSH
+//! connection per node. Everything SSH-specific (auth, known_hosts, ProxyJump,
+//! keepalive) stays inside `ssh`.
+
+pub mod local;
+pub mod ssh;
+
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+
+use crate::facts::NodeError;
+
+/// What a script printed, how it exited and how long it took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandOutput {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// `None` when the remote side sent no exit status (killed by a signal).
+    pub exit_status: Option<u32>,
+    pub elapsed: Duration,
+}
+
+/// A live way to run scripts on one node. Implementations are cheap to share
+/// (`Arc<dyn Transport>`) and safe to call concurrently: SSH bounds itself to at
+/// most 8 channels per connection.
+pub trait Transport: Send + Sync {
+    /// Run `script` with `sh` on the node. The future resolves within `timeout`
+    /// (plus a small grace for the kill), returning `CommandTimeout` if the script
+    /// did not finish. The script's own stdin is empty.
+    fn run<'a>(
+        &'a self,
+        script: &'a str,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<CommandOutput, NodeError>>;
+
+    /// Round-trip time measured while connecting, if any.
+    fn rtt(&self) -> Option<Duration>;
+
+    /// Short description for logs: `ssh root@10.0.0.1:22` or `local`.
+    fn describe(&self) -> String;
+}
