@@ -19,9 +19,32 @@ pub fn sh_quote(s: &str) -> String {
     out
 }
 
+/// Quote `s` only when it needs it, for commands shown to a person: `/mnt/share`
+/// stays bare, `/mnt/my share` becomes `'/mnt/my share'`. Same safety as [`sh_quote`].
+pub fn sh_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'/' | b'.' | b'_' | b'-' | b'+' | b':' | b'@' | b',' | b'=' | b'%'
+                )
+        });
+    if plain { s.to_owned() } else { sh_quote(s) }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::sh_quote;
+    use super::{sh_quote, sh_word};
+
+    #[test]
+    fn sh_word_leaves_plain_paths_bare_and_quotes_the_rest() {
+        assert_eq!(sh_word("/mnt/cluster-share"), "/mnt/cluster-share");
+        assert_eq!(sh_word("10.0.0.5:/export"), "10.0.0.5:/export");
+        assert_eq!(sh_word("/mnt/my share"), "'/mnt/my share'");
+        assert_eq!(sh_word(""), "''");
+        assert_eq!(sh_word("/mnt/$(id)"), "'/mnt/$(id)'");
+    }
     use proptest::prelude::*;
     use std::process::Command;
 

@@ -1,0 +1,89 @@
+//! The catalogue of finding codes: the single home of every code, its severity
+//! and its explanation. Codes are a public interface (JSON, exit codes, docs):
+//! add new ones, never rename.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($($variant:ident => $name:literal, $severity:ident, $summary:literal;)*) => {
+        /// A stable finding code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            /// Every code, in catalogue order (used by the README and tests).
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            /// The default severity; a rule may raise it (see `not_mounted`).
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity,)* }
+            }
+
+            /// One line for the README table and `--help`-style listings.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    Unreachable => "unreachable", Critical, "no TCP connection or no SSH banner within the connect timeout";
+    AuthFailed => "auth_failed", Critical, "every key (agent and identity files) was refused";
+    HostKeyUnknown => "host_key_unknown", Critical, "the host is not in known_hosts and host_key_policy is strict";
+    HostKeyChanged => "host_key_changed", Critical, "the host key differs from the one in known_hosts";
+    ProbeFailed => "probe_failed", Critical, "connected, but the probe could not run or its output was unreadable";
+    PathMissing => "path_missing", Critical, "SHARED_DIR does not exist, or is not a directory";
+    NotMounted => "not_mounted", Warning, "SHARED_DIR is on a local filesystem (root fs, tmpfs, ...), not shared storage";
+    ReadOnly => "read_only", Critical, "the write test failed with EROFS";
+    PermissionDenied => "permission_denied", Critical, "the write test failed with EACCES or EPERM";
+    StaleHandle => "stale_handle", Critical, "ESTALE, ENOTCONN or EIO on SHARED_DIR";
+    StorageHung => "storage_hung", Critical, "stat, df or the write test timed out while the node answered";
+    WriteFailed => "write_failed", Critical, "the write test failed for another reason (the message says which)";
+    SourceMismatch => "source_mismatch", Warning, "nodes mount different sources";
+    LowSpace => "low_space", Warning, "available space is below min_free_gib (or the write hit ENOSPC)";
+    LayoutMissing => "layout_missing", Warning, "a KohakuRiver folder is missing from SHARED_DIR";
+    NotPersistent => "not_persistent", Warning, "no /etc/fstab entry or systemd mount unit for the mount";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialise_as_their_stable_names() {
+        for code in Code::ALL {
+            let json = serde_json::to_string(code).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
+    fn severities_order_worst_last() {
+        assert!(Severity::Critical > Severity::Warning);
+        assert!(Severity::Warning > Severity::Info);
+    }
+}

@@ -1,0 +1,114 @@
+//! Diagnosis: a pure function from facts to findings.
+//!
+//! Every finding has a stable [`Code`], a severity, the nodes it concerns
+//! (identical findings are grouped), a title, a one-paragraph hint and the exact
+//! commands that investigate or fix it, with the node's real path filled in.
+
+mod catalogue;
+mod cluster;
+mod node;
+
+pub use catalogue::{Code, Severity};
+
+use serde::{Deserialize, Serialize};
+
+use crate::facts::NodeFacts;
+
+/// What diagnosis needs to know beyond the facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    pub min_free_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub code: Code,
+    pub severity: Severity,
+    pub nodes: Vec<String>,
+    pub title: String,
+    pub hint: String,
+    pub commands: Vec<String>,
+    /// Per-node raw evidence (`runner-2: touch: ...: Read-only file system`).
+    /// Not part of the grouping key: nodes with the same problem group even when
+    /// their messages differ in detail.
+    pub evidence: Vec<String>,
+}
+
+impl Finding {
+    fn for_node(
+        code: Code,
+        node: &str,
+        title: String,
+        hint: String,
+        commands: Vec<String>,
+    ) -> Self {
+        Self {
+            code,
+            severity: code.severity(),
+            nodes: vec![node.to_owned()],
+            title,
+            hint,
+            commands,
+            evidence: Vec::new(),
+        }
+    }
+
+    fn with_evidence(mut self, evidence: impl Into<String>) -> Self {
+        let evidence = evidence.into();
+        if !evidence.is_empty() {
+            self.evidence
+                .push(format!("{}: {}", self.nodes.join(","), evidence));
+        }
+        self
+    }
+
+    fn same_problem(&self, other: &Finding) -> bool {
+        self.code == other.code
+            && self.severity == other.severity
+            && self.title == other.title
+            && self.hint == other.hint
+            && self.commands == other.commands
+    }
+}
+
+/// Turn the facts of every node into grouped findings, worst first.
+pub fn diagnose(nodes: &[NodeFacts], policy: Policy) -> Vec<Finding> {
+    let mut all: Vec<Finding> = nodes
+        .iter()
+        .flat_map(|facts| node::findings(facts, policy))
+        .collect();
+    all.extend(cluster::findings(nodes));
+    group(all)
+}
+
+fn group(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut grouped: Vec<Finding> = Vec::new();
+    for finding in findings {
+        match grouped.iter_mut().find(|g| g.same_problem(&finding)) {
+            Some(existing) => {
+                for node in finding.nodes {
+                    if !existing.nodes.contains(&node) {
+                        existing.nodes.push(node);
+                    }
+                }
+                existing.evidence.extend(finding.evidence);
+            }
+            None => grouped.push(finding),
+        }
+    }
+    grouped.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.code.cmp(&b.code))
+            .then_with(|| a.nodes.cmp(&b.nodes))
+    });
+    grouped
+}
+
+/// The worst severity among the findings, if any.
+pub fn worst(findings: &[Finding]) -> Option<Severity> {
+    findings.iter().map(|f| f.severity).max()
+}
+
+#[cfg(test)]
+mod tests;
