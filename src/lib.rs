@@ -12,3 +12,6 @@ pub mod report;
 pub mod shell;
 pub mod sweep;
 pub mod transport;
+
+#[cfg(test)]
+mod testutil;

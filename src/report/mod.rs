@@ -1,0 +1,126 @@
+//! The result of `check`: the public JSON document (`rivershare/check/v1`), the
+//! human rendering, and the exit-code policy. Keys may be added, never renamed.
+
+pub mod human;
+pub mod nodeset;
+mod time;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnose::{Finding, Severity, worst};
+use crate::facts::{
+    Access, MountInfo, NodeError, NodeFacts, Persistence, Role, SharedDirSource, Usage,
+};
+
+pub const SCHEMA: &str = "rivershare/check/v1";
+
+/// Exit codes, as in monitoring plugins.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const WARNING: i32 = 1;
+    pub const CRITICAL: i32 = 2;
+    /// rivershare itself could not run (bad config, unusable terminal, ...).
+    pub const UNKNOWN: i32 = 3;
+}
+
+/// The one exit-code policy: the worst finding decides.
+pub fn exit_code(findings: &[Finding]) -> i32 {
+    match worst(findings) {
+        Some(Severity::Critical) => exit::CRITICAL,
+        Some(Severity::Warning) => exit::WARNING,
+        Some(Severity::Info) | None => exit::OK,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckReport {
+    pub schema: String,
+    pub exit_code: i32,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub duration_ms: u64,
+    /// The config file used, or `embedded`.
+    pub config: String,
+    pub nodes: Vec<NodeReport>,
+    pub findings: Vec<Finding>,
+    /// Things the operator should know that are not findings (a skipped key, ...).
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeReport {
+    pub name: String,
+    pub role: Role,
+    pub address: String,
+    pub shared_dir: String,
+    pub shared_dir_source: SharedDirSource,
+    pub reachable: bool,
+    pub rtt_ms: Option<f64>,
+    pub error: Option<NodeError>,
+    pub hostname: Option<String>,
+    pub kernel: Option<String>,
+    pub exists: Option<bool>,
+    pub mount: Option<MountInfo>,
+    pub access: Option<Access>,
+    pub usage: Option<Usage>,
+    /// Folder name -> present. `null` when the node could not be probed.
+    pub layout: Option<BTreeMap<String, bool>>,
+    pub persistence: Option<Persistence>,
+    pub hung_steps: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl NodeReport {
+    pub fn from_facts(facts: &NodeFacts) -> Self {
+        let probe = facts.probe.as_ref();
+        Self {
+            name: facts.name.clone(),
+            role: facts.role,
+            address: facts.address.clone(),
+            shared_dir: facts.shared_dir.clone(),
+            shared_dir_source: facts.shared_dir_source,
+            reachable: facts.reachable,
+            rtt_ms: facts.rtt_ms,
+            error: facts.error.clone(),
+            hostname: probe.and_then(|p| p.hostname.clone()),
+            kernel: probe.and_then(|p| p.kernel.clone()),
+            exists: probe.map(|p| p.exists),
+            mount: probe.and_then(|p| p.mount.clone()),
+            access: probe.and_then(|p| p.access.clone()),
+            usage: probe.and_then(|p| p.usage),
+            layout: probe.filter(|p| !p.layout.is_empty()).map(|p| {
+                p.layout
+                    .iter()
+                    .map(|e| (e.name.clone(), e.present))
+                    .collect()
+            }),
+            persistence: probe.and_then(|p| p.persistence.clone()),
+            hung_steps: probe.map(|p| p.hung_steps.clone()).unwrap_or_default(),
+            warnings: probe.map(|p| p.warnings.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+impl CheckReport {
+    pub fn new(
+        nodes: &[NodeFacts],
+        findings: Vec<Finding>,
+        started: std::time::SystemTime,
+        duration: std::time::Duration,
+        config: String,
+        notes: Vec<String>,
+    ) -> Self {
+        Self {
+            schema: SCHEMA.to_owned(),
+            exit_code: exit_code(&findings),
+            started_at: time::rfc3339(started),
+            duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+            config,
+            nodes: nodes.iter().map(NodeReport::from_facts).collect(),
+            findings,
+            notes,
+        }
+    }
+}
