@@ -84,3 +84,17 @@ pub struct Loaded {
     pub config: Config,
     pub origin: ConfigOrigin,
 }
+
+/// STUB (replaced by the config branch).
+#[derive(Debug)]
+pub struct ConfigError;
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stub")
+    }
+}
+impl Config {
+    pub fn load(_explicit: Option<&std::path::Path>) -> Result<Loaded, ConfigError> {
+        Err(ConfigError)
+    }
+}

@@ -7,3 +7,6 @@ pub fn build(shared_dir: &str, step_timeout: Duration) -> String {
     let _ = (shared_dir, step_timeout);
     String::new()
 }
+
+/// The first line the probe prints; its absence means the script never ran.
+pub const BEGIN_MARKER: &str = "@@rivershare begin";

@@ -1,0 +1,77 @@
+//! `rivershare check`: one sweep, then the report as text or JSON, and the exit code.
+
+use std::io::IsTerminal as _;
+use std::time::{Instant, SystemTime};
+
+use rivershare::config::{ConfigOrigin, Loaded};
+use rivershare::diagnose::{Policy, diagnose};
+use rivershare::report::human::{Style, render};
+use rivershare::report::{CheckReport, exit};
+use rivershare::sweep::Fleet;
+
+use super::progress::ProgressLine;
+use super::{CheckArgs, describe_origin};
+
+pub fn run(loaded: Loaded, args: &CheckArgs) -> i32 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("rivershare: cannot start the async runtime: {err}");
+            return exit::UNKNOWN;
+        }
+    };
+    runtime.block_on(check(loaded, args))
+}
+
+async fn check(loaded: Loaded, args: &CheckArgs) -> i32 {
+    let stderr_tty = std::io::stderr().is_terminal();
+    let interactive = stderr_tty && std::io::stdin().is_terminal();
+    let origin = match &loaded.origin {
+        ConfigOrigin::Embedded => "embedded".to_owned(),
+        ConfigOrigin::Flag(p) | ConfigOrigin::Env(p) | ConfigOrigin::Xdg(p) => {
+            p.display().to_string()
+        }
+    };
+    if !args.json || stderr_tty {
+        eprintln!("rivershare: using config {}", describe_origin(&loaded));
+    }
+
+    tracing::debug!(groups = ?args.only, "check");
+    let started_at = SystemTime::now();
+    let started = Instant::now();
+    let policy = Policy {
+        min_free_bytes: loaded.config.min_free_bytes,
+    };
+    let fleet = Fleet::prepare(loaded.config, interactive).await;
+    let progress = ProgressLine::new(stderr_tty, fleet.config().nodes.len());
+    let facts = fleet.probe_mounts(&|event| progress.update(event)).await;
+    progress.finish();
+
+    let findings = diagnose(&facts, policy);
+    let report = CheckReport::new(
+        &facts,
+        findings,
+        started_at,
+        started.elapsed(),
+        origin,
+        fleet.notes(),
+    );
+    if args.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(err) => {
+                eprintln!("rivershare: cannot encode the report as JSON: {err}");
+                return exit::UNKNOWN;
+            }
+        }
+    } else {
+        let color = !args.no_color
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::io::stdout().is_terminal();
+        print!("{}", render(&report, Style { color }));
+    }
+    report.exit_code
+}

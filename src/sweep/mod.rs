@@ -1,0 +1,212 @@
+//! The sweep engine: owns one connection per node (reused across sweeps), fans
+//! out with bounded concurrency, and bounds every node by its deadlines. A node's
+//! failure becomes data in its [`NodeFacts`], never an error of the sweep.
+
+mod fanout;
+
+pub use fanout::fan_out;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+
+use crate::config::{Config, Node, TransportKind};
+use crate::facts::{NodeError, NodeErrorKind, NodeFacts};
+use crate::probe;
+use crate::transport::local::LocalTransport;
+use crate::transport::ssh::SshContext;
+use crate::transport::{CommandOutput, Transport};
+
+/// What a front end may show while a sweep runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    Connecting { node: String },
+    Probing { node: String },
+    Done { node: String, ok: bool },
+}
+
+/// Time a remote `timeout -k` may need to kill a step, on top of the step's own limit.
+const KILL_GRACE: Duration = Duration::from_millis(1500);
+
+pub struct Fleet {
+    config: Arc<Config>,
+    ssh: SshContext,
+    connections: Mutex<HashMap<String, Arc<dyn Transport>>>,
+}
+
+impl Fleet {
+    /// Resolve every node and load credentials, once, before any fan-out: an
+    /// encrypted key asks for its passphrase here (only when `interactive`).
+    pub async fn prepare(config: Config, interactive: bool) -> Self {
+        let ssh_nodes: Vec<Node> = config
+            .nodes
+            .iter()
+            .filter(|n| n.transport == TransportKind::Ssh)
+            .cloned()
+            .collect();
+        let ssh = SshContext::prepare(&ssh_nodes, &config.ssh, interactive).await;
+        Self {
+            config: Arc::new(config),
+            ssh,
+            connections: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Notes for the operator gathered while preparing (skipped keys, ...).
+    pub fn notes(&self) -> Vec<String> {
+        self.ssh.notes().to_vec()
+    }
+
+    /// The longest one node can take in a sweep: connect, then the probe.
+    pub fn node_deadline(&self) -> Duration {
+        self.config.ssh.connect_timeout + self.config.command_timeout
+    }
+
+    /// Each probe step's own timeout. A hung step makes the script skip the other
+    /// steps that touch the share, so a sweep needs at most about three step
+    /// timeouts (findmnt, the hung step, the kill grace) within the command timeout.
+    pub fn step_timeout(&self) -> Duration {
+        (self.config.command_timeout / 3).max(Duration::from_secs(1))
+    }
+
+    /// Probe every node's mount, concurrently, bounded by `concurrency`.
+    pub async fn probe_mounts(&self, on_progress: &(dyn Fn(Progress) + Sync)) -> Vec<NodeFacts> {
+        let nodes = self.config.nodes.clone();
+        fan_out(nodes, self.config.concurrency, |node| async move {
+            let facts = self.probe_node(&node, on_progress).await;
+            on_progress(Progress::Done {
+                node: node.name.clone(),
+                ok: facts.error.is_none(),
+            });
+            facts
+        })
+        .await
+    }
+
+    async fn probe_node(&self, node: &Node, on_progress: &(dyn Fn(Progress) + Sync)) -> NodeFacts {
+        let mut facts = NodeFacts {
+            name: node.name.clone(),
+            role: node.role,
+            address: node.address.clone(),
+            shared_dir: node.shared_dir.clone(),
+            shared_dir_source: node.shared_dir_source,
+            reachable: false,
+            rtt_ms: None,
+            error: None,
+            probe: None,
+        };
+        on_progress(Progress::Connecting {
+            node: node.name.clone(),
+        });
+        let transport = match self.transport(node).await {
+            Ok(t) => t,
+            Err(error) => {
+                // Refused host keys and refused auth still prove the node answers.
+                facts.reachable = error.kind != NodeErrorKind::Unreachable;
+                facts.error = Some(error);
+                return facts;
+            }
+        };
+        facts.reachable = true;
+        facts.rtt_ms = transport.rtt().map(|d| d.as_secs_f64() * 1000.0);
+        on_progress(Progress::Probing {
+            node: node.name.clone(),
+        });
+        let script = probe::script::build(&node.shared_dir, self.step_timeout());
+        match self.run(node, transport.as_ref(), &script).await {
+            Ok(output) => match probe_output(node, &output) {
+                Ok(probe) => facts.probe = Some(probe),
+                Err(error) => facts.error = Some(error),
+            },
+            Err(error) => {
+                if error.kind == NodeErrorKind::Transport {
+                    // A dead session: reconnect on the next sweep.
+                    self.connections.lock().await.remove(&node.name);
+                }
+                facts.error = Some(error);
+            }
+        }
+        facts
+    }
+
+    async fn run(
+        &self,
+        node: &Node,
+        transport: &dyn Transport,
+        script: &str,
+    ) -> Result<CommandOutput, NodeError> {
+        let limit = self.config.command_timeout;
+        match tokio::time::timeout(limit + KILL_GRACE, transport.run(script, limit)).await {
+            Ok(result) => result,
+            Err(_) => Err(NodeError::new(
+                NodeErrorKind::CommandTimeout,
+                format!(
+                    "node {}: probe did not finish within {} s",
+                    node.name,
+                    limit.as_secs_f64()
+                ),
+            )),
+        }
+    }
+
+    /// The node's connection: reused when there is one, opened within the connect timeout otherwise.
+    async fn transport(&self, node: &Node) -> Result<Arc<dyn Transport>, NodeError> {
+        if let Some(existing) = self.connections.lock().await.get(&node.name) {
+            return Ok(existing.clone());
+        }
+        let transport: Arc<dyn Transport> = match node.transport {
+            TransportKind::Local => Arc::new(LocalTransport::new()),
+            TransportKind::Ssh => {
+                let limit = self.config.ssh.connect_timeout;
+                match tokio::time::timeout(limit + KILL_GRACE, self.ssh.connect(node)).await {
+                    Ok(result) => result?,
+                    Err(_) => {
+                        return Err(NodeError::new(
+                            NodeErrorKind::Unreachable,
+                            format!(
+                                "node {}: no SSH session within {} s",
+                                node.name,
+                                limit.as_secs_f64()
+                            ),
+                        ));
+                    }
+                }
+            }
+        };
+        self.connections
+            .lock()
+            .await
+            .insert(node.name.clone(), transport.clone());
+        Ok(transport)
+    }
+}
+
+/// Turn the probe's raw output into facts, or say why that is impossible.
+fn probe_output(
+    node: &Node,
+    output: &CommandOutput,
+) -> Result<crate::facts::ProbeFacts, NodeError> {
+    // A login shell's rc file may print before the script; the marker may follow it.
+    let marker = probe::script::BEGIN_MARKER.as_bytes();
+    if !output.stdout.windows(marker.len()).any(|w| w == marker) {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let first = stderr.lines().next().unwrap_or("no output");
+        return Err(NodeError::new(
+            NodeErrorKind::Probe,
+            format!(
+                "node {}: probe printed no header (exit {}): {first}",
+                node.name,
+                output
+                    .exit_status
+                    .map_or_else(|| "none".to_owned(), |s| s.to_string())
+            ),
+        ));
+    }
+    Ok(probe::parse::parse(&output.stdout, &node.shared_dir))
+}
