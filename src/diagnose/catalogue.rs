@@ -87,3 +87,33 @@ mod tests {
         assert!(Severity::Warning > Severity::Info);
     }
 }
+
+#[cfg(test)]
+mod readme {
+    use super::Code;
+
+    /// The README's finding table is the operator's copy of the catalogue: it must
+    /// list exactly the codes, in order, with their severities.
+    #[test]
+    fn readme_lists_every_code_with_its_severity() {
+        let readme = include_str!("../../README.md");
+        let table = readme
+            .split("<!-- finding-codes:begin")
+            .nth(1)
+            .and_then(|rest| rest.split("<!-- finding-codes:end").next())
+            .expect("README has the finding-codes markers");
+        let rows: Vec<(String, String)> = table
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                let code = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+                Some((code.to_owned(), (*cells.get(2)?).to_owned()))
+            })
+            .collect();
+        let expected: Vec<(String, String)> = Code::ALL
+            .iter()
+            .map(|c| (c.as_str().to_owned(), c.severity().as_str().to_owned()))
+            .collect();
+        assert_eq!(rows, expected);
+    }
+}
