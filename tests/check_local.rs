@@ -1,0 +1,339 @@
+//! The whole `check` pipeline (config -> sweep -> probe -> diagnose -> report ->
+//! exit code) through the local transport, on real directories and real mounts
+//! on this machine. Needs root for the mounts; fails loudly without it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+struct Mounted(PathBuf);
+
+impl Mounted {
+    fn new(args: &[&str], target: &Path) -> Self {
+        let status = Command::new("mount")
+            .args(args)
+            .arg(target)
+            .status()
+            .expect("mount runs");
+        assert!(
+            status.success(),
+            "mount {args:?} {} failed: these tests need root",
+            target.display()
+        );
+        Mounted(target.to_path_buf())
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+fn rivershare(args: &[&str], home: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rivershare"))
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_STATE_HOME", home.join(".state"))
+        .env_remove("RIVERSHARE_CONFIG")
+        .env_remove("SSH_AUTH_SOCK")
+        .output()
+        .expect("rivershare runs")
+}
+
+fn node<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["nodes"]
+        .as_array()
+        .expect("nodes array")
+        .iter()
+        .find(|n| n["name"] == name)
+        .unwrap_or_else(|| panic!("node {name} in report"))
+}
+
+fn codes_of(report: &Value, name: &str) -> Vec<String> {
+    let mut codes: Vec<String> = report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .filter(|f| {
+            f["nodes"]
+                .as_array()
+                .is_some_and(|ns| ns.iter().any(|n| n == name))
+        })
+        .map(|f| f["code"].as_str().expect("code string").to_owned())
+        .collect();
+    codes.sort();
+    codes
+}
+
+/// What the system itself says, so the test holds on any root filesystem.
+fn real_fstype(path: &Path) -> String {
+    let out = Command::new("findmnt")
+        .args(["-no", "FSTYPE", "-T"])
+        .arg(path)
+        .output()
+        .expect("findmnt runs");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+fn layout(dir: &Path) {
+    for sub in ["kohakuriver-containers", "shared_data", "logs"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("layout dir");
+    }
+}
+
+#[test]
+fn local_nodes_get_the_right_verdicts_json_and_exit_code() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let plain = root.join("plain dir $(touch injected)");
+    std::fs::create_dir_all(&plain).expect("plain dir");
+    layout(&plain);
+    let tmpfs = root.join("tmpfs");
+    std::fs::create_dir_all(&tmpfs).expect("tmpfs dir");
+    let _tmpfs = Mounted::new(&["-t", "tmpfs", "-o", "size=16m", "tmpfs"], &tmpfs);
+    layout(&tmpfs);
+    let ro = root.join("ro");
+    std::fs::create_dir_all(&ro).expect("ro dir");
+    let _ro = Mounted::new(&["-t", "tmpfs", "-o", "size=16m,ro", "tmpfs"], &ro);
+    let missing = root.join("missing");
+
+    let config = root.join("rivershare.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"min_free_gib = 0
+command_timeout_secs = 8
+
+[[nodes]]
+name = "plain"
+role = "host"
+transport = "local"
+shared_dir = {plain:?}
+
+[[nodes]]
+name = "tmpfs"
+role = "runner"
+transport = "local"
+shared_dir = {tmpfs:?}
+
+[[nodes]]
+name = "ro"
+role = "runner"
+transport = "local"
+shared_dir = {ro:?}
+
+[[nodes]]
+name = "missing"
+role = "runner"
+transport = "local"
+shared_dir = {missing:?}
+"#,
+            plain = plain.display().to_string(),
+            tmpfs = tmpfs.display().to_string(),
+            ro = ro.display().to_string(),
+            missing = missing.display().to_string(),
+        ),
+    )
+    .expect("write config");
+
+    let out = rivershare(
+        &[
+            "--config",
+            config.to_str().expect("utf-8"),
+            "check",
+            "--json",
+        ],
+        root,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "JSON on stdout ({e}): {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "critical findings exit 2; stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(report["schema"], "rivershare/check/v1");
+    assert_eq!(report["exit_code"], 2);
+
+    assert_eq!(codes_of(&report, "plain"), vec!["not_mounted"]);
+    assert_eq!(
+        node(&report, "plain")["mount"]["fstype"],
+        real_fstype(&plain).as_str()
+    );
+    assert_eq!(node(&report, "plain")["access"]["write"], true);
+    assert!(
+        !root.join("injected").exists() && !Path::new("injected").exists(),
+        "SHARED_DIR was run as code"
+    );
+
+    assert_eq!(codes_of(&report, "tmpfs"), vec!["not_mounted"]);
+    assert_eq!(node(&report, "tmpfs")["mount"]["fstype"], "tmpfs");
+    assert_eq!(node(&report, "tmpfs")["mount"]["network"], false);
+    assert_eq!(node(&report, "tmpfs")["layout"]["shared_data"], true);
+
+    assert_eq!(
+        codes_of(&report, "ro"),
+        vec!["layout_missing", "not_mounted", "read_only"]
+    );
+    assert_eq!(node(&report, "ro")["access"]["write"], false);
+    assert_eq!(node(&report, "ro")["access"]["error"]["kind"], "read_only");
+
+    assert_eq!(codes_of(&report, "missing"), vec!["path_missing"]);
+    assert_eq!(
+        node(&report, "missing")["mount"]["network"],
+        Value::Null.as_bool().map_or(
+            node(&report, "missing")["mount"]["network"].clone(),
+            Value::Bool
+        )
+    );
+
+    // Human output: the same verdicts, folded, with the fix commands.
+    let human = rivershare(
+        &["--config", config.to_str().expect("utf-8"), "check"],
+        root,
+    );
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert_eq!(human.status.code(), Some(2));
+    for expected in [
+        "path_missing",
+        "read_only",
+        "not_mounted",
+        "$ sudo mount -o remount,rw",
+    ] {
+        assert!(
+            text.contains(expected),
+            "human output lacks {expected:?}:\n{text}"
+        );
+    }
+    assert!(
+        !text.contains("\x1b["),
+        "no colour when stdout is not a terminal"
+    );
+}
+
+#[test]
+fn healthy_looking_local_node_without_findings_exits_zero_and_warning_exits_one() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let share = root.join("share");
+    std::fs::create_dir_all(&share).expect("dir");
+    let _tmpfs = Mounted::new(&["-t", "tmpfs", "-o", "size=16m", "tmpfs"], &share);
+    layout(&share);
+    let config = root.join("c.toml");
+    let body = format!(
+        "min_free_gib = 0\n[[nodes]]\nname = \"a\"\nrole = \"host\"\ntransport = \"local\"\nshared_dir = {:?}\n",
+        share.display().to_string()
+    );
+    std::fs::write(&config, &body).expect("write");
+    let out = rivershare(
+        &[
+            "--config",
+            config.to_str().expect("utf-8"),
+            "check",
+            "--json",
+        ],
+        root,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "tmpfs is only not_mounted, a warning"
+    );
+
+    // A low-space threshold no tmpfs of 16 MiB can meet adds a second warning, still exit 1.
+    std::fs::write(
+        &config,
+        body.replace("min_free_gib = 0", "min_free_gib = 1"),
+    )
+    .expect("write");
+    let out = rivershare(
+        &[
+            "--config",
+            config.to_str().expect("utf-8"),
+            "check",
+            "--json",
+        ],
+        root,
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(codes_of(&report, "a"), vec!["low_space", "not_mounted"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn bad_config_exits_3_and_names_the_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = tmp.path().join("bad.toml");
+    std::fs::write(
+        &config,
+        "[[nodes]]\nname = \"a\"\nrole = \"host\"\nadress = \"10.0.0.1\"\n",
+    )
+    .expect("write");
+    let out = rivershare(
+        &[
+            "--config",
+            config.to_str().expect("utf-8"),
+            "check",
+            "--json",
+        ],
+        tmp.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "stderr: {stderr}");
+    assert!(out.stdout.is_empty(), "nothing runs after a config error");
+    assert!(
+        stderr.contains("bad.toml:4"),
+        "names file and line: {stderr}"
+    );
+    assert!(
+        stderr.contains("address"),
+        "suggests the closest key: {stderr}"
+    );
+}
+
+#[test]
+fn unknown_command_line_flag_exits_3() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = rivershare(&["check", "--bogus"], tmp.path());
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn embedded_default_reads_shared_dir_from_the_local_kohakuriver_config() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path();
+    let share = home.join("kr share");
+    std::fs::create_dir_all(&share).expect("dir");
+    layout(&share);
+    std::fs::create_dir_all(home.join(".kohakuriver")).expect("dir");
+    std::fs::write(
+        home.join(".kohakuriver/host_config.py"),
+        format!(
+            "# KohakuRiver host config\nSHARED_DIR: str = {:?}\nHOST_PORT = 8000\n",
+            share.display().to_string()
+        ),
+    )
+    .expect("write");
+    let out = rivershare(&["check", "--json"], home);
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("json: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(report["config"], "embedded");
+    let node = node(&report, "localhost");
+    assert_eq!(node["shared_dir"], share.display().to_string());
+    assert_eq!(node["shared_dir_source"], "kohakuriver");
+    assert_eq!(node["role"], "host");
+    assert_eq!(codes_of(&report, "localhost"), vec!["not_mounted"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("embedded default"),
+        "says which config it used"
+    );
+}
