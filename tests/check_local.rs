@@ -188,13 +188,7 @@ shared_dir = {missing:?}
     assert_eq!(node(&report, "ro")["access"]["error"]["kind"], "read_only");
 
     assert_eq!(codes_of(&report, "missing"), vec!["path_missing"]);
-    assert_eq!(
-        node(&report, "missing")["mount"]["network"],
-        Value::Null.as_bool().map_or(
-            node(&report, "missing")["mount"]["network"].clone(),
-            Value::Bool
-        )
-    );
+    assert_eq!(node(&report, "missing")["exists"], false);
 
     // Human output: the same verdicts, folded, with the fix commands.
     let human = rivershare(
