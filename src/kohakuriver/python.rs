@@ -175,7 +175,7 @@ const AUGMENTED: &[&str] = &[
 
 /// Parses `A = "x"`, `A: str = "x"` and `A = B = "x"`.
 fn assignment(stmt: &str) -> Option<(Vec<String>, PyValue)> {
-    let (name, rest) = identifier(stmt)?;
+    let (name, rest) = identifier(stmt.trim_start())?;
     let rest = rest.trim_start();
     let value = if let Some(annotated) = rest.strip_prefix(':') {
         // `NAME: annotation = value`; a bare annotation assigns nothing.
