@@ -45,6 +45,9 @@ pub enum Problem {
     UnknownKey {
         suggestion: Option<&'static str>,
         valid: &'static [&'static str],
+        /// Where the key does belong, when it is valid at another level
+        /// (`user` at the top level belongs in `[defaults]` or a node).
+        belongs_in: Option<&'static str>,
     },
     /// A value of the wrong TOML type.
     WrongType {
@@ -92,12 +95,18 @@ impl fmt::Display for InvalidConfig {
         write!(f, ": ")?;
         match &self.problem {
             Problem::Syntax { message } => write!(f, "TOML syntax error: {message}"),
-            Problem::UnknownKey { suggestion, valid } => {
+            Problem::UnknownKey {
+                suggestion,
+                valid,
+                belongs_in,
+            } => {
                 if let Some(parent) = self.parent_key() {
                     write!(f, "{parent}: ")?;
                 }
                 write!(f, "unknown key '{}'", self.leaf_key().unwrap_or("?"))?;
-                if let Some(s) = suggestion {
+                if let Some(place) = belongs_in {
+                    write!(f, "; it belongs in {place}")?;
+                } else if let Some(s) = suggestion {
                     write!(f, "; did you mean '{s}'?")?;
                 }
                 write!(f, " (valid: {})", valid.join(", "))

@@ -8,6 +8,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::error::{ConfigError, ErrorSite, Problem, closest};
+use super::raw::{DEFAULTS_KEYS, NODE_KEYS, TOP_KEYS};
 
 pub(crate) type Entry<'t, 'i> = (
     &'t Spanned<toml::de::DeString<'i>>,
@@ -41,11 +42,28 @@ impl<'s, 't, 'i> Table<'s, 't, 'i> {
                     Problem::UnknownKey {
                         suggestion: closest(name, valid),
                         valid,
+                        belongs_in: self.belongs_in(name),
                     },
                 ));
             }
         }
         Ok(entries)
+    }
+
+    /// Where `key`, unknown in this table, would be valid instead.
+    fn belongs_in(&self, key: &str) -> Option<&'static str> {
+        let in_defaults = DEFAULTS_KEYS.contains(&key);
+        let in_nodes = NODE_KEYS.contains(&key);
+        match self.path.as_str() {
+            "" if in_defaults => Some("[defaults] or a [[nodes]] table"),
+            "" if in_nodes => Some("a [[nodes]] table"),
+            "defaults" if in_nodes => Some("a [[nodes]] table (it has no default)"),
+            "defaults" if TOP_KEYS.contains(&key) => Some("the top level, before [defaults]"),
+            p if p.starts_with("nodes[") && TOP_KEYS.contains(&key) => {
+                Some("the top level, before any table")
+            }
+            _ => None,
+        }
     }
 
     pub fn key_path(&self, key: &str) -> String {

@@ -21,7 +21,8 @@ fn unknown_node_key_points_at_it_and_suggests_the_closest() {
         inv.problem,
         Problem::UnknownKey {
             suggestion: Some("address"),
-            valid: NODE_KEYS
+            valid: NODE_KEYS,
+            belongs_in: None,
         }
     );
     assert_eq!(
@@ -41,7 +42,8 @@ fn unknown_top_level_key_lists_the_top_level_keys() {
         inv.problem,
         Problem::UnknownKey {
             suggestion: Some("connect_timeout_secs"),
-            valid: TOP_KEYS
+            valid: TOP_KEYS,
+            belongs_in: None,
         }
     );
     assert!(
@@ -79,8 +81,38 @@ fn unknown_key_in_defaults() {
 
 #[test]
 fn name_and_role_are_not_valid_in_defaults() {
-    let (inv, _) = invalid(&format!("[defaults]\nrole = \"runner\"\n{NODE_A}"));
+    let (inv, shown) = invalid(&format!("[defaults]\nrole = \"runner\"\n{NODE_A}"));
     assert_eq!(at(&inv), (Some(2), Some(1), Some("defaults.role")));
+    assert_eq!(
+        shown,
+        "/etc/rivershare.toml:2:1: defaults: unknown key 'role'; it belongs in a [[nodes]] table \
+         (it has no default) (valid: user, port, identity_files, shared_dir)"
+    );
+}
+
+#[test]
+fn keys_at_the_wrong_level_say_where_they_belong() {
+    let (inv, shown) = invalid(&format!("shared_dir = \"/mnt/x\"\n{NODE_A}"));
+    assert_eq!(at(&inv), (Some(1), Some(1), Some("shared_dir")));
+    assert!(
+        shown.contains(
+            "unknown key 'shared_dir'; it belongs in [defaults] or a [[nodes]] table (valid: "
+        ),
+        "{shown}"
+    );
+    let (_, shown) = invalid(&format!("address = \"x\"\n{NODE_A}"));
+    assert!(shown.contains("it belongs in a [[nodes]] table"), "{shown}");
+    let (_, shown) = invalid(&format!("[defaults]\nconcurrency = 3\n{NODE_A}"));
+    assert!(
+        shown.contains("it belongs in the top level, before [defaults]"),
+        "{shown}"
+    );
+    let (inv, shown) = invalid(&format!("{NODE_A}read_only = true\n"));
+    assert_eq!(inv.key.as_deref(), Some("nodes[0].read_only"));
+    assert!(
+        shown.contains("it belongs in the top level, before any table"),
+        "{shown}"
+    );
 }
 
 #[test]
