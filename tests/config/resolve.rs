@@ -199,3 +199,25 @@ fn nodes_keep_file_order() {
     let names: Vec<_> = c.nodes.iter().map(|n| n.name.as_str()).collect();
     assert_eq!(names, ["z", "a"]);
 }
+
+#[test]
+fn toml_integer_spellings() {
+    let c = ok(
+        "concurrency = 1_000\n[[nodes]]\nname = \"h\"\nrole = \"host\"\naddress = \"x\"\nport = 0x16\n",
+    );
+    assert_eq!(c.concurrency, 1000);
+    assert_eq!(c.nodes[0].port, Some(22));
+}
+
+#[test]
+fn nodes_must_be_tables() {
+    let (inv, shown) = crate::invalid("nodes = [\"host\"]\n");
+    assert_eq!(
+        (inv.line, inv.column, inv.key.as_deref()),
+        (Some(1), Some(10), Some("nodes[0]"))
+    );
+    assert!(
+        shown.ends_with("nodes[0]: expected a table, found a string"),
+        "{shown}"
+    );
+}
