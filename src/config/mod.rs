@@ -5,6 +5,25 @@
 //! - `Config::load(explicit: Option<&Path>) -> Result<Loaded, ConfigError>` picks
 //!   `--config`, else `$RIVERSHARE_CONFIG`, else `~/.config/rivershare/config.toml`
 //!   (XDG), else the embedded default (one local node).
+//!
+//! Submodules: `raw` checks the TOML key by key (with `table` doing the typed,
+//! positioned reads), `resolve` applies defaults, `load` picks the file, `error`
+//! renders `file:line:col: key: problem`.
+
+mod error;
+mod load;
+mod raw;
+mod resolve;
+mod table;
+
+pub use error::{ConfigError, InvalidConfig, Problem};
+pub use load::{LoadEnv, choose_origin};
+pub use raw::{DEFAULTS_KEYS, NODE_KEYS, TOP_KEYS, check_name};
+pub use resolve::{
+    DEFAULT_COMMAND_TIMEOUT_SECS, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT_SECS,
+    DEFAULT_MIN_FREE_GIB, LOCAL_ADDRESS,
+};
+pub use table::expand_tilde;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -83,6 +102,9 @@ pub enum ConfigOrigin {
 pub struct Loaded {
     pub config: Config,
     pub origin: ConfigOrigin,
+    /// Remarks for the operator on how the config was put together (so far only for
+    /// the embedded default: which KohakuRiver file gave SHARED_DIR, or why none did).
+    pub notes: Vec<String>,
 }
 
 /// STUB (replaced by the config branch).

@@ -1,1 +1,0 @@
-//! PLACEHOLDER: reading KohakuRiver's own config files (never executing them).
