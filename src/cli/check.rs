@@ -9,8 +9,8 @@ use rivershare::report::human::{Style, render};
 use rivershare::report::{CheckReport, exit};
 use rivershare::sweep::Fleet;
 
+use super::CheckArgs;
 use super::progress::ProgressLine;
-use super::{CheckArgs, describe_origin};
 
 pub fn run(loaded: Loaded, args: &CheckArgs) -> i32 {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -36,7 +36,10 @@ async fn check(loaded: Loaded, args: &CheckArgs) -> i32 {
         }
     };
     if !args.json || stderr_tty {
-        eprintln!("rivershare: using config {}", describe_origin(&loaded));
+        eprintln!("rivershare: using config {}", loaded.origin);
+        for note in &loaded.notes {
+            eprintln!("rivershare: {note}");
+        }
     }
 
     tracing::debug!(groups = ?args.only, "check");
@@ -45,19 +48,22 @@ async fn check(loaded: Loaded, args: &CheckArgs) -> i32 {
     let policy = Policy {
         min_free_bytes: loaded.config.min_free_bytes,
     };
+    let loaded_notes = loaded.notes;
     let fleet = Fleet::prepare(loaded.config, interactive).await;
     let progress = ProgressLine::new(stderr_tty, fleet.config().nodes.len());
     let facts = fleet.probe_mounts(&|event| progress.update(event)).await;
     progress.finish();
 
     let findings = diagnose(&facts, policy);
+    let mut notes = loaded_notes;
+    notes.extend(fleet.notes());
     let report = CheckReport::new(
         &facts,
         findings,
         started_at,
         started.elapsed(),
         origin,
-        fleet.notes(),
+        notes,
     );
     if args.json {
         match serde_json::to_string_pretty(&report) {

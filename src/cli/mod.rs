@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use rivershare::config::{Config, ConfigOrigin, Loaded};
+use rivershare::config::Config;
 use rivershare::report::exit;
 
 #[derive(Debug, Parser)]
@@ -86,18 +86,9 @@ pub fn run() -> i32 {
             return exit::UNKNOWN;
         }
     };
-    tracing::info!(origin = %describe_origin(&loaded), nodes = loaded.config.nodes.len(), "config loaded");
+    tracing::info!(origin = %loaded.origin, nodes = loaded.config.nodes.len(), "config loaded");
 
     match cli.command {
         Command::Check(args) => check::run(loaded, &args),
-    }
-}
-
-fn describe_origin(loaded: &Loaded) -> String {
-    match &loaded.origin {
-        ConfigOrigin::Flag(path) => format!("{} (--config)", path.display()),
-        ConfigOrigin::Env(path) => format!("{} ($RIVERSHARE_CONFIG)", path.display()),
-        ConfigOrigin::Xdg(path) => path.display().to_string(),
-        ConfigOrigin::Embedded => "embedded default (one local node)".to_owned(),
     }
 }

@@ -106,17 +106,3 @@ pub struct Loaded {
     /// the embedded default: which KohakuRiver file gave SHARED_DIR, or why none did).
     pub notes: Vec<String>,
 }
-
-/// STUB (replaced by the config branch).
-#[derive(Debug)]
-pub struct ConfigError;
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("stub")
-    }
-}
-impl Config {
-    pub fn load(_explicit: Option<&std::path::Path>) -> Result<Loaded, ConfigError> {
-        Err(ConfigError)
-    }
-}
