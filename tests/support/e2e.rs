@@ -1,0 +1,497 @@
+//! The `rivershare check` trials: the public JSON (schema rivershare/check/v1), the exit
+//! codes, the host key policy, the time bound and the human output, on the real cluster.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use libtest_mimic::{Failed, Trial};
+use serde_json::Value;
+
+use crate::support::{STORAGE_SOURCE, mentions};
+use crate::{
+    Access, CheckRun, EXPECTED, Expect, Mount, SEVERITY, WALL_BOUND, WHOLE_CLUSTER_ALLOWED,
+    cluster, ensure, run_check, spec_node, whole_cluster,
+};
+
+pub fn trials() -> Vec<Trial> {
+    let mut t: Vec<Trial> = EXPECTED
+        .iter()
+        .map(|e| {
+            let name = format!("check_json_node_{}", e.node.replace('-', "_"));
+            Trial::test(name, move || node_trial(e))
+        })
+        .collect();
+    t.push(Trial::test(
+        "check_json_schema_and_severities",
+        schema_trial,
+    ));
+    t.push(Trial::test(
+        "check_whole_cluster_exit_code_2",
+        whole_exit_trial,
+    ));
+    t.push(Trial::test(
+        "check_whole_cluster_within_time_bound",
+        time_bound_trial,
+    ));
+    t.push(Trial::test(
+        "check_fstab_listed_healthy_nodes_exit_0",
+        || focused("healthy-fstab", &["host", "runner-01"], 0, &[]),
+    ));
+    t.push(Trial::test(
+        "check_healthy_nodes_exit_1_not_persistent_on_runner_02",
+        || {
+            focused(
+                "healthy",
+                &["host", "runner-01", "runner-02"],
+                1,
+                &[("not_persistent", &["runner-02"])],
+            )
+        },
+    ));
+    t.push(Trial::test(
+        "check_healthy_plus_tmpfs_exit_1_not_mounted",
+        || {
+            focused(
+                "healthy-tmpfs",
+                &["host", "runner-01", "runner-tmpfs"],
+                1,
+                &[("not_mounted", &["runner-tmpfs"])],
+            )
+        },
+    ));
+    t.push(Trial::test(
+        "check_bad_config_exit_3_names_the_line",
+        bad_config_trial,
+    ));
+    t.push(Trial::test("check_strict_unknown_host_key", || {
+        host_key_trial(false)
+    }));
+    t.push(Trial::test("check_changed_host_key", || {
+        host_key_trial(true)
+    }));
+    t.push(Trial::test(
+        "check_human_output_lists_nodes_and_findings",
+        human_trial,
+    ));
+    t
+}
+
+/// The node object named `name` in a check document.
+fn node_json<'a>(doc: &'a Value, name: &str) -> Result<&'a Value, Failed> {
+    doc["nodes"]
+        .as_array()
+        .and_then(|ns| ns.iter().find(|n| n["name"] == name))
+        .ok_or_else(|| Failed::from(format!("no node {name} in nodes[]: {doc:#}")))
+}
+
+/// The codes of every finding that lists `name`.
+fn codes_for(doc: &Value, name: &str) -> BTreeSet<String> {
+    findings(doc)
+        .into_iter()
+        .filter(|(_, nodes)| nodes.iter().any(|n| n == name))
+        .map(|(code, _)| code)
+        .collect()
+}
+
+/// (code, sorted nodes) of every finding.
+fn findings(doc: &Value) -> Vec<(String, Vec<String>)> {
+    let mut v: Vec<(String, Vec<String>)> = doc["findings"]
+        .as_array()
+        .map(|fs| {
+            fs.iter()
+                .map(|f| {
+                    let mut nodes: Vec<String> = f["nodes"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|n| n.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    nodes.sort();
+                    (f["code"].as_str().unwrap_or("<no code>").to_string(), nodes)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn node_trial(e: &'static Expect) -> Result<(), Failed> {
+    let doc = whole_cluster()?.json()?;
+    let n = node_json(doc, e.node)?;
+    let spec = spec_node(e.node);
+    let ctx = |what: &str| format!("node {}: {what}\n{n:#}", e.node);
+    ensure(n["role"] == spec.role.as_deref().unwrap_or("?"), || {
+        ctx("role")
+    })?;
+    ensure(n["address"] == spec.address.as_str(), || ctx("address"))?;
+    ensure(n["shared_dir"] == spec.shared_dir.as_str(), || {
+        ctx("shared_dir")
+    })?;
+    ensure(n["shared_dir_source"] == "config", || {
+        ctx("shared_dir_source should be config")
+    })?;
+    match e.error {
+        None => {
+            ensure(n["reachable"] == true, || ctx("reachable should be true"))?;
+            ensure(n["error"].is_null(), || ctx("error should be null"))?;
+        }
+        Some(kind) => {
+            ensure(n["reachable"] == false, || ctx("reachable should be false"))?;
+            ensure(n["error"]["kind"] == kind, || {
+                ctx(&format!("error.kind should be {kind}"))
+            })?;
+            ensure(n["usage"].is_null(), || ctx("usage should be null"))?;
+        }
+    }
+    match &e.mount {
+        Mount::Fs {
+            fstype,
+            network,
+            target,
+        } => {
+            let m = &n["mount"];
+            ensure(m["fstype"] == *fstype, || {
+                ctx(&format!("mount.fstype should be {fstype}"))
+            })?;
+            ensure(m["network"] == *network, || {
+                ctx(&format!("mount.network should be {network}"))
+            })?;
+            let want_target: &str = match target {
+                Some(t) => t,
+                None => &spec.shared_dir,
+            };
+            ensure(m["target"] == want_target, || {
+                ctx(&format!("mount.target should be {want_target}"))
+            })?;
+            if *fstype == "fuse.sshfs" {
+                ensure(m["source"] == STORAGE_SOURCE, || {
+                    ctx(&format!("mount.source should be {STORAGE_SOURCE}"))
+                })?;
+            }
+            ensure(m["options"].is_array(), || {
+                ctx("mount.options should be a list")
+            })?;
+            let usage = &n["usage"];
+            let total = usage["total_bytes"].as_u64().unwrap_or(0);
+            ensure(
+                total > 0 && usage["avail_bytes"].as_u64().is_some_and(|a| a <= total),
+                || ctx("usage should have total_bytes > 0 and avail_bytes <= total_bytes"),
+            )?;
+        }
+        Mount::Null => ensure(n["mount"].is_null(), || ctx("mount should be null"))?,
+        Mount::Any => {}
+    }
+    match &e.access {
+        Access::Write(write, kind) => {
+            let a = &n["access"];
+            ensure(a["read"] == true, || ctx("access.read should be true"))?;
+            ensure(a["write"] == *write, || {
+                ctx(&format!("access.write should be {write}"))
+            })?;
+            match kind {
+                None => ensure(a["error"].is_null(), || ctx("access.error should be null"))?,
+                Some(k) => ensure(a["error"]["kind"] == *k, || {
+                    ctx(&format!("access.error.kind should be {k}"))
+                })?,
+            }
+        }
+        Access::Null => ensure(n["access"].is_null(), || ctx("access should be null"))?,
+        Access::Any => {}
+    }
+    if let Some(present) = e.layout {
+        for d in ["kohakuriver-containers", "shared_data", "logs"] {
+            ensure(n["layout"][d] == present, || {
+                ctx(&format!("layout.{d} should be {present}"))
+            })?;
+        }
+    }
+    let codes = codes_for(doc, e.node);
+    let required: BTreeSet<String> = e.required.iter().map(|s| s.to_string()).collect();
+    let allowed: BTreeSet<String> = e
+        .required
+        .iter()
+        .chain(e.allowed)
+        .chain(WHOLE_CLUSTER_ALLOWED)
+        .map(|s| s.to_string())
+        .collect();
+    ensure(required.is_subset(&codes), || {
+        format!(
+            "node {}: findings {codes:?} lack {:?}",
+            e.node,
+            required.difference(&codes).collect::<Vec<_>>()
+        )
+    })?;
+    ensure(codes.is_subset(&allowed), || {
+        format!(
+            "node {}: unexpected findings {:?} (allowed {allowed:?})",
+            e.node,
+            codes.difference(&allowed).collect::<Vec<_>>()
+        )
+    })
+}
+
+fn schema_trial() -> Result<(), Failed> {
+    let doc = whole_cluster()?.json()?;
+    ensure(doc["schema"] == "rivershare/check/v1", || {
+        format!("schema: {}", doc["schema"])
+    })?;
+    ensure(doc["started_at"].is_string(), || {
+        "started_at should be a string".into()
+    })?;
+    ensure(doc["duration_ms"].is_number(), || {
+        "duration_ms should be a number".into()
+    })?;
+    let names: Vec<&str> = doc["nodes"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|n| n["name"].as_str()).collect())
+        .unwrap_or_default();
+    let want: Vec<&str> = EXPECTED.iter().map(|e| e.node).collect();
+    ensure(names == want, || {
+        format!("nodes[] should be {want:?} in config order, got {names:?}")
+    })?;
+    for n in doc["nodes"].as_array().into_iter().flatten() {
+        for key in [
+            "name",
+            "role",
+            "address",
+            "shared_dir",
+            "shared_dir_source",
+            "reachable",
+            "rtt_ms",
+            "error",
+            "mount",
+            "access",
+            "usage",
+            "layout",
+        ] {
+            ensure(n.get(key).is_some(), || {
+                format!("node {}: key {key} missing", n["name"])
+            })?;
+        }
+    }
+    for f in doc["findings"].as_array().into_iter().flatten() {
+        let code = f["code"].as_str().unwrap_or("");
+        let want = SEVERITY.iter().find(|(c, _)| *c == code).map(|(_, s)| *s);
+        ensure(want.is_some(), || {
+            format!("unknown finding code {code:?}: {f:#}")
+        })?;
+        ensure(f["severity"] == want.unwrap_or(""), || {
+            format!(
+                "finding {code}: severity {} should be {want:?}",
+                f["severity"]
+            )
+        })?;
+        for key in ["title", "hint"] {
+            ensure(
+                f[key].as_str().is_some_and(|s| !s.trim().is_empty()),
+                || format!("finding {code}: {key} should be a non-empty string"),
+            )?;
+        }
+        ensure(f["commands"].is_array(), || {
+            format!("finding {code}: commands should be a list")
+        })?;
+        ensure(f["nodes"].as_array().is_some_and(|a| !a.is_empty()), || {
+            format!("finding {code}: nodes should be a non-empty list")
+        })?;
+    }
+    Ok(())
+}
+
+fn whole_exit_trial() -> Result<(), Failed> {
+    let run = whole_cluster()?;
+    let doc = run.json()?;
+    ensure(run.out.code == Some(2), || {
+        format!("exit code should be 2: {}", run.out.describe())
+    })?;
+    ensure(doc["exit_code"] == 2, || {
+        format!("exit_code field should be 2, got {}", doc["exit_code"])
+    })
+}
+
+fn time_bound_trial() -> Result<(), Failed> {
+    let run = whole_cluster()?;
+    let secs = run.out.elapsed.as_secs_f64();
+    let reported = run.json.as_ref().and_then(|d| d["duration_ms"].as_u64());
+    eprintln!(
+        "full check wall time {secs:.2} s, duration_ms {reported:?}, bound {} s",
+        WALL_BOUND.as_secs()
+    );
+    ensure(run.out.elapsed <= WALL_BOUND, || {
+        format!(
+            "full check took {secs:.2} s, above the bound {} s",
+            WALL_BOUND.as_secs()
+        )
+    })?;
+    ensure(
+        reported.is_some_and(|ms| ms as u128 <= WALL_BOUND.as_millis()),
+        || format!("duration_ms {reported:?} should be reported and within the bound"),
+    )
+}
+
+/// A config of only `nodes`; the exit code and the exact list of findings are known.
+fn focused(label: &str, nodes: &[&str], exit: i32, want: &[(&str, &[&str])]) -> Result<(), Failed> {
+    let c = cluster()?;
+    let config = c.write_config(label, nodes, &c.path("known_hosts"));
+    let run = run_check(&["check", "--json", "--config", &config.display().to_string()])?;
+    let doc = run.json()?;
+    let got = findings(doc);
+    let mut want: Vec<(String, Vec<String>)> = want
+        .iter()
+        .map(|(code, ns)| (code.to_string(), ns.iter().map(|s| s.to_string()).collect()))
+        .collect();
+    want.sort();
+    ensure(got == want, || {
+        format!("{label}: findings {got:?}, want {want:?}\n{doc:#}")
+    })?;
+    ensure(run.out.code == Some(exit), || {
+        format!(
+            "{label}: exit code should be {exit}: {}",
+            run.out.describe()
+        )
+    })?;
+    ensure(doc["exit_code"] == exit, || {
+        format!("{label}: exit_code field should be {exit}")
+    })
+}
+
+fn bad_config_trial() -> Result<(), Failed> {
+    let c = cluster()?;
+    let good = std::fs::read_to_string(c.path("rivershare.toml"))?;
+    // The misspelled key goes on line 3; everything else is the valid generated config.
+    let mut lines: Vec<&str> = good.lines().collect();
+    lines.insert(2, "conect_timeout_secs = 3");
+    let bad = c.path("rivershare.bad.toml");
+    std::fs::write(&bad, lines.join("\n") + "\n")?;
+    let bad_s = bad.display().to_string();
+    for json in [false, true] {
+        let mut args = vec!["check", "--config", bad_s.as_str()];
+        if json {
+            args.push("--json");
+        }
+        let run = run_check(&args)?;
+        let err = &run.out.stderr;
+        let what = || format!("bad config (json={json}): {}", run.out.describe());
+        ensure(run.out.code == Some(3), || {
+            format!("exit code should be 3; {}", what())
+        })?;
+        ensure(err.contains("conect_timeout_secs"), || {
+            format!("stderr should name the key; {}", what())
+        })?;
+        ensure(err.contains("connect_timeout_secs"), || {
+            format!("stderr should name the closest valid key; {}", what())
+        })?;
+        ensure(err.contains("rivershare.bad.toml"), || {
+            format!("stderr should name the file; {}", what())
+        })?;
+        ensure(err.contains(":3") || err.contains("line 3"), || {
+            format!("stderr should name line 3; {}", what())
+        })?;
+        ensure(!run.out.stdout.contains("\"reachable\""), || {
+            format!("no node should be probed; {}", what())
+        })?;
+    }
+    Ok(())
+}
+
+/// Strict policy with runner-01 missing from known_hosts (`changed == false`) or with
+/// another key in its line (`changed == true`): only runner-01 is refused.
+fn host_key_trial(changed: bool) -> Result<(), Failed> {
+    let c = cluster()?;
+    let label = if changed {
+        "hostkey-changed"
+    } else {
+        "hostkey-unknown"
+    };
+    let target = spec_node("runner-01");
+    let prefix = format!("{},{} ", target.address, target.name);
+    let original = std::fs::read_to_string(c.path("known_hosts"))?;
+    ensure(original.lines().any(|l| l.starts_with(&prefix)), || {
+        format!("known_hosts has no line {prefix}")
+    })?;
+    let other_key = if changed {
+        Some(fresh_public_key(&c.path(&format!("{label}-key")))?)
+    } else {
+        None
+    };
+    let mut text = String::new();
+    for line in original.lines() {
+        if line.starts_with(&prefix) {
+            match &other_key {
+                Some(key) => text.push_str(&format!("{prefix}{key}\n")),
+                None => continue,
+            }
+        } else {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    let kh = c.path(&format!("known_hosts.{label}"));
+    std::fs::write(&kh, text)?;
+    let config = c.write_config(label, &["host", "runner-01"], &kh);
+    let run = run_check(&["check", "--json", "--config", &config.display().to_string()])?;
+    let doc = run.json()?;
+    let code = if changed {
+        "host_key_changed"
+    } else {
+        "host_key_unknown"
+    };
+    let n = node_json(doc, "runner-01")?;
+    ensure(n["error"]["kind"] == code, || {
+        format!("runner-01 error.kind should be {code}: {n:#}")
+    })?;
+    ensure(n["mount"].is_null() && n["access"].is_null(), || {
+        format!("runner-01 must not be probed: {n:#}")
+    })?;
+    let got = findings(doc);
+    let want = vec![(code.to_string(), vec!["runner-01".to_string()])];
+    ensure(got == want, || format!("findings {got:?}, want {want:?}"))?;
+    ensure(run.out.code == Some(2), || {
+        format!("exit code should be 2: {}", run.out.describe())
+    })
+}
+
+/// A new ed25519 public key ("ssh-ed25519 AAAA..."), not any node's.
+fn fresh_public_key(path: &Path) -> Result<String, Failed> {
+    let _ = std::fs::remove_file(path);
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(path)
+        .output()?;
+    ensure(out.status.success(), || {
+        format!("ssh-keygen failed: {out:?}")
+    })?;
+    let public = std::fs::read_to_string(path.with_extension("pub"))?;
+    Ok(public
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+fn human_trial() -> Result<(), Failed> {
+    let c = cluster()?;
+    let config = c.path("rivershare.toml").display().to_string();
+    let run: CheckRun = run_check(&["check", "--config", &config])?;
+    let out = &run.out.stdout;
+    ensure(run.out.code == Some(2), || {
+        format!("exit code should be 2: {}", run.out.describe())
+    })?;
+    ensure(!out.contains('\u{1b}'), || {
+        "NO_COLOR is set and stdout is no TTY: no escape codes".into()
+    })?;
+    for e in EXPECTED {
+        ensure(mentions(out, e.node), || {
+            format!("human output never names {}:\n{out}", e.node)
+        })?;
+        for code in e.required {
+            ensure(out.contains(code), || {
+                format!("human output lacks finding {code}:\n{out}")
+            })?;
+        }
+    }
+    eprintln!("human check output ({} lines):\n{out}", out.lines().count());
+    Ok(())
+}
