@@ -4,6 +4,7 @@
 #   cluster.sh up <statedir>      bring every node of nodes.tsv up (runs `down` first)
 #   cluster.sh down [<statedir>]  tear everything down; also cleans leftovers of a crashed run
 #   cluster.sh status [<statedir>]
+#   cluster.sh exec <node> [command...]   run a command inside a node (debugging; default bash)
 #
 # Every node is a network namespace `rvs-<name>` with a veth pair on the bridge `rvsbr0`
 # (root namespace = the operator's machine, 10.250.0.1/24). Inside it, `unshare --mount
@@ -236,6 +237,9 @@ EOF
     # Network: the bridge in the root namespace plays the operator's LAN.
     ip link add "$BRIDGE" type bridge || die "cannot create bridge $BRIDGE"
     ip addr add "$OPERATOR_ADDR/$PREFIX" dev "$BRIDGE"
+    # Node-to-node traffic (sshfs to the storage node) is bridged; keep it out of the root
+    # namespace's iptables FORWARD chain (e.g. Docker's DROP policy with br_netfilter loaded).
+    ip link set "$BRIDGE" type bridge nf_call_iptables 0 nf_call_ip6tables 0 nf_call_arptables 0 2>/dev/null || true
     ip link set "$BRIDGE" up
     local i=0
     while read -r name addr kind dir fstab role; do
@@ -301,6 +305,31 @@ do_status() {
     done < <(nodes)
 }
 
+# The init (PID 1 in its own pid namespace) of a node, seen from the root namespace.
+node_init_pid() {
+    local pid
+    for pid in $(ip netns pids "rvs-$1" 2>/dev/null || true); do
+        if awk '$1 == "NSpid:" && $NF == 1 { found = 1 } END { exit !found }' "/proc/$pid/status" 2>/dev/null; then
+            echo "$pid"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# Run a command inside a node (all its namespaces and its own root), for debugging.
+do_exec() {
+    local name=$1 pid
+    shift
+    (($# > 0)) || set -- bash
+    if pid=$(node_init_pid "$name"); then
+        exec nsenter -t "$pid" -a -r -w env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM="${TERM:-dumb}" "$@"
+    fi
+    ip netns list 2>/dev/null | grep -q "^rvs-$name\b" || die "no node $name (is the cluster up?)"
+    # runner-down has no init: only its network namespace.
+    exec ip netns exec "rvs-$name" "$@"
+}
+
 cmd=${1:-}
 case $cmd in
 up)
@@ -315,5 +344,10 @@ down)
 status)
     do_status "${2:-}"
     ;;
-*) die "usage: cluster.sh up <statedir> | down [<statedir>] | status [<statedir>]" ;;
+exec)
+    [[ $# -ge 2 ]] || die "usage: cluster.sh exec <node> [command...]"
+    shift
+    do_exec "$@"
+    ;;
+*) die "usage: cluster.sh up <statedir> | down [<statedir>] | status [<statedir>] | exec <node> [command...]" ;;
 esac

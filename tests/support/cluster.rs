@@ -221,7 +221,11 @@ impl Cluster {
     pub fn rivershare(&self, args: &[&str]) -> Result<RunOutput, String> {
         let home = self.path("home");
         std::fs::create_dir_all(&home).map_err(|e| format!("{}: {e}", home.display()))?;
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rivershare"));
+        // RIVERSHARE_BIN runs another build (e.g. target/release/rivershare) against the cluster.
+        let bin = std::env::var_os("RIVERSHARE_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_rivershare")));
+        let mut cmd = Command::new(bin);
         cmd.args(args)
             .env_remove("SSH_AUTH_SOCK")
             .env_remove("RIVERSHARE_CONFIG")
