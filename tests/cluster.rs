@@ -60,6 +60,9 @@ pub struct Expect {
 /// Why each node expects what it does:
 /// - host, runner-01: sshfs from the storage node, listed in their /etc/fstab: no finding.
 /// - runner-02: same storage at /data/share (shared_dir per node), NOT in fstab: not_persistent.
+/// - runner-03: identical to runner-01 (so the human output can fold them into one line).
+/// - runner-behind: like runner-01, but its port 22 drops the operator: reachable only through
+///   `ProxyJump host` from ssh_config (a direct-tcpip channel through host's sshd).
 /// - runner-local: a plain directory on the node's root (overlay), with the layout: not_mounted
 ///   (warning: verification, a later issue, would make it critical). Not in fstab either,
 ///   but "persistence" of an unmounted path is a judgement call, so not_persistent is allowed.
@@ -76,6 +79,10 @@ pub const EXPECTED: &[Expect] = &[
     Expect { node: "runner-01", required: &[], allowed: &[], error: None,
              mount: SSHFS, access: Access::Write(true, None), layout: Some(true) },
     Expect { node: "runner-02", required: &["not_persistent"], allowed: &[], error: None,
+             mount: SSHFS, access: Access::Write(true, None), layout: Some(true) },
+    Expect { node: "runner-03", required: &[], allowed: &[], error: None,
+             mount: SSHFS, access: Access::Write(true, None), layout: Some(true) },
+    Expect { node: "runner-behind", required: &[], allowed: &[], error: None,
              mount: SSHFS, access: Access::Write(true, None), layout: Some(true) },
     Expect { node: "runner-local", required: &["not_mounted"], allowed: &["not_persistent"], error: None,
              mount: Mount::Fs { fstype: "overlay", network: false, target: Some("/") },

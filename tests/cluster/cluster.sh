@@ -132,7 +132,7 @@ EOF
         echo "# The root filesystem is the node's overlay; it has no fstab line on purpose."
         if [[ $fstab == yes ]]; then
             case $kind in
-            sshfs) echo "root@10.250.0.2:/export $dir fuse.sshfs _netdev,allow_other,IdentityFile=/root/.ssh/id_ed25519 0 0" ;;
+            sshfs | sshfs-jump) echo "root@10.250.0.2:/export $dir fuse.sshfs _netdev,allow_other,IdentityFile=/root/.ssh/id_ed25519 0 0" ;;
             sshfs-ro) echo "root@10.250.0.2:/export $dir fuse.sshfs _netdev,ro,allow_other,IdentityFile=/root/.ssh/id_ed25519 0 0" ;;
             tmpfs) echo "rvs-share $dir tmpfs size=64m 0 0" ;;
             esac
@@ -205,6 +205,8 @@ Host $name $addr
     BatchMode yes
     ConnectTimeout 3
 EOF
+            # The operator cannot reach it directly (nft below): only through the host.
+            if [[ $kind == sshfs-jump ]]; then echo "    ProxyJump host"; fi
         done < <(nodes)
     } >"$sd/ssh_config"
 
@@ -274,6 +276,16 @@ EOF
             others+=("$name")
             ;;
         esac
+        if [[ $kind == sshfs-jump ]]; then
+            ip netns exec "rvs-$name" nft -f - <<EOF || die "nft rules for $name failed"
+table inet rvs_jump {
+    chain input {
+        type filter hook input priority 0; policy accept;
+        ip saddr $OPERATOR_ADDR tcp dport 22 drop
+    }
+}
+EOF
+        fi
         if [[ $kind == dropped ]]; then
             # Every packet to port 22 vanishes: clients see a timeout, not a refusal.
             ip netns exec "rvs-$name" nft -f - <<'EOF' || die "nft rules for $name failed"

@@ -75,7 +75,7 @@ storage)
     for d in "${LAYOUT[@]}"; do mkdir -p "/export/$d"; done
     chmod 0755 /export
     ;;
-sshfs) sshfs_mount "$dir" "" ;;
+sshfs | sshfs-jump) sshfs_mount "$dir" "" ;;
 sshfs-ro) sshfs_mount "$dir" ",ro" ;;
 localdir)
     # A plain directory on the node's own root: the classic "forgot to mount" case.

@@ -196,9 +196,15 @@ impl Cluster {
 
     /// `ssh -F statedir/ssh_config <node> <script>` with the OpenSSH client.
     pub fn ssh(&self, node: &str, script: &str) -> Result<RunOutput, String> {
+        self.ssh_with(&[], node, script)
+    }
+
+    /// [`Cluster::ssh`] with extra client options before the node, e.g. `["-o", "ProxyJump=none"]`.
+    pub fn ssh_with(&self, opts: &[&str], node: &str, script: &str) -> Result<RunOutput, String> {
         let mut cmd = Command::new("ssh");
         cmd.arg("-F")
             .arg(self.path("ssh_config"))
+            .args(opts)
             .arg(node)
             .arg(script);
         run_with_timeout(cmd, Duration::from_secs(20))
@@ -219,6 +225,15 @@ impl Cluster {
     /// Runs the rivershare binary with a clean environment: no agent, no
     /// RIVERSHARE_CONFIG, HOME inside the statedir, no colour.
     pub fn rivershare(&self, args: &[&str]) -> Result<RunOutput, String> {
+        self.rivershare_env(args, &[])
+    }
+
+    /// [`Cluster::rivershare`] with extra environment variables.
+    pub fn rivershare_env(
+        &self,
+        args: &[&str],
+        envs: &[(&str, &str)],
+    ) -> Result<RunOutput, String> {
         let home = self.path("home");
         std::fs::create_dir_all(&home).map_err(|e| format!("{}: {e}", home.display()))?;
         // RIVERSHARE_BIN runs another build (e.g. target/release/rivershare) against the cluster.
@@ -231,20 +246,37 @@ impl Cluster {
             .env_remove("RIVERSHARE_CONFIG")
             .env_remove("XDG_CONFIG_HOME")
             .env("HOME", &home)
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            .envs(envs.iter().copied());
         // Far above the bound the tests assert, so a hang shows as a failure, not a stuck run.
         run_with_timeout(cmd, Duration::from_secs(120))
     }
 
     /// Writes a variant of rivershare.toml with only `nodes`, whose ssh_config and
     /// known_hosts both point at `known_hosts` (so whichever rivershare honours, it is that file).
-    pub fn write_config(&self, label: &str, nodes: &[&str], known_hosts: &Path) -> PathBuf {
+    ///
+    /// `policy` is `strict` or `accept-new`; the ssh_config variant says the same.
+    pub fn write_config(
+        &self,
+        label: &str,
+        nodes: &[&str],
+        known_hosts: &Path,
+        policy: &str,
+    ) -> PathBuf {
         let sd = self.statedir.display().to_string();
         let ssh_config = std::fs::read_to_string(self.path("ssh_config"))
             .expect("read ssh_config")
             .replace(
                 &format!("{sd}/known_hosts"),
                 &known_hosts.display().to_string(),
+            )
+            .replace(
+                "StrictHostKeyChecking yes",
+                if policy == "strict" {
+                    "StrictHostKeyChecking yes"
+                } else {
+                    "StrictHostKeyChecking accept-new"
+                },
             );
         let ssh_config_path = self.path(&format!("ssh_config.{label}"));
         std::fs::write(&ssh_config_path, ssh_config).expect("write ssh_config variant");
@@ -252,7 +284,7 @@ impl Cluster {
             "# variant {label} written by tests/cluster.rs\n\
              ssh_config = \"{}\"\n\
              known_hosts = \"{}\"\n\
-             host_key_policy = \"strict\"\n\
+             host_key_policy = \"{policy}\"\n\
              connect_timeout_secs = {CONNECT_TIMEOUT_SECS}\n\
              command_timeout_secs = {COMMAND_TIMEOUT_SECS}\n\
              min_free_gib = 0\n\n\

@@ -13,6 +13,8 @@ use crate::{
     cluster, ensure, run_check, spec_node, whole_cluster,
 };
 
+type TrialFn = fn() -> Result<(), Failed>;
+
 pub fn trials() -> Vec<Trial> {
     let mut t: Vec<Trial> = EXPECTED
         .iter()
@@ -21,60 +23,62 @@ pub fn trials() -> Vec<Trial> {
             Trial::test(name, move || node_trial(e))
         })
         .collect();
-    t.push(Trial::test(
-        "check_json_schema_and_severities",
-        schema_trial,
-    ));
-    t.push(Trial::test(
-        "check_whole_cluster_exit_code_2",
-        whole_exit_trial,
-    ));
-    t.push(Trial::test(
-        "check_whole_cluster_within_time_bound",
-        time_bound_trial,
-    ));
-    t.push(Trial::test(
-        "check_fstab_listed_healthy_nodes_exit_0",
-        || focused("healthy-fstab", &["host", "runner-01"], 0, &[]),
-    ));
-    t.push(Trial::test(
-        "check_healthy_nodes_exit_1_not_persistent_on_runner_02",
-        || {
+    let more: Vec<(&str, TrialFn)> = vec![
+        ("check_json_schema_and_severities", schema_trial),
+        ("check_whole_cluster_exit_code_2", whole_exit_trial),
+        ("check_whole_cluster_within_time_bound", time_bound_trial),
+        ("check_fstab_listed_healthy_nodes_exit_0", || {
+            focused("healthy-fstab", HEALTHY_IN_FSTAB, &[], 0, &[])
+        }),
+        ("check_only_mounts_healthy_nodes_exit_0", || {
             focused(
-                "healthy",
-                &["host", "runner-01", "runner-02"],
-                1,
-                &[("not_persistent", &["runner-02"])],
+                "only-mounts",
+                HEALTHY_IN_FSTAB,
+                &["--only", "mounts"],
+                0,
+                &[],
             )
-        },
-    ));
-    t.push(Trial::test(
-        "check_healthy_plus_tmpfs_exit_1_not_mounted",
-        || {
+        }),
+        (
+            "check_healthy_nodes_exit_1_not_persistent_on_runner_02",
+            || {
+                let nodes = [HEALTHY_IN_FSTAB, &["runner-02"]].concat();
+                focused(
+                    "healthy",
+                    &nodes,
+                    &[],
+                    1,
+                    &[("not_persistent", &["runner-02"])],
+                )
+            },
+        ),
+        ("check_healthy_plus_tmpfs_exit_1_not_mounted", || {
+            let nodes = [HEALTHY_IN_FSTAB, &["runner-tmpfs"]].concat();
             focused(
                 "healthy-tmpfs",
-                &["host", "runner-01", "runner-tmpfs"],
+                &nodes,
+                &[],
                 1,
                 &[("not_mounted", &["runner-tmpfs"])],
             )
-        },
-    ));
-    t.push(Trial::test(
-        "check_bad_config_exit_3_names_the_line",
-        bad_config_trial,
-    ));
-    t.push(Trial::test("check_strict_unknown_host_key", || {
-        host_key_trial(false)
-    }));
-    t.push(Trial::test("check_changed_host_key", || {
-        host_key_trial(true)
-    }));
-    t.push(Trial::test(
-        "check_human_output_lists_nodes_and_findings",
-        human_trial,
-    ));
+        }),
+        ("check_bad_config_exit_3_names_the_line", bad_config_trial),
+        ("check_strict_unknown_host_key", || host_key_trial(false)),
+        ("check_changed_host_key", || host_key_trial(true)),
+        ("check_hashed_known_hosts_exit_0", hashed_known_hosts_trial),
+        (
+            "check_accept_new_records_keys_and_still_refuses_changed",
+            accept_new_trial,
+        ),
+        ("check_config_from_rivershare_config_env", env_config_trial),
+        ("check_human_output_lists_nodes_and_findings", human_trial),
+    ];
+    t.extend(more.into_iter().map(|(name, f)| Trial::test(name, f)));
     t
 }
+
+/// Healthy nodes whose share is in their fstab (runner-behind only through ProxyJump).
+const HEALTHY_IN_FSTAB: &[&str] = &["host", "runner-01", "runner-03", "runner-behind"];
 
 /// The node object named `name` in a check document.
 fn node_json<'a>(doc: &'a Value, name: &str) -> Result<&'a Value, Failed> {
@@ -332,10 +336,29 @@ fn time_bound_trial() -> Result<(), Failed> {
 }
 
 /// A config of only `nodes`; the exit code and the exact list of findings are known.
-fn focused(label: &str, nodes: &[&str], exit: i32, want: &[(&str, &[&str])]) -> Result<(), Failed> {
+fn focused(
+    label: &str,
+    nodes: &[&str],
+    extra_args: &[&str],
+    exit: i32,
+    want: &[(&str, &[&str])],
+) -> Result<(), Failed> {
     let c = cluster()?;
-    let config = c.write_config(label, nodes, &c.path("known_hosts"));
-    let run = run_check(&["check", "--json", "--config", &config.display().to_string()])?;
+    let config = c.write_config(label, nodes, &c.path("known_hosts"), "strict");
+    let config = config.display().to_string();
+    let mut args = vec!["check", "--json", "--config", config.as_str()];
+    args.extend_from_slice(extra_args);
+    let run = run_check(&args)?;
+    expect_findings(label, &run, exit, want)
+}
+
+/// The run's exit code, its `exit_code` field and its exact list of (code, nodes).
+fn expect_findings(
+    label: &str,
+    run: &CheckRun,
+    exit: i32,
+    want: &[(&str, &[&str])],
+) -> Result<(), Failed> {
     let doc = run.json()?;
     let got = findings(doc);
     let mut want: Vec<(String, Vec<String>)> = want
@@ -430,7 +453,7 @@ fn host_key_trial(changed: bool) -> Result<(), Failed> {
     }
     let kh = c.path(&format!("known_hosts.{label}"));
     std::fs::write(&kh, text)?;
-    let config = c.write_config(label, &["host", "runner-01"], &kh);
+    let config = c.write_config(label, &["host", "runner-01"], &kh, "strict");
     let run = run_check(&["check", "--json", "--config", &config.display().to_string()])?;
     let doc = run.json()?;
     let code = if changed {
@@ -471,6 +494,87 @@ fn fresh_public_key(path: &Path) -> Result<String, Failed> {
         .join(" "))
 }
 
+fn hashed_known_hosts_trial() -> Result<(), Failed> {
+    let c = cluster()?;
+    let kh = c.path("known_hosts.hashed");
+    std::fs::copy(c.path("known_hosts"), &kh)?;
+    let out = std::process::Command::new("ssh-keygen")
+        .arg("-H")
+        .arg("-f")
+        .arg(&kh)
+        .output()?;
+    ensure(out.status.success(), || {
+        format!("ssh-keygen -H failed: {out:?}")
+    })?;
+    let text = std::fs::read_to_string(&kh)?;
+    ensure(text.lines().all(|l| l.starts_with("|1|")), || {
+        format!("known_hosts not hashed:\n{text}")
+    })?;
+    let config = c.write_config("hashed", HEALTHY_IN_FSTAB, &kh, "strict");
+    let run = run_check(&["check", "--json", "--config", &config.display().to_string()])?;
+    expect_findings("hashed known_hosts", &run, 0, &[])
+}
+
+/// accept-new with an empty known_hosts: every node is probed and its key recorded; then a
+/// changed key in that file is still refused.
+fn accept_new_trial() -> Result<(), Failed> {
+    let c = cluster()?;
+    let kh = c.path("known_hosts.accept-new");
+    std::fs::write(&kh, "")?;
+    let nodes = ["host", "runner-01"];
+    let config = c.write_config("accept-new", &nodes, &kh, "accept-new");
+    let config = config.display().to_string();
+    let run = run_check(&["check", "--json", "--config", &config])?;
+    expect_findings("accept-new, first contact", &run, 0, &[])?;
+    let recorded = std::fs::read_to_string(&kh)?;
+    for name in nodes {
+        let key = host_public_key(c, name)?;
+        ensure(recorded.contains(&key), || {
+            format!("accept-new did not record {name}'s key:\n{recorded}")
+        })?;
+    }
+    let other = fresh_public_key(&c.path("accept-new-key"))?;
+    let other = other
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    let tampered = recorded.replace(&host_public_key(c, "runner-01")?, &other);
+    std::fs::write(&kh, tampered)?;
+    let run = run_check(&["check", "--json", "--config", &config])?;
+    expect_findings(
+        "accept-new, changed key",
+        &run,
+        2,
+        &[("host_key_changed", &["runner-01"])],
+    )
+}
+
+/// The base64 part of a node's host public key, as it appears in known_hosts.
+fn host_public_key(c: &crate::support::Cluster, name: &str) -> Result<String, Failed> {
+    let public = std::fs::read_to_string(c.path(&format!("hostkeys/{name}.pub")))?;
+    public
+        .split_whitespace()
+        .nth(1)
+        .map(str::to_string)
+        .ok_or_else(|| Failed::from(format!("hostkeys/{name}.pub is malformed")))
+}
+
+/// No --config: `$RIVERSHARE_CONFIG` is used, and rivershare says which config it used.
+fn env_config_trial() -> Result<(), Failed> {
+    let c = cluster()?;
+    let config = c.write_config("env", HEALTHY_IN_FSTAB, &c.path("known_hosts"), "strict");
+    let config = config.display().to_string();
+    let out = c.rivershare_env(&["check"], &[("RIVERSHARE_CONFIG", &config)])?;
+    ensure(out.code == Some(0), || {
+        format!("exit code should be 0: {}", out.describe())
+    })?;
+    ensure(
+        out.stdout.contains(&config) || out.stderr.contains(&config),
+        || format!("rivershare should say it used {config}: {}", out.describe()),
+    )
+}
+
 fn human_trial() -> Result<(), Failed> {
     let c = cluster()?;
     let config = c.path("rivershare.toml").display().to_string();
@@ -492,6 +596,16 @@ fn human_trial() -> Result<(), Failed> {
             })?;
         }
     }
+    // runner-01 and runner-03 have identical results: clush -b style folds them into one line.
+    ensure(
+        out.lines()
+            .any(|l| mentions(l, "runner-01") && mentions(l, "runner-03")),
+        || format!("identical nodes runner-01 and runner-03 are not folded into one line:\n{out}"),
+    )?;
+    let all = format!("{out}{}", run.out.stderr);
+    ensure(all.contains(&config), || {
+        format!("rivershare should say it used {config}")
+    })?;
     eprintln!("human check output ({} lines):\n{out}", out.lines().count());
     Ok(())
 }

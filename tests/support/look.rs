@@ -61,7 +61,7 @@ pub fn cluster_nodes_look_as_intended() -> Result<(), Failed> {
                 c.ssh_ok(&n.name, "ls /export")
                     .and_then(|ls| has_layout(&ls)),
             ),
-            "sshfs" | "sshfs-ro" => {
+            "sshfs" | "sshfs-ro" | "sshfs-jump" => {
                 check(mounts(dir).and_then(|m| {
                     expect(
                         m.len() == 4
@@ -122,6 +122,19 @@ pub fn cluster_nodes_look_as_intended() -> Result<(), Failed> {
             "dropped" | "down" => unreachable!(),
             other => check(Err(format!("unknown kind {other} in nodes.tsv"))),
         }
+        if n.kind == "sshfs-jump" {
+            // Reached above through `ProxyJump host`; directly, port 22 swallows the operator.
+            let out = c.ssh_with(&["-o", "ProxyJump=none"], &n.name, "true")?;
+            check(expect(
+                out.code == Some(255) && out.stderr.contains("timed out"),
+                || {
+                    format!(
+                        "a direct connection should time out, got {}",
+                        out.describe()
+                    )
+                },
+            ));
+        }
         // fstab lists the share exactly where nodes.tsv says so.
         if n.kind != "storage" {
             check(c.ssh_ok(&n.name, "cat /etc/fstab").and_then(|fstab| {
@@ -145,7 +158,13 @@ pub fn cluster_nodes_look_as_intended() -> Result<(), Failed> {
             shared("host")
         ),
     )?;
-    for reader in ["runner-01", "runner-02", "runner-ro"] {
+    for reader in [
+        "runner-01",
+        "runner-02",
+        "runner-03",
+        "runner-behind",
+        "runner-ro",
+    ] {
         let got = c.ssh_ok(reader, &format!("cat {}/{token}", shared(reader)))?;
         if got.trim() != token {
             problems.push(format!(
