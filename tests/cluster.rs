@@ -36,9 +36,14 @@ pub enum Mount {
 
 /// Expected `access` of a node in the JSON.
 pub enum Access {
-    /// read is true, write is this; on `false`, `error.kind` is the given kind.
-    Write(bool, Option<&'static str>),
+    /// An object with these read and write flags and this `error.kind` (`None`: null).
+    Is {
+        read: bool,
+        write: bool,
+        error: Option<&'static str>,
+    },
     Null,
+    /// The spec does not say (a missing path, a hung mount).
     Any,
 }
 
@@ -53,6 +58,8 @@ pub struct Expect {
     pub error: Option<&'static str>,
     pub mount: Mount,
     pub access: Access,
+    /// `Some(true)`: usage has total_bytes > 0; `Some(false)`: usage is null; `None`: any.
+    pub usage: Option<bool>,
     /// `Some(b)`: every layout folder's flag is b.
     pub layout: Option<bool>,
 }
@@ -72,39 +79,54 @@ pub struct Expect {
 /// - runner-tmpfs: tmpfs at the path, listed in fstab, with the layout: exactly not_mounted.
 /// - runner-down: netns answers, no sshd (connection refused): unreachable.
 /// - runner-dropped: sshd runs but nft drops port 22 (connect timeout): unreachable.
+/// - runner-stale: its sshfs daemon was killed after mounting: ENOTCONN on every access:
+///   stale_handle (the folders cannot be listed, so layout_missing is allowed).
+/// - runner-hung: its sshfs daemon is stopped (SIGSTOP): stat, df and writes block while
+///   findmnt answers: storage_hung, within the time bound.
 #[rustfmt::skip]
 pub const EXPECTED: &[Expect] = &[
     Expect { node: "host", required: &[], allowed: &[], error: None,
-             mount: SSHFS, access: Access::Write(true, None), layout: Some(true) },
+             mount: SSHFS, access: RW, usage: Some(true), layout: Some(true) },
     Expect { node: "runner-01", required: &[], allowed: &[], error: None,
-             mount: SSHFS, access: Access::Write(true, None), layout: Some(true) },
+             mount: SSHFS, access: RW, usage: Some(true), layout: Some(true) },
     Expect { node: "runner-02", required: &["not_persistent"], allowed: &[], error: None,
-             mount: SSHFS, access: Access::Write(true, None), layout: Some(true) },
+             mount: SSHFS, access: RW, usage: Some(true), layout: Some(true) },
     Expect { node: "runner-03", required: &[], allowed: &[], error: None,
-             mount: SSHFS, access: Access::Write(true, None), layout: Some(true) },
+             mount: SSHFS, access: RW, usage: Some(true), layout: Some(true) },
     Expect { node: "runner-behind", required: &[], allowed: &[], error: None,
-             mount: SSHFS, access: Access::Write(true, None), layout: Some(true) },
+             mount: SSHFS, access: RW, usage: Some(true), layout: Some(true) },
     Expect { node: "runner-local", required: &["not_mounted"], allowed: &["not_persistent"], error: None,
              mount: Mount::Fs { fstype: "overlay", network: false, target: Some("/") },
-             access: Access::Write(true, None), layout: Some(true) },
+             access: RW, usage: Some(true), layout: Some(true) },
     Expect { node: "runner-ro", required: &["read_only"], allowed: &[], error: None,
-             mount: SSHFS, access: Access::Write(false, Some("read_only")), layout: Some(true) },
+             mount: SSHFS, access: Access::Is { read: true, write: false, error: Some("read_only") },
+             usage: Some(true), layout: Some(true) },
     Expect { node: "runner-missing", required: &["path_missing"],
              allowed: &["layout_missing", "not_mounted", "not_persistent"], error: None,
-             mount: Mount::Any, access: Access::Any, layout: Some(false) },
+             mount: Mount::Any, access: Access::Any, usage: None, layout: Some(false) },
     Expect { node: "runner-tmpfs", required: &["not_mounted"], allowed: &[], error: None,
              mount: Mount::Fs { fstype: "tmpfs", network: false, target: None },
-             access: Access::Write(true, None), layout: Some(true) },
+             access: RW, usage: Some(true), layout: Some(true) },
     Expect { node: "runner-down", required: &["unreachable"], allowed: &[], error: Some("unreachable"),
-             mount: Mount::Null, access: Access::Null, layout: None },
+             mount: Mount::Null, access: Access::Null, usage: Some(false), layout: None },
     Expect { node: "runner-dropped", required: &["unreachable"], allowed: &[], error: Some("unreachable"),
-             mount: Mount::Null, access: Access::Null, layout: None },
+             mount: Mount::Null, access: Access::Null, usage: Some(false), layout: None },
+    Expect { node: "runner-stale", required: &["stale_handle"], allowed: &["layout_missing"], error: None,
+             mount: SSHFS, access: Access::Is { read: false, write: false, error: Some("stale_handle") },
+             usage: None, layout: None },
+    Expect { node: "runner-hung", required: &["storage_hung"], allowed: &["layout_missing"], error: None,
+             mount: SSHFS, access: Access::Any, usage: None, layout: None },
 ];
 
 const SSHFS: Mount = Mount::Fs {
     fstype: "fuse.sshfs",
     network: true,
     target: None,
+};
+const RW: Access = Access::Is {
+    read: true,
+    write: true,
+    error: None,
 };
 
 /// In the whole-cluster run, sources really differ (sshfs vs tmpfs vs the overlay root);

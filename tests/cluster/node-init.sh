@@ -69,6 +69,16 @@ sshfs_mount() {
     findmnt -n -o FSTYPE -T "$target" | grep -qx fuse.sshfs || fail "$target is not a fuse.sshfs mount after sshfs"
 }
 
+# PIDs of this node's sshfs daemons (procps may be absent: read /proc).
+sshfs_pids() {
+    local p pids=()
+    for p in /proc/[0-9]*; do
+        [[ $(cat "$p/comm" 2>/dev/null) == sshfs ]] && pids+=("${p#/proc/}")
+    done
+    ((${#pids[@]} > 0)) || fail "no sshfs process found"
+    echo "${pids[@]}"
+}
+
 case $kind in
 storage)
     mkdir -p /export
@@ -76,6 +86,18 @@ storage)
     chmod 0755 /export
     ;;
 sshfs | sshfs-jump) sshfs_mount "$dir" "" ;;
+sshfs-dead)
+    # The server side of the FUSE mount dies: every access fails with ENOTCONN
+    # ("Transport endpoint is not connected"), the classic stale network mount.
+    sshfs_mount "$dir" ""
+    kill -KILL $(sshfs_pids)
+    ;;
+sshfs-hung)
+    # The FUSE daemon is frozen: stat, df and writes block until killed, while the mount
+    # table (findmnt) still answers. A dead hard NFS mount behaves the same way.
+    sshfs_mount "$dir" ""
+    kill -STOP $(sshfs_pids)
+    ;;
 sshfs-ro) sshfs_mount "$dir" ",ro" ;;
 localdir)
     # A plain directory on the node's own root: the classic "forgot to mount" case.

@@ -178,24 +178,20 @@ fn node_trial(e: &'static Expect) -> Result<(), Failed> {
             ensure(m["options"].is_array(), || {
                 ctx("mount.options should be a list")
             })?;
-            let usage = &n["usage"];
-            let total = usage["total_bytes"].as_u64().unwrap_or(0);
-            ensure(
-                total > 0 && usage["avail_bytes"].as_u64().is_some_and(|a| a <= total),
-                || ctx("usage should have total_bytes > 0 and avail_bytes <= total_bytes"),
-            )?;
         }
         Mount::Null => ensure(n["mount"].is_null(), || ctx("mount should be null"))?,
         Mount::Any => {}
     }
     match &e.access {
-        Access::Write(write, kind) => {
+        Access::Is { read, write, error } => {
             let a = &n["access"];
-            ensure(a["read"] == true, || ctx("access.read should be true"))?;
+            ensure(a["read"] == *read, || {
+                ctx(&format!("access.read should be {read}"))
+            })?;
             ensure(a["write"] == *write, || {
                 ctx(&format!("access.write should be {write}"))
             })?;
-            match kind {
+            match error {
                 None => ensure(a["error"].is_null(), || ctx("access.error should be null"))?,
                 Some(k) => ensure(a["error"]["kind"] == *k, || {
                     ctx(&format!("access.error.kind should be {k}"))
@@ -204,6 +200,18 @@ fn node_trial(e: &'static Expect) -> Result<(), Failed> {
         }
         Access::Null => ensure(n["access"].is_null(), || ctx("access should be null"))?,
         Access::Any => {}
+    }
+    match e.usage {
+        Some(true) => {
+            let usage = &n["usage"];
+            let total = usage["total_bytes"].as_u64().unwrap_or(0);
+            ensure(
+                total > 0 && usage["avail_bytes"].as_u64().is_some_and(|a| a <= total),
+                || ctx("usage should have total_bytes > 0 and avail_bytes <= total_bytes"),
+            )?;
+        }
+        Some(false) => ensure(n["usage"].is_null(), || ctx("usage should be null"))?,
+        None => {}
     }
     if let Some(present) = e.layout {
         for d in ["kohakuriver-containers", "shared_data", "logs"] {

@@ -91,6 +91,29 @@ pub fn cluster_nodes_look_as_intended() -> Result<(), Failed> {
                     ));
                 }
             }
+            "sshfs-dead" | "sshfs-hung" => {
+                // The mount table still answers; the mount itself does not.
+                check(mounts(dir).and_then(|m| {
+                    expect(m.len() == 4 && m[0] == *dir && m[1] == "fuse.sshfs", || {
+                        format!("{dir} should still be listed as the sshfs mount point: {m:?}")
+                    })
+                }));
+                let out = c.ssh(&n.name, &format!("timeout -k 1 2 stat {dir}"))?;
+                check(if n.kind == "sshfs-dead" {
+                    expect(
+                        out.code == Some(1)
+                            && out.stderr.contains("Transport endpoint is not connected"),
+                        || format!("stat should fail with ENOTCONN: {}", out.describe()),
+                    )
+                } else {
+                    expect(matches!(out.code, Some(124) | Some(137)), || {
+                        format!(
+                            "stat should hang until timeout kills it: {}",
+                            out.describe()
+                        )
+                    })
+                });
+            }
             "localdir" => {
                 check(mounts(dir).and_then(|m| {
                     expect(m.get(0..2) == Some(&["/".into(), "overlay".into()]), || {
