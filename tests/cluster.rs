@@ -200,12 +200,6 @@ pub fn whole_cluster() -> Result<&'static CheckRun, Failed> {
             let config = c.path("rivershare.toml").display().to_string();
             let run = run_check(&["check", "--json", "--config", &config])
                 .map_err(|e| e.message().unwrap_or("").to_string())?;
-            eprintln!(
-                "whole-cluster check --json: exit {:?} in {:.2} s (bound {} s)",
-                run.out.code,
-                run.out.elapsed.as_secs_f64(),
-                WALL_BOUND.as_secs()
-            );
             Ok(run)
         })
         .as_ref()

@@ -13,6 +13,8 @@
 #
 # Only 10.250.0.0/24 addresses are ever used. All names (netns, links, mounts) start with `rvs`.
 set -euo pipefail
+# sshd, ip, nft, pivot_root live in sbin, which a non-login root shell may lack.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NODES_TSV=$HERE/nodes.tsv
