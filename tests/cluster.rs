@@ -18,6 +18,10 @@ use support::{COMMAND_TIMEOUT_SECS, CONNECT_TIMEOUT_SECS, Cluster, RunOutput, no
 
 #[path = "support/e2e.rs"]
 mod e2e;
+#[path = "support/e2e_cli.rs"]
+mod e2e_cli;
+#[path = "support/e2e_keys.rs"]
+mod e2e_keys;
 #[path = "support/look.rs"]
 mod look;
 

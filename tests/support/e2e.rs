@@ -1,13 +1,14 @@
-//! The `rivershare check` trials: the public JSON (schema rivershare/check/v1), the exit
-//! codes, the host key policy, the time bound and the human output, on the real cluster.
+//! The `rivershare check` trials: the public JSON (schema rivershare/check/v1) per node,
+//! the exit codes and the time bound, on the real cluster. The list of every trial is here.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use libtest_mimic::{Failed, Trial};
 use serde_json::Value;
 
-use crate::support::{STORAGE_SOURCE, mentions};
+use crate::e2e_cli::{bad_config_trial, env_config_trial, human_trial};
+use crate::e2e_keys::{accept_new_trial, hashed_known_hosts_trial, host_key_trial};
+use crate::support::STORAGE_SOURCE;
 use crate::{
     Access, CheckRun, EXPECTED, Expect, Mount, SEVERITY, WALL_BOUND, WHOLE_CLUSTER_ALLOWED,
     cluster, ensure, run_check, spec_node, whole_cluster,
@@ -78,10 +79,10 @@ pub fn trials() -> Vec<Trial> {
 }
 
 /// Healthy nodes whose share is in their fstab (runner-behind only through ProxyJump).
-const HEALTHY_IN_FSTAB: &[&str] = &["host", "runner-01", "runner-03", "runner-behind"];
+pub(crate) const HEALTHY_IN_FSTAB: &[&str] = &["host", "runner-01", "runner-03", "runner-behind"];
 
 /// The node object named `name` in a check document.
-fn node_json<'a>(doc: &'a Value, name: &str) -> Result<&'a Value, Failed> {
+pub(crate) fn node_json<'a>(doc: &'a Value, name: &str) -> Result<&'a Value, Failed> {
     doc["nodes"]
         .as_array()
         .and_then(|ns| ns.iter().find(|n| n["name"] == name))
@@ -98,7 +99,7 @@ fn codes_for(doc: &Value, name: &str) -> BTreeSet<String> {
 }
 
 /// (code, sorted nodes) of every finding.
-fn findings(doc: &Value) -> Vec<(String, Vec<String>)> {
+pub(crate) fn findings(doc: &Value) -> Vec<(String, Vec<String>)> {
     let mut v: Vec<(String, Vec<String>)> = doc["findings"]
         .as_array()
         .map(|fs| {
@@ -361,7 +362,7 @@ fn focused(
 }
 
 /// The run's exit code, its `exit_code` field and its exact list of (code, nodes).
-fn expect_findings(
+pub(crate) fn expect_findings(
     label: &str,
     run: &CheckRun,
     exit: i32,
@@ -386,234 +387,4 @@ fn expect_findings(
     ensure(doc["exit_code"] == exit, || {
         format!("{label}: exit_code field should be {exit}")
     })
-}
-
-fn bad_config_trial() -> Result<(), Failed> {
-    let c = cluster()?;
-    let good = std::fs::read_to_string(c.path("rivershare.toml"))?;
-    // The misspelled key goes on line 3; everything else is the valid generated config.
-    let mut lines: Vec<&str> = good.lines().collect();
-    lines.insert(2, "conect_timeout_secs = 3");
-    let bad = c.path("rivershare.bad.toml");
-    std::fs::write(&bad, lines.join("\n") + "\n")?;
-    let bad_s = bad.display().to_string();
-    for json in [false, true] {
-        let mut args = vec!["check", "--config", bad_s.as_str()];
-        if json {
-            args.push("--json");
-        }
-        let run = run_check(&args)?;
-        let err = &run.out.stderr;
-        let what = || format!("bad config (json={json}): {}", run.out.describe());
-        ensure(run.out.code == Some(3), || {
-            format!("exit code should be 3; {}", what())
-        })?;
-        ensure(err.contains("conect_timeout_secs"), || {
-            format!("stderr should name the key; {}", what())
-        })?;
-        ensure(err.contains("connect_timeout_secs"), || {
-            format!("stderr should name the closest valid key; {}", what())
-        })?;
-        ensure(err.contains("rivershare.bad.toml"), || {
-            format!("stderr should name the file; {}", what())
-        })?;
-        ensure(err.contains(":3") || err.contains("line 3"), || {
-            format!("stderr should name line 3; {}", what())
-        })?;
-        ensure(!run.out.stdout.contains("\"reachable\""), || {
-            format!("no node should be probed; {}", what())
-        })?;
-    }
-    Ok(())
-}
-
-/// Strict policy with runner-01 missing from known_hosts (`changed == false`) or with
-/// another key in its line (`changed == true`): only runner-01 is refused.
-fn host_key_trial(changed: bool) -> Result<(), Failed> {
-    let c = cluster()?;
-    let label = if changed {
-        "hostkey-changed"
-    } else {
-        "hostkey-unknown"
-    };
-    let target = spec_node("runner-01");
-    let prefix = format!("{},{} ", target.address, target.name);
-    let original = std::fs::read_to_string(c.path("known_hosts"))?;
-    ensure(original.lines().any(|l| l.starts_with(&prefix)), || {
-        format!("known_hosts has no line {prefix}")
-    })?;
-    let other_key = if changed {
-        Some(fresh_public_key(&c.path(&format!("{label}-key")))?)
-    } else {
-        None
-    };
-    let mut text = String::new();
-    for line in original.lines() {
-        if line.starts_with(&prefix) {
-            match &other_key {
-                Some(key) => text.push_str(&format!("{prefix}{key}\n")),
-                None => continue,
-            }
-        } else {
-            text.push_str(line);
-            text.push('\n');
-        }
-    }
-    let kh = c.path(&format!("known_hosts.{label}"));
-    std::fs::write(&kh, text)?;
-    let config = c.write_config(label, &["host", "runner-01"], &kh, "strict");
-    let run = run_check(&["check", "--json", "--config", &config.display().to_string()])?;
-    let doc = run.json()?;
-    let code = if changed {
-        "host_key_changed"
-    } else {
-        "host_key_unknown"
-    };
-    let n = node_json(doc, "runner-01")?;
-    ensure(n["error"]["kind"] == code, || {
-        format!("runner-01 error.kind should be {code}: {n:#}")
-    })?;
-    ensure(n["mount"].is_null() && n["access"].is_null(), || {
-        format!("runner-01 must not be probed: {n:#}")
-    })?;
-    let got = findings(doc);
-    let want = vec![(code.to_string(), vec!["runner-01".to_string()])];
-    ensure(got == want, || format!("findings {got:?}, want {want:?}"))?;
-    ensure(run.out.code == Some(2), || {
-        format!("exit code should be 2: {}", run.out.describe())
-    })
-}
-
-/// A new ed25519 public key ("ssh-ed25519 AAAA..."), not any node's.
-fn fresh_public_key(path: &Path) -> Result<String, Failed> {
-    let _ = std::fs::remove_file(path);
-    let out = std::process::Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(path)
-        .output()?;
-    ensure(out.status.success(), || {
-        format!("ssh-keygen failed: {out:?}")
-    })?;
-    let public = std::fs::read_to_string(path.with_extension("pub"))?;
-    Ok(public
-        .split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" "))
-}
-
-fn hashed_known_hosts_trial() -> Result<(), Failed> {
-    let c = cluster()?;
-    let kh = c.path("known_hosts.hashed");
-    std::fs::copy(c.path("known_hosts"), &kh)?;
-    let out = std::process::Command::new("ssh-keygen")
-        .arg("-H")
-        .arg("-f")
-        .arg(&kh)
-        .output()?;
-    ensure(out.status.success(), || {
-        format!("ssh-keygen -H failed: {out:?}")
-    })?;
-    let text = std::fs::read_to_string(&kh)?;
-    ensure(text.lines().all(|l| l.starts_with("|1|")), || {
-        format!("known_hosts not hashed:\n{text}")
-    })?;
-    let config = c.write_config("hashed", HEALTHY_IN_FSTAB, &kh, "strict");
-    let run = run_check(&["check", "--json", "--config", &config.display().to_string()])?;
-    expect_findings("hashed known_hosts", &run, 0, &[])
-}
-
-/// accept-new with an empty known_hosts: every node is probed and its key recorded; then a
-/// changed key in that file is still refused.
-fn accept_new_trial() -> Result<(), Failed> {
-    let c = cluster()?;
-    let kh = c.path("known_hosts.accept-new");
-    std::fs::write(&kh, "")?;
-    let nodes = ["host", "runner-01"];
-    let config = c.write_config("accept-new", &nodes, &kh, "accept-new");
-    let config = config.display().to_string();
-    let run = run_check(&["check", "--json", "--config", &config])?;
-    expect_findings("accept-new, first contact", &run, 0, &[])?;
-    let recorded = std::fs::read_to_string(&kh)?;
-    for name in nodes {
-        let key = host_public_key(c, name)?;
-        ensure(recorded.contains(&key), || {
-            format!("accept-new did not record {name}'s key:\n{recorded}")
-        })?;
-    }
-    let other = fresh_public_key(&c.path("accept-new-key"))?;
-    let other = other
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or_default()
-        .to_string();
-    let tampered = recorded.replace(&host_public_key(c, "runner-01")?, &other);
-    std::fs::write(&kh, tampered)?;
-    let run = run_check(&["check", "--json", "--config", &config])?;
-    expect_findings(
-        "accept-new, changed key",
-        &run,
-        2,
-        &[("host_key_changed", &["runner-01"])],
-    )
-}
-
-/// The base64 part of a node's host public key, as it appears in known_hosts.
-fn host_public_key(c: &crate::support::Cluster, name: &str) -> Result<String, Failed> {
-    let public = std::fs::read_to_string(c.path(&format!("hostkeys/{name}.pub")))?;
-    public
-        .split_whitespace()
-        .nth(1)
-        .map(str::to_string)
-        .ok_or_else(|| Failed::from(format!("hostkeys/{name}.pub is malformed")))
-}
-
-/// No --config: `$RIVERSHARE_CONFIG` is used, and rivershare says which config it used.
-fn env_config_trial() -> Result<(), Failed> {
-    let c = cluster()?;
-    let config = c.write_config("env", HEALTHY_IN_FSTAB, &c.path("known_hosts"), "strict");
-    let config = config.display().to_string();
-    let out = c.rivershare_env(&["check"], &[("RIVERSHARE_CONFIG", &config)])?;
-    ensure(out.code == Some(0), || {
-        format!("exit code should be 0: {}", out.describe())
-    })?;
-    ensure(
-        out.stdout.contains(&config) || out.stderr.contains(&config),
-        || format!("rivershare should say it used {config}: {}", out.describe()),
-    )
-}
-
-fn human_trial() -> Result<(), Failed> {
-    let c = cluster()?;
-    let config = c.path("rivershare.toml").display().to_string();
-    let run: CheckRun = run_check(&["check", "--config", &config])?;
-    let out = &run.out.stdout;
-    ensure(run.out.code == Some(2), || {
-        format!("exit code should be 2: {}", run.out.describe())
-    })?;
-    ensure(!out.contains('\u{1b}'), || {
-        "NO_COLOR is set and stdout is no TTY: no escape codes".into()
-    })?;
-    for e in EXPECTED {
-        ensure(mentions(out, e.node), || {
-            format!("human output never names {}:\n{out}", e.node)
-        })?;
-        for code in e.required {
-            ensure(out.contains(code), || {
-                format!("human output lacks finding {code}:\n{out}")
-            })?;
-        }
-    }
-    // runner-01 and runner-03 have identical results: clush -b style folds them into one line.
-    ensure(
-        out.lines()
-            .any(|l| mentions(l, "runner-01") && mentions(l, "runner-03")),
-        || format!("identical nodes runner-01 and runner-03 are not folded into one line:\n{out}"),
-    )?;
-    let all = format!("{out}{}", run.out.stderr);
-    ensure(all.contains(&config), || {
-        format!("rivershare should say it used {config}")
-    })?;
-    eprintln!("human check output ({} lines):\n{out}", out.lines().count());
-    Ok(())
 }
