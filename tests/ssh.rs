@@ -410,6 +410,11 @@ async fn encrypted_key_without_tty_is_skipped_with_a_note() {
 
 #[tokio::test]
 async fn proxy_jump_through_a_second_sshd() {
+    jump_scenario().await;
+}
+
+/// A node reached through ProxyJump, both named by ssh_config aliases.
+async fn jump_scenario() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let key = tmp.path().join("id_ed25519");
     let public = keygen(&key, "ed25519", "");
@@ -473,6 +478,62 @@ async fn proxy_jump_through_a_second_sshd() {
     assert!(err.detail.starts_with("jump host bastion"), "{err}");
 }
 
+/// Run the ignored test `name` in a child test process with `envs` set, optionally
+/// under `script` (a pseudo-terminal) feeding `tty_input` once `wait_for` shows up.
+fn run_child(name: &str, envs: &[(&str, &std::ffi::OsStr)], tty: Option<(&str, &str)>) -> String {
+    let exe = std::env::current_exe().expect("test binary");
+    let mut cmd = match tty {
+        None => {
+            let mut c = Command::new(&exe);
+            c.args(["--exact", name, "--ignored", "--nocapture"]);
+            c
+        }
+        Some(_) => {
+            let line = format!(
+                "{} --exact {name} --ignored --nocapture --test-threads=1",
+                rivershare::shell::sh_quote(&exe.display().to_string())
+            );
+            let mut c = Command::new("script");
+            c.args(["-qec", &line, "/dev/null"]);
+            c
+        }
+    };
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn child test");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut seen = String::new();
+    if let Some((wait_for, input)) = tty {
+        use std::io::{Read, Write};
+        let mut buf = [0u8; 4096];
+        while !seen.contains(wait_for) {
+            let n = stdout.read(&mut buf).expect("read child output");
+            if n == 0 {
+                break;
+            }
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        stdin
+            .write_all(input.as_bytes())
+            .expect("type into the tty");
+    }
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).expect("read child output");
+    drop(stdin);
+    let out = child.wait_with_output().expect("child exits");
+    let text = format!("{seen}{rest}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success() && text.contains("1 passed"),
+        "child test {name} failed:\n{text}"
+    );
+    text
+}
+
 /// ssh-agent authentication runs in a child test process, because the agent is
 /// found through `SSH_AUTH_SOCK` and a test cannot change its own environment safely.
 #[tokio::test]
@@ -490,19 +551,18 @@ async fn agent_auth() {
     while !sock.exists() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let out = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", "agent_auth_child", "--ignored", "--nocapture"])
-        .env("SSH_AUTH_SOCK", &sock)
-        .output()
-        .expect("run child test");
+    let result = std::panic::catch_unwind(|| {
+        run_child(
+            "agent_auth_child",
+            &[("SSH_AUTH_SOCK", sock.as_os_str())],
+            None,
+        )
+    });
     let _ = agent.kill();
     let _ = agent.wait();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success() && text.contains("1 passed"), "{text}");
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
 }
 
 #[tokio::test]
@@ -568,4 +628,74 @@ async fn local_timeout_kills_the_whole_process_group() {
         matches!(state, None | Some('Z')),
         "grandchild sleep still {state:?}"
     );
+}
+
+/// On a TTY, an encrypted key asks its passphrase once in `prepare`, however
+/// many nodes use it. The child runs under `script`, which gives it a pty.
+#[tokio::test]
+async fn encrypted_key_asks_its_passphrase_once_on_a_tty() {
+    let text = tokio::task::spawn_blocking(|| {
+        run_child(
+            "passphrase_tty_child",
+            &[],
+            Some(("Enter passphrase for key", "secret passphrase\n")),
+        )
+    })
+    .await
+    .expect("join");
+    assert_eq!(
+        text.matches("Enter passphrase for key").count(),
+        1,
+        "{text}"
+    );
+}
+
+#[tokio::test]
+#[ignore = "run by encrypted_key_asks_its_passphrase_once_on_a_tty under a pty"]
+async fn passphrase_tty_child() {
+    let env = Env::new("ed25519");
+    let locked = env.tmp.path().join("id_locked");
+    env.sshd
+        .authorize(&keygen(&locked, "ed25519", "secret passphrase"));
+    let mut a = env.node();
+    a.identity_files = vec![locked.clone()];
+    let mut b = a.clone();
+    b.name = "runner-2".to_string();
+    let nodes = [a, b];
+    let ctx = SshContext::prepare(&nodes, &env.settings(HostKeyPolicy::Strict), true).await;
+    assert!(ctx.notes().is_empty(), "{:?}", ctx.notes());
+    for n in &nodes {
+        let t = ctx.connect(n).await.expect("decrypted key accepted");
+        assert_runs(t.as_ref()).await;
+    }
+}
+
+/// Without the `ssh` client, ssh_config is parsed by rivershare itself: the child
+/// runs with a PATH that has ssh-keygen and id but no ssh.
+#[tokio::test]
+async fn without_ssh_client_the_config_parser_resolves_aliases() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).expect("bin");
+    for tool in ["ssh-keygen", "id"] {
+        let real = run(Command::new("sh").args(["-c", &format!("command -v {tool}")]));
+        std::os::unix::fs::symlink(real.trim(), bin.join(tool)).expect("symlink");
+    }
+    let bin_os = bin.into_os_string();
+    tokio::task::spawn_blocking(move || {
+        run_child("no_ssh_client_child", &[("PATH", &bin_os)], None)
+    })
+    .await
+    .expect("join");
+}
+
+#[tokio::test]
+#[ignore = "run by without_ssh_client_the_config_parser_resolves_aliases"]
+async fn no_ssh_client_child() {
+    let missing = Command::new("ssh").arg("-V").output();
+    assert!(
+        missing.is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound),
+        "ssh must not be on PATH here"
+    );
+    jump_scenario().await;
 }
