@@ -406,6 +406,13 @@ async fn encrypted_key_without_tty_is_skipped_with_a_note() {
     );
     let err = ctx.connect(&n).await.err().expect("no usable key");
     assert_eq!(err.kind, NodeErrorKind::AuthFailed, "{err}");
+    assert!(
+        err.detail.ends_with(&format!(
+            "not offered: {} (encrypted key: no TTY to ask its passphrase)",
+            locked.display()
+        )),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -23,6 +23,8 @@ pub(crate) struct Credentials {
     pub agent_sock: Option<PathBuf>,
     /// Decrypted identity files, by path.
     pub keys: HashMap<PathBuf, Arc<PrivateKey>>,
+    /// Identity files that exist but could not be used, with why (for auth_failed).
+    pub skipped: HashMap<PathBuf, String>,
 }
 
 async fn agent_public_keys(sock: &Path) -> Vec<PublicKey> {
@@ -62,6 +64,13 @@ impl Credentials {
             None => Vec::new(),
         };
         let mut keys = HashMap::new();
+        let mut skipped = HashMap::new();
+        // `why` reads after "skipped key X: " or "skipped encrypted key X: ".
+        let mut skip = |path: &Path, encrypted: bool, why: String| {
+            let kind = if encrypted { "encrypted key" } else { "key" };
+            notes.push(format!("skipped {kind} {}: {why}", path.display()));
+            skipped.insert(path.to_path_buf(), format!("{kind}: {why}"));
+        };
         for path in files {
             if keys.contains_key(path) {
                 continue;
@@ -70,7 +79,7 @@ impl Credentials {
                 Ok(t) => t,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => {
-                    notes.push(format!("skipped key {}: {e}", path.display()));
+                    skip(path, false, e.to_string());
                     continue;
                 }
             };
@@ -85,10 +94,7 @@ impl Credentials {
                         continue;
                     }
                     if !interactive {
-                        notes.push(format!(
-                            "skipped encrypted key {}: no TTY to ask its passphrase",
-                            path.display()
-                        ));
+                        skip(path, true, "no TTY to ask its passphrase".to_string());
                         continue;
                     }
                     let p = path.clone();
@@ -97,28 +103,29 @@ impl Credentials {
                         .ok()
                         .flatten();
                     let Some(pass) = pass else {
-                        notes.push(format!(
-                            "skipped encrypted key {}: no passphrase given",
-                            path.display()
-                        ));
+                        skip(path, true, "no passphrase given".to_string());
                         continue;
                     };
                     match russh::keys::decode_secret_key(&text, Some(&pass)) {
                         Ok(k) => k,
                         Err(e) => {
-                            notes.push(format!("skipped encrypted key {}: {e}", path.display()));
+                            skip(path, true, format!("cannot decrypt it: {e}"));
                             continue;
                         }
                     }
                 }
                 Err(e) => {
-                    notes.push(format!("skipped key {}: {e}", path.display()));
+                    skip(path, false, e.to_string());
                     continue;
                 }
             };
             keys.insert(path.clone(), Arc::new(key));
         }
-        Credentials { agent_sock, keys }
+        Credentials {
+            agent_sock,
+            keys,
+            skipped,
+        }
     }
 }
 
@@ -170,8 +177,12 @@ pub(crate) async fn authenticate(
             Err(e) => tracing::debug!("{label}: ssh-agent {}: {e}", sock.display()),
         }
     }
+    let mut unusable: Vec<String> = Vec::new();
     for path in identity_files {
         let Some(key) = creds.keys.get(path) else {
+            if let Some(why) = creds.skipped.get(path) {
+                unusable.push(format!("{} ({why})", path.display()));
+            }
             continue;
         };
         let public = key.public_key().clone();
@@ -198,9 +209,9 @@ pub(crate) async fn authenticate(
             return Ok(());
         }
     }
-    let detail = if tried.is_empty() {
+    let mut detail = if tried.is_empty() {
         format!(
-            "{label}: no key to offer as {user} (no ssh-agent identity, no readable identity file)"
+            "{label}: no key to offer as {user} (no ssh-agent identity, no usable identity file)"
         )
     } else {
         format!(
@@ -208,5 +219,8 @@ pub(crate) async fn authenticate(
             tried.join(", ")
         )
     };
+    if !unusable.is_empty() {
+        detail.push_str(&format!("; not offered: {}", unusable.join(", ")));
+    }
     Err(NodeError::new(NodeErrorKind::AuthFailed, detail))
 }

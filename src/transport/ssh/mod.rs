@@ -139,12 +139,12 @@ impl SshContext {
         let conn = self.shared.open(&chain, None).await?;
         let target = chain
             .last()
-            .map(|h| jump::hop_label(h, true))
+            .map(|h| format!("{}:{}", h.hostname, h.port))
             .unwrap_or_default();
         let rtt = conn.rtt;
         Ok(Arc::new(SshTransport {
             shared: self.shared.clone(),
-            label: format!("{} {target}", node.name),
+            label: format!("{} ({target})", node.name),
             chain,
             conn: tokio::sync::Mutex::new(Arc::new(conn)),
             channels: Semaphore::new(MAX_CHANNELS),
