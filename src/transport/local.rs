@@ -28,14 +28,19 @@ impl LocalTransport {
 /// Largest amount of stdout or stderr kept, like the SSH transport.
 const OUTPUT_CAP: usize = 8 * 1024 * 1024;
 
-async fn read_capped<R: tokio::io::AsyncRead + Unpin>(mut r: R) -> std::io::Result<Vec<u8>> {
+/// Read all of `r`, keeping the first [`OUTPUT_CAP`] bytes; `true` if more came.
+async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
+    mut r: R,
+) -> std::io::Result<(Vec<u8>, bool)> {
     let mut out = Vec::new();
+    let mut truncated = false;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = r.read(&mut buf).await?;
         if n == 0 {
-            return Ok(out);
+            return Ok((out, truncated));
         }
+        truncated |= out.len() + n > OUTPUT_CAP;
         // Keep draining past the cap so the child never blocks on a full pipe.
         let room = OUTPUT_CAP.saturating_sub(out.len());
         out.extend_from_slice(&buf[..n.min(room)]);
@@ -73,13 +78,13 @@ async fn run_local(script: &str, timeout: Duration) -> Result<CommandOutput, Nod
         let out = async {
             match stdout {
                 Some(s) => read_capped(s).await,
-                None => Ok(Vec::new()),
+                None => Ok((Vec::new(), false)),
             }
         };
         let err = async {
             match stderr {
                 Some(s) => read_capped(s).await,
-                None => Ok(Vec::new()),
+                None => Ok((Vec::new(), false)),
             }
         };
         let (out, err, status) = tokio::join!(out, err, child.wait());
@@ -96,9 +101,20 @@ async fn run_local(script: &str, timeout: Duration) -> Result<CommandOutput, Nod
             let io = |e: std::io::Error| {
                 NodeError::new(NodeErrorKind::Local, format!("local: reading output: {e}"))
             };
+            let (stdout, out_trunc) = out.map_err(io)?;
+            let (mut stderr, err_trunc) = err.map_err(io)?;
+            // Same note as the SSH transport, so a parser sees why output ends early.
+            for (trunc, name) in [(out_trunc, "stdout"), (err_trunc, "stderr")] {
+                if trunc {
+                    tracing::warn!("local: {name} truncated at {OUTPUT_CAP} bytes");
+                    stderr.extend_from_slice(
+                        format!("\n[rivershare: {name} truncated at 8 MiB]\n").as_bytes(),
+                    );
+                }
+            }
             Ok(CommandOutput {
-                stdout: out.map_err(io)?,
-                stderr: err.map_err(io)?,
+                stdout,
+                stderr,
                 exit_status: status.code().and_then(|c| u32::try_from(c).ok()),
                 elapsed: started.elapsed(),
             })

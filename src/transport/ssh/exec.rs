@@ -31,6 +31,22 @@ fn push_capped(buf: &mut Vec<u8>, data: &[u8], truncated: &mut bool) {
     buf.extend_from_slice(&data[..data.len().min(room)]);
 }
 
+/// `sh -c '<script>'`, run under the node's `timeout -k 1` when it has one.
+///
+/// sshd does not deliver a "signal" channel request to root sessions (it needs
+/// privilege separation), and closing a channel does not stop a process that
+/// ignores its stdio. So the node bounds the script itself: coreutils `timeout`
+/// (not `--foreground`) kills the script's whole process group shortly after our
+/// own deadline, which fires first and reports `command_timeout`.
+pub(crate) fn remote_command(script: &str, limit: Duration) -> String {
+    let quoted = sh_quote(script);
+    let secs = limit.as_secs_f64().ceil() as u64 + 1;
+    let inner = format!(
+        "if command -v timeout >/dev/null 2>&1; then exec timeout -k 1 {secs} sh -c {quoted}; fi; exec sh -c {quoted}"
+    );
+    format!("sh -c {}", sh_quote(&inner))
+}
+
 pub(crate) async fn exec(
     handle: &Handle<ClientHandler>,
     script: &str,
@@ -64,7 +80,7 @@ pub(crate) async fn exec(
         }
         Ok(Ok(c)) => c,
     };
-    let command = format!("sh -c {}", sh_quote(script));
+    let command = remote_command(script, limit);
     let failed = |step: &str, e: russh::Error| {
         ExecError::Failed(NodeError::new(
             NodeErrorKind::Transport,
@@ -128,7 +144,8 @@ pub(crate) async fn exec(
     match result {
         Ok(r) => r,
         Err(_) => {
-            // Ask sshd to kill the script, then close: a channel is not closed on drop.
+            // Ask sshd to kill the script (honoured for non-root users; the remote
+            // `timeout` covers root), then close: a channel is not closed on drop.
             let _ = channel.signal(Sig::KILL).await;
             let _ = channel.close().await;
             Err(ExecError::Failed(timed_out()))
