@@ -281,15 +281,22 @@ async fn closed_port_is_unreachable() {
     let env = Env::new("ed25519");
     let port = free_port();
     let n = node("runner-9", "127.0.0.1", Some(port), vec![env.key.clone()]);
-    let ctx = SshContext::prepare(
-        std::slice::from_ref(&n),
-        &env.settings(HostKeyPolicy::Strict),
-        false,
-    )
-    .await;
-    let err = ctx.connect(&n).await.err().expect("unreachable");
+    // Spawned on other tasks, as the sweep does: both futures must be Send.
+    let (nodes, settings) = (vec![n.clone()], env.settings(HostKeyPolicy::Strict));
+    let ctx = tokio::spawn(async move { SshContext::prepare(&nodes, &settings, false).await })
+        .await
+        .expect("prepare task");
+    let ctx = Arc::new(ctx);
+    let err = tokio::spawn(async move { ctx.connect(&n).await.err() })
+        .await
+        .expect("connect task")
+        .expect("unreachable");
     assert_eq!(err.kind, NodeErrorKind::Unreachable);
     assert_eq!(err.detail, format!("127.0.0.1:{port}: connection refused"));
+    fn shareable<T: Send + Sync>() {}
+    shareable::<SshContext>();
+    shareable::<SshTransport>();
+    shareable::<LocalTransport>();
 }
 
 #[tokio::test]

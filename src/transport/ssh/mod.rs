@@ -88,13 +88,19 @@ impl SshContext {
     /// Resolve every SSH node (ssh -G or a parser) and load credentials ONCE, before any fan-out.
     /// `interactive`: stdin/stderr is a TTY, so an encrypted key may ask its passphrase once here.
     pub async fn prepare(nodes: &[Node], settings: &SshSettings, interactive: bool) -> SshContext {
-        let ssh_nodes: Vec<&Node> = nodes
+        // Owned nodes: a closure over `&Node` would make this future non-Send
+        // (a higher-ranked lifetime), and the sweep spawns it.
+        let ssh_nodes: Vec<Node> = nodes
             .iter()
             .filter(|n| n.transport == TransportKind::Ssh)
+            .cloned()
             .collect();
         let chains: HashMap<String, Result<Vec<Resolved>, NodeError>> =
             futures::stream::iter(ssh_nodes)
-                .map(|n| async move { (n.name.clone(), resolve_node(n, settings).await) })
+                .map(|n: Node| async move {
+                    let chain = resolve_node(&n, settings).await;
+                    (n.name, chain)
+                })
                 .buffer_unordered(16)
                 .collect()
                 .await;
