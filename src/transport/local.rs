@@ -1,37 +1,151 @@
-//! STUB (replaced by the transport branch).
-use std::time::Duration;
+//! The local transport: runs the probe script through `sh` on this machine.
+//!
+//! The script runs in its own process group so that a timeout can kill every
+//! process it started (`sleep 100 &` included), not only the `sh` itself.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::io::AsyncReadExt;
+use tokio::process::Command;
 
 use super::{CommandOutput, Transport};
 use crate::facts::{NodeError, NodeErrorKind};
 
+/// Runs scripts with `sh -c` on this machine.
+#[derive(Debug, Default, Clone, Copy)]
 pub struct LocalTransport;
 
 impl LocalTransport {
     pub fn new() -> Self {
-        Self
+        LocalTransport
     }
 }
 
-impl Default for LocalTransport {
-    fn default() -> Self {
-        Self::new()
+/// Largest amount of stdout or stderr kept, like the SSH transport.
+const OUTPUT_CAP: usize = 8 * 1024 * 1024;
+
+/// Read all of `r`, keeping the first [`OUTPUT_CAP`] bytes; `true` if more came.
+async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
+    mut r: R,
+) -> std::io::Result<(Vec<u8>, bool)> {
+    let mut out = Vec::new();
+    let mut truncated = false;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = r.read(&mut buf).await?;
+        if n == 0 {
+            return Ok((out, truncated));
+        }
+        truncated |= out.len() + n > OUTPUT_CAP;
+        // Keep draining past the cap so the child never blocks on a full pipe.
+        let room = OUTPUT_CAP.saturating_sub(out.len());
+        out.extend_from_slice(&buf[..n.min(room)]);
+    }
+}
+
+fn kill_group(pid: Option<u32>) {
+    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
+        // The child is the leader of its own group (process_group(0)), so its pid
+        // is the group id. ESRCH (already gone) is fine.
+        if let Err(e) = killpg(Pid::from_raw(pid), Signal::SIGKILL) {
+            tracing::debug!("killpg {pid}: {e}");
+        }
+    }
+}
+
+async fn run_local(script: &str, timeout: Duration) -> Result<CommandOutput, NodeError> {
+    let started = Instant::now();
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| {
+            NodeError::new(NodeErrorKind::Local, format!("local: cannot start sh: {e}"))
+        })?;
+    let pid = child.id();
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+    let work = async {
+        let out = async {
+            match stdout {
+                Some(s) => read_capped(s).await,
+                None => Ok((Vec::new(), false)),
+            }
+        };
+        let err = async {
+            match stderr {
+                Some(s) => read_capped(s).await,
+                None => Ok((Vec::new(), false)),
+            }
+        };
+        let (out, err, status) = tokio::join!(out, err, child.wait());
+        (out, err, status)
+    };
+    match tokio::time::timeout(timeout, work).await {
+        Ok((out, err, status)) => {
+            // A background grandchild may still hold nothing we wait for, but
+            // it must not outlive the probe either.
+            kill_group(pid);
+            let status = status.map_err(|e| {
+                NodeError::new(NodeErrorKind::Local, format!("local: waiting for sh: {e}"))
+            })?;
+            let io = |e: std::io::Error| {
+                NodeError::new(NodeErrorKind::Local, format!("local: reading output: {e}"))
+            };
+            let (stdout, out_trunc) = out.map_err(io)?;
+            let (mut stderr, err_trunc) = err.map_err(io)?;
+            // Same note as the SSH transport, so a parser sees why output ends early.
+            for (trunc, name) in [(out_trunc, "stdout"), (err_trunc, "stderr")] {
+                if trunc {
+                    tracing::warn!("local: {name} truncated at {OUTPUT_CAP} bytes");
+                    stderr.extend_from_slice(
+                        format!("\n[rivershare: {name} truncated at 8 MiB]\n").as_bytes(),
+                    );
+                }
+            }
+            Ok(CommandOutput {
+                stdout,
+                stderr,
+                exit_status: status.code().and_then(|c| u32::try_from(c).ok()),
+                elapsed: started.elapsed(),
+            })
+        }
+        Err(_) => {
+            kill_group(pid);
+            Err(NodeError::new(
+                NodeErrorKind::CommandTimeout,
+                format!(
+                    "local: script did not finish within {} s (process group killed)",
+                    timeout.as_secs_f64()
+                ),
+            ))
+        }
     }
 }
 
 impl Transport for LocalTransport {
     fn run<'a>(
         &'a self,
-        _script: &'a str,
-        _timeout: Duration,
+        script: &'a str,
+        timeout: Duration,
     ) -> BoxFuture<'a, Result<CommandOutput, NodeError>> {
-        Box::pin(async { Err(NodeError::new(NodeErrorKind::Local, "stub")) })
+        Box::pin(run_local(script, timeout))
     }
+
     fn rtt(&self) -> Option<Duration> {
         None
     }
+
     fn describe(&self) -> String {
-        "local".to_owned()
+        "local".to_string()
     }
 }

@@ -1,0 +1,154 @@
+//! One script on one session channel: `sh -c '<script>'`, EOF on stdin at once,
+//! stdout and stderr collected (each capped), exit status, bounded by a deadline.
+
+use std::time::{Duration, Instant};
+
+use russh::client::Handle;
+use russh::{ChannelMsg, Sig};
+use tokio::time::timeout_at;
+
+use super::session::ClientHandler;
+use crate::facts::{NodeError, NodeErrorKind};
+use crate::shell::sh_quote;
+use crate::transport::CommandOutput;
+
+/// Largest stdout (and stderr) kept per run.
+pub(crate) const OUTPUT_CAP: usize = 8 * 1024 * 1024;
+
+/// Why a run failed.
+pub(crate) enum ExecError {
+    /// The session channel could not be opened because the connection is gone:
+    /// nothing ran, so the caller may reconnect and retry once.
+    ConnectionLost(NodeError),
+    Failed(NodeError),
+}
+
+fn push_capped(buf: &mut Vec<u8>, data: &[u8], truncated: &mut bool) {
+    let room = OUTPUT_CAP.saturating_sub(buf.len());
+    if data.len() > room {
+        *truncated = true;
+    }
+    buf.extend_from_slice(&data[..data.len().min(room)]);
+}
+
+/// `sh -c '<script>'`, run under the node's `timeout -k 1` when it has one.
+///
+/// sshd does not deliver a "signal" channel request to root sessions (it needs
+/// privilege separation), and closing a channel does not stop a process that
+/// ignores its stdio. So the node bounds the script itself: coreutils `timeout`
+/// (not `--foreground`) kills the script's whole process group shortly after our
+/// own deadline, which fires first and reports `command_timeout`.
+pub(crate) fn remote_command(script: &str, limit: Duration) -> String {
+    let quoted = sh_quote(script);
+    let secs = limit.as_secs_f64().ceil() as u64 + 1;
+    let inner = format!(
+        "if command -v timeout >/dev/null 2>&1; then exec timeout -k 1 {secs} sh -c {quoted}; fi; exec sh -c {quoted}"
+    );
+    format!("sh -c {}", sh_quote(&inner))
+}
+
+pub(crate) async fn exec(
+    handle: &Handle<ClientHandler>,
+    script: &str,
+    started: Instant,
+    limit: Duration,
+    label: &str,
+) -> Result<CommandOutput, ExecError> {
+    let deadline = tokio::time::Instant::from_std(started + limit);
+    let timed_out = || {
+        NodeError::new(
+            NodeErrorKind::CommandTimeout,
+            format!(
+                "{label}: script did not finish within {} s",
+                limit.as_secs_f64()
+            ),
+        )
+    };
+    let mut channel = match timeout_at(deadline, handle.channel_open_session()).await {
+        Err(_) => return Err(ExecError::Failed(timed_out())),
+        Ok(Err(e)) if handle.is_closed() => {
+            return Err(ExecError::ConnectionLost(NodeError::new(
+                NodeErrorKind::Transport,
+                format!("{label}: connection lost: {e}"),
+            )));
+        }
+        Ok(Err(e)) => {
+            return Err(ExecError::Failed(NodeError::new(
+                NodeErrorKind::Transport,
+                format!("{label}: cannot open a session channel: {e}"),
+            )));
+        }
+        Ok(Ok(c)) => c,
+    };
+    let command = remote_command(script, limit);
+    let failed = |step: &str, e: russh::Error| {
+        ExecError::Failed(NodeError::new(
+            NodeErrorKind::Transport,
+            format!("{label}: {step}: {e}"),
+        ))
+    };
+    let collect = async {
+        channel
+            .exec(true, command.as_bytes())
+            .await
+            .map_err(|e| failed("exec", e))?;
+        // The script's stdin is empty: EOF right away, so a stray `read` returns.
+        channel.eof().await.map_err(|e| failed("eof", e))?;
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let (mut out_trunc, mut err_trunc) = (false, false);
+        let mut exit_status = None;
+        let mut signal = None;
+        while let Some(msg) = channel.wait().await {
+            match msg {
+                ChannelMsg::Data { data } => push_capped(&mut out, &data, &mut out_trunc),
+                ChannelMsg::ExtendedData { data, ext: 1 } => {
+                    push_capped(&mut err, &data, &mut err_trunc)
+                }
+                ChannelMsg::ExitStatus { exit_status: s } => exit_status = Some(s),
+                ChannelMsg::ExitSignal { signal_name, .. } => signal = Some(signal_name),
+                ChannelMsg::Failure => {
+                    return Err(ExecError::Failed(NodeError::new(
+                        NodeErrorKind::Transport,
+                        format!("{label}: the server refused to run the command"),
+                    )));
+                }
+                ChannelMsg::Close => break,
+                _ => {}
+            }
+        }
+        for (trunc, name) in [(out_trunc, "stdout"), (err_trunc, "stderr")] {
+            if trunc {
+                tracing::warn!("{label}: {name} truncated at {OUTPUT_CAP} bytes");
+                err.extend_from_slice(
+                    format!("\n[rivershare: {name} truncated at 8 MiB]\n").as_bytes(),
+                );
+            }
+        }
+        if let Some(sig) = &signal {
+            tracing::debug!("{label}: script killed by signal {sig:?}");
+        }
+        if exit_status.is_none() && signal.is_none() && handle.is_closed() {
+            return Err(ExecError::Failed(NodeError::new(
+                NodeErrorKind::Transport,
+                format!("{label}: connection lost while the script ran"),
+            )));
+        }
+        Ok(CommandOutput {
+            stdout: out,
+            stderr: err,
+            exit_status,
+            elapsed: started.elapsed(),
+        })
+    };
+    let result = timeout_at(deadline, collect).await;
+    match result {
+        Ok(r) => r,
+        Err(_) => {
+            // Ask sshd to kill the script (honoured for non-root users; the remote
+            // `timeout` covers root), then close: a channel is not closed on drop.
+            let _ = channel.signal(Sig::KILL).await;
+            let _ = channel.close().await;
+            Err(ExecError::Failed(timed_out()))
+        }
+    }
+}

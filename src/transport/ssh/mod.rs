@@ -1,0 +1,255 @@
+//! The SSH transport: one reused russh connection per node, behaving like
+//! OpenSSH's `ssh` (resolution through `ssh -G`, agent then identity files,
+//! known_hosts, ProxyJump, keepalive).
+//!
+//! Flow: [`SshContext::prepare`] resolves every node and loads keys once, before
+//! any fan-out; [`SshContext::connect`] opens a node's connection within the
+//! connect timeout; [`SshTransport`] then runs scripts on channels of that one
+//! connection (at most 8 at once) and reconnects once if it dropped.
+
+mod auth;
+mod exec;
+mod fallback;
+mod jump;
+mod known_hosts;
+mod resolve;
+mod session;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use tokio::sync::Semaphore;
+
+use self::auth::Credentials;
+use self::exec::ExecError;
+use self::jump::Connection;
+use self::resolve::{Query, Resolved};
+use self::session::Progress;
+use super::{CommandOutput, Transport};
+use crate::config::{Node, SshSettings, TransportKind};
+use crate::facts::{NodeError, NodeErrorKind};
+
+/// Channels open at once on one connection; more callers wait their turn.
+pub const MAX_CHANNELS: usize = 8;
+
+/// What every connection of a sweep shares.
+pub(crate) struct Shared {
+    pub settings: SshSettings,
+    pub creds: Credentials,
+    /// Serialises accept-new writes to known_hosts.
+    pub learn_lock: Arc<Mutex<()>>,
+}
+
+impl Shared {
+    /// Open `chain` within the connect timeout, or within `cap` if that is shorter.
+    async fn open(
+        &self,
+        chain: &[Resolved],
+        cap: Option<Duration>,
+    ) -> Result<Connection, NodeError> {
+        let limit = cap.map_or(self.settings.connect_timeout, |c| {
+            c.min(self.settings.connect_timeout)
+        });
+        let progress = Arc::new(Progress::default());
+        match tokio::time::timeout(limit, jump::open(chain, self, progress.clone())).await {
+            Ok(r) => r,
+            Err(_) => Err(progress.timeout_error(limit)),
+        }
+    }
+}
+
+/// Resolved nodes and loaded credentials, made once before the fan-out.
+pub struct SshContext {
+    shared: Arc<Shared>,
+    /// Hop chain (jumps, then the target) per node name.
+    chains: HashMap<String, Result<Vec<Resolved>, NodeError>>,
+    notes: Vec<String>,
+}
+
+async fn resolve_node(node: &Node, settings: &SshSettings) -> Result<Vec<Resolved>, NodeError> {
+    let q = Query {
+        address: &node.address,
+        user: node.user.as_deref(),
+        port: node.port,
+        identity_files: &node.identity_files,
+        ssh_config: settings.ssh_config.as_deref(),
+    };
+    let local = |e: String| NodeError::new(NodeErrorKind::Local, e);
+    let target = resolve::resolve(&q).await.map_err(local)?;
+    jump::build_chain(target, settings.ssh_config.as_deref())
+        .await
+        .map_err(local)
+}
+
+impl SshContext {
+    /// Resolve every SSH node (ssh -G or a parser) and load credentials ONCE, before any fan-out.
+    /// `interactive`: stdin/stderr is a TTY, so an encrypted key may ask its passphrase once here.
+    pub async fn prepare(nodes: &[Node], settings: &SshSettings, interactive: bool) -> SshContext {
+        // Owned nodes: a closure over `&Node` would make this future non-Send
+        // (a higher-ranked lifetime), and the sweep spawns it.
+        let ssh_nodes: Vec<Node> = nodes
+            .iter()
+            .filter(|n| n.transport == TransportKind::Ssh)
+            .cloned()
+            .collect();
+        let chains: HashMap<String, Result<Vec<Resolved>, NodeError>> =
+            futures::stream::iter(ssh_nodes)
+                .map(|n: Node| async move {
+                    let chain = resolve_node(&n, settings).await;
+                    (n.name, chain)
+                })
+                .buffer_unordered(16)
+                .collect()
+                .await;
+        // Key files in first-use order, so passphrase prompts come in a stable order.
+        let mut files = Vec::new();
+        for node in nodes {
+            if let Some(Ok(chain)) = chains.get(&node.name) {
+                for hop in chain {
+                    for f in &hop.identity_files {
+                        if !files.contains(f) {
+                            files.push(f.clone());
+                        }
+                    }
+                }
+            }
+        }
+        let mut notes = Vec::new();
+        let creds = Credentials::load(&files, interactive, &mut notes).await;
+        SshContext {
+            shared: Arc::new(Shared {
+                settings: settings.clone(),
+                creds,
+                learn_lock: Arc::new(Mutex::new(())),
+            }),
+            chains,
+            notes,
+        }
+    }
+
+    /// Notes for the operator, e.g. "skipped encrypted key /root/.ssh/id_x: no TTY to ask its passphrase".
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Connect (TCP + banner + kex + host key check + auth) within settings.connect_timeout.
+    pub async fn connect(&self, node: &Node) -> Result<Arc<SshTransport>, NodeError> {
+        let chain = match self.chains.get(&node.name) {
+            Some(c) => c.clone()?,
+            // Not seen by prepare: resolve now (keys not loaded then are not offered).
+            None => resolve_node(node, &self.shared.settings).await?,
+        };
+        let conn = self.shared.open(&chain, None).await?;
+        let target = chain
+            .last()
+            .map(|h| format!("{}:{}", h.hostname, h.port))
+            .unwrap_or_default();
+        let rtt = conn.rtt;
+        Ok(Arc::new(SshTransport {
+            shared: self.shared.clone(),
+            label: format!("{} ({target})", node.name),
+            chain,
+            conn: tokio::sync::Mutex::new(Arc::new(conn)),
+            channels: Semaphore::new(MAX_CHANNELS),
+            rtt: Mutex::new(rtt),
+        }))
+    }
+}
+
+/// A live SSH connection to one node, shared by every run on it.
+pub struct SshTransport {
+    shared: Arc<Shared>,
+    label: String,
+    chain: Vec<Resolved>,
+    conn: tokio::sync::Mutex<Arc<Connection>>,
+    channels: Semaphore,
+    rtt: Mutex<Duration>,
+}
+
+impl SshTransport {
+    /// The current connection, reconnected first if it dropped.
+    async fn live(&self, remaining: Duration) -> Result<Arc<Connection>, NodeError> {
+        let mut current = self.conn.lock().await;
+        if !current.handle.is_closed() {
+            return Ok(current.clone());
+        }
+        tracing::info!("{}: connection dropped; reconnecting", self.label);
+        let fresh = self.shared.open(&self.chain, Some(remaining)).await?;
+        if let Ok(mut rtt) = self.rtt.lock() {
+            *rtt = fresh.rtt;
+        }
+        *current = Arc::new(fresh);
+        Ok(current.clone())
+    }
+
+    async fn run_script(&self, script: &str, limit: Duration) -> Result<CommandOutput, NodeError> {
+        let started = Instant::now();
+        let deadline = tokio::time::Instant::from_std(started + limit);
+        let timed_out = |what: &str| {
+            NodeError::new(
+                NodeErrorKind::CommandTimeout,
+                format!("{}: {what} within {} s", self.label, limit.as_secs_f64()),
+            )
+        };
+        let _permit = match tokio::time::timeout_at(deadline, self.channels.acquire()).await {
+            Err(_) => return Err(timed_out("no free channel (8 busy)")),
+            Ok(Err(e)) => {
+                return Err(NodeError::new(
+                    NodeErrorKind::Transport,
+                    format!("{}: {e}", self.label),
+                ));
+            }
+            Ok(Ok(p)) => p,
+        };
+        let mut retried = false;
+        loop {
+            let remaining = limit.saturating_sub(started.elapsed());
+            let conn = self.live(remaining).await?;
+            match exec::exec(&conn.handle, script, started, limit, &self.label).await {
+                Ok(out) => return Ok(out),
+                // Nothing ran: reconnect once and try again.
+                Err(ExecError::ConnectionLost(_)) if !retried => retried = true,
+                Err(ExecError::ConnectionLost(e) | ExecError::Failed(e)) => return Err(e),
+            }
+        }
+    }
+}
+
+impl Transport for SshTransport {
+    fn run<'a>(
+        &'a self,
+        script: &'a str,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<CommandOutput, NodeError>> {
+        Box::pin(self.run_script(script, timeout))
+    }
+
+    /// TCP connect time of the direct connection, or the time to open the
+    /// `direct-tcpip` channel to the target through the last jump host.
+    fn rtt(&self) -> Option<Duration> {
+        self.rtt.lock().ok().map(|r| *r)
+    }
+
+    fn describe(&self) -> String {
+        match self.chain.split_last() {
+            Some((t, jumps)) if !jumps.is_empty() => {
+                let via: Vec<String> = jumps
+                    .iter()
+                    .map(|j| format!("{}:{}", j.hostname, j.port))
+                    .collect();
+                format!(
+                    "ssh {}@{}:{} via {}",
+                    t.user,
+                    t.hostname,
+                    t.port,
+                    via.join(",")
+                )
+            }
+            Some((t, _)) => format!("ssh {}@{}:{}", t.user, t.hostname, t.port),
+            None => "ssh".to_string(),
+        }
+    }
+}
