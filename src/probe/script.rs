@@ -139,7 +139,10 @@ share path 65536 sh -c '
   if test -e "$1"; then echo exists=1; else echo exists=0; fi
   if test -d "$1"; then echo dir=1; else echo dir=0; fi
   if test -e "$1"; then
-    r=$(realpath -- "$1" 2>/dev/null || readlink -f -- "$1" 2>/dev/null) && printf "real=%s\n" "$r"
+    # No "--": busybox realpath takes it for a file name. "./" guards a leading "-".
+    case $1 in /*) p=$1 ;; *) p=./$1 ;; esac
+    r=$(realpath "$p" 2>/dev/null) || r=$(readlink -f "$p" 2>/dev/null) || r=
+    [ -z "$r" ] || printf "real=%s\n" "$r"
   fi
   exit 0' rivershare-path "$D"
 # Only the first two lines decide: the realpath after them may hold anything.
@@ -151,13 +154,14 @@ esac
 
 share stat 4096 stat -L -c '%F|%a|%u|%U' -- "$D"
 
-if [ "$E" = 1 ]; then
+# Once hung, `share` prints `skip hung` for every later step, whatever E and I say.
+if [ "$H" = 1 ] || [ "$E" = 1 ]; then
   share df 4096 df -P -B1 -- "$D"
 else
   printf '@@rivershare df skip missing\n'
 fi
 
-if [ "$I" = 1 ]; then
+if [ "$H" = 1 ] || [ "$I" = 1 ]; then
   share list 4096 sh -c 'ls -A -- "$1" >/dev/null' rivershare-list "$D"
   N=".rivershare-probe.$$.$(od -An -N4 -tx4 /dev/urandom 2>/dev/null | tr -d ' \n')"
   share write 4096 sh -c '
