@@ -23,6 +23,8 @@ pub mod fsclass;
 pub mod persist;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_whole;
 
 pub use errno::classify_errno;
 pub use fsclass::fs_class;
