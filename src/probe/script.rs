@@ -204,7 +204,8 @@ done
 if [ -n "$U" ]; then
   step units 65536 sh -c '
     for u in "$@"; do
-      for f in "$u"/*.mount "$u"/*.automount "$u"/*.wants/*.mount "$u"/*.wants/*.automount; do
+      for f in "$u"/*.mount "$u"/*.automount "$u"/*.wants/*.mount "$u"/*.wants/*.automount \
+               "$u"/*.requires/*.mount "$u"/*.requires/*.automount; do
         [ -e "$f" ] && printf "%s\n" "$f"
       done
     done

@@ -85,7 +85,7 @@ fn sshfs_healthy_then_hung_then_dead() {
     let sshd = Command::new("/usr/sbin/sshd")
         .args(["-D", "-e", "-f"])
         .arg(&cfg)
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(t.join("sshd.log")).expect("log"))
         .spawn()
         .expect("sshd from openssh-server is installed");
     let _sshd = ChildGuard(sshd);
@@ -95,13 +95,18 @@ fn sshfs_healthy_then_hung_then_dead() {
     );
     let remote = format!("root@127.0.0.1:{}", export.display());
     let deadline = Instant::now() + Duration::from_secs(10);
+    // sshfs mounts before it connects and exits when the connection fails, so
+    // wait for sshd to listen first.
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "sshd did not listen within 10 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let mut sshfs = None;
-    // sshd needs a moment to listen; retry the mount until it comes up.
     while sshfs.is_none() && Instant::now() < deadline {
         let child = Command::new("sshfs")
             .args(["-f", "-o", &opts, &remote])
             .arg(&mnt)
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(t.join("sshfs.log")).expect("log"))
             .spawn()
             .expect("sshfs is installed");
         let g = ChildGuard(child);
@@ -109,7 +114,8 @@ fn sshfs_healthy_then_hung_then_dead() {
         while Instant::now() < up && !mounted(&mnt) {
             std::thread::sleep(Duration::from_millis(50));
         }
-        if mounted(&mnt) {
+        // Mounted and answering: the connection is up.
+        if mounted(&mnt) && std::fs::read_dir(&mnt).is_ok() {
             sshfs = Some(g);
         }
     }

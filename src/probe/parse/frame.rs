@@ -12,6 +12,18 @@ pub enum Status {
     Skip(String),
 }
 
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Status::Ok => f.write_str("ok"),
+            Status::Err(Some(c)) => write!(f, "failed (exit {c})"),
+            Status::Err(None) => f.write_str("failed"),
+            Status::Timeout => f.write_str("timed out"),
+            Status::Skip(r) => write!(f, "skipped ({r})"),
+        }
+    }
+}
+
 /// One section: its status and its body, split back into stdout and stderr lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {

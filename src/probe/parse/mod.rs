@@ -68,7 +68,7 @@ pub fn parse(stdout: &[u8], shared_dir: &str) -> ProbeFacts {
     let real = path(&frame, &mut facts);
     let stat_err = stat_error(&frame, &mut facts);
     let here = real.clone().unwrap_or_else(|| shared_dir.to_string());
-    facts.mount = mount(&frame, &here, &mut facts.warnings).map(|raw| {
+    facts.mount = mount(&frame, &here, facts.exists, &mut facts.warnings).map(|raw| {
         let (network, provider) = fs_class(&raw.fstype, &raw.source);
         let t = normalize(&raw.target);
         MountInfo {
@@ -104,7 +104,7 @@ fn host(frame: &Frame, facts: &mut ProbeFacts) {
     if s.status != Status::Ok {
         facts
             .warnings
-            .push(format!("host: {:?} {}", s.status, s.stderr_message()));
+            .push(format!("host: {}: {}", s.status, s.stderr_message()));
     }
     let line = |i: usize| {
         s.out
@@ -128,7 +128,7 @@ fn path(frame: &Frame, facts: &mut ProbeFacts) -> Option<String> {
         other => {
             facts
                 .warnings
-                .push(format!("path: {other:?} {}", s.stderr_message()));
+                .push(format!("path: {other}: {}", s.stderr_message()));
             return None;
         }
     }
@@ -194,7 +194,7 @@ fn step_error(step: &str, s: &Section) -> AccessError {
     }
 }
 
-fn mount(frame: &Frame, path: &str, warnings: &mut Vec<String>) -> Option<RawMount> {
+fn mount(frame: &Frame, path: &str, exists: bool, warnings: &mut Vec<String>) -> Option<RawMount> {
     if let Some(s) = frame.section("findmnt") {
         match &s.status {
             Status::Ok => match findmnt::parse_findmnt_json(&s.stdout(), path) {
@@ -204,6 +204,13 @@ fn mount(frame: &Frame, path: &str, warnings: &mut Vec<String>) -> Option<RawMou
             Status::Skip(r) if r == "missing-tool" => {
                 warnings.push("findmnt is not installed; mount read from mountinfo".into());
             }
+            // findmnt prints nothing for a path that does not exist: expected.
+            Status::Err(_) if !exists => {}
+            Status::Err(_) => warnings.push(format!(
+                "findmnt {}: {}; mount read from mountinfo",
+                s.status,
+                s.stderr_message()
+            )),
             _ => {}
         }
     }
