@@ -230,6 +230,50 @@ fn mode_0555_written_by_nobody_is_permission_denied() {
 }
 
 #[test]
+fn unsearchable_parent_is_permission_denied_not_missing() {
+    require_root();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    cmd("chmod", &["700", tmp.path().to_str().expect("utf-8")]);
+    let dir = tmp.path().join("share");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let f = run_probe(dir.to_str().expect("utf-8"), STEP, true, None).facts;
+    // `test -e` says no, but stat says EACCES: something is there.
+    assert!(f.exists && !f.is_dir);
+    let e = f.access.and_then(|a| a.error).expect("error");
+    assert_eq!(e.kind, AccessErrorKind::PermissionDenied, "{e:?}");
+    assert!(e.detail.starts_with("stat: "), "{}", e.detail);
+}
+
+#[test]
+fn without_a_temp_dir_the_probe_still_runs_and_says_so() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).expect("mkdir");
+    std::fs::write(bin.join("mktemp"), "#!/bin/sh\nexit 1\n").expect("fake mktemp");
+    cmd(
+        "chmod",
+        &["755", bin.join("mktemp").to_str().expect("utf-8")],
+    );
+    let share = tmp.path().join("share");
+    std::fs::create_dir(&share).expect("mkdir");
+    let r = run_probe(share.to_str().expect("utf-8"), STEP, false, Some(&bin));
+    let f = &r.facts;
+    assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
+    assert!(
+        f.warnings[0].contains("mktemp -d failed"),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        f.exists && f.is_dir && f.usage.is_some() && f.mount.is_some(),
+        "{}",
+        r.raw
+    );
+    assert!(f.access.as_ref().is_some_and(|a| a.read && a.write));
+    no_probe_leftovers(&share);
+}
+
+#[test]
 fn a_stat_that_hangs_is_cut_by_its_own_timeout() {
     // A stand-in for a dead hard mount: `stat` that never answers. It tests the
     // script's real `timeout -k` wrapping and the skip of every later share step.
