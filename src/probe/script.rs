@@ -53,10 +53,12 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub const BODY_CAP: usize = 65_536;
 /// Cap of `/proc/self/mountinfo`, which is large on container hosts.
 pub const MOUNTINFO_CAP: usize = 262_144;
-/// Cap of one section's stderr, in bytes: an error message, not a log.
+/// Cap of one section's stderr, and of the stdout of steps that print a few
+/// short lines, in bytes: an error message, not a log.
 pub const STDERR_CAP: usize = 4_096;
 
-/// The fixed part of the script, after `D=` and `S=` are set.
+/// The fixed part of the script, after `D=` and `S=` are set. `@..._CAP@` are
+/// replaced by the caps above.
 const BODY: &str = r#"
 umask 077
 printf '@@rivershare begin 1\n|step_timeout=%s\n' "$S"
@@ -91,7 +93,7 @@ step() {
   n=$1; c=$2; shift 2
   if [ -n "$W" ]; then
     "$@" </dev/null >"$W/o" 2>"$W/e"; rc=$?
-    o=$(head -c 4096 "$W/o")
+    o=$(head -c @ERR_CAP@ "$W/o")
   else
     o=$("$@" </dev/null 2>/dev/null); rc=$?
   fi
@@ -102,7 +104,7 @@ step() {
   esac
   if [ -n "$W" ]; then
     emit "$W/o" "$c" '|'
-    emit "$W/e" 4096 '!'
+    emit "$W/e" @ERR_CAP@ '!'
   elif [ -n "$o" ]; then
     printf '%s\n' "$o" | head -c "$c" | sed 's/^/|/'
     echo
@@ -120,22 +122,22 @@ share() {
   [ "$R" != timeout ] || H=1
 }
 
-step host 4096 sh -c 'uname -n; uname -r'
+step host @ERR_CAP@ sh -c 'uname -n; uname -r'
 
 if command -v findmnt >/dev/null 2>&1; then
-  share findmnt 65536 findmnt -J -T "$D" -o TARGET,SOURCE,FSTYPE,OPTIONS
+  share findmnt @BODY_CAP@ findmnt -J -T "$D" -o TARGET,SOURCE,FSTYPE,OPTIONS
 else
   printf '@@rivershare findmnt skip missing-tool\n'
 fi
 
 if [ -r /proc/self/mountinfo ]; then
-  step mountinfo 262144 cat /proc/self/mountinfo
+  step mountinfo @MOUNTINFO_CAP@ cat /proc/self/mountinfo
 else
   printf '@@rivershare mountinfo skip missing-file\n'
 fi
 
 E=0; I=0
-share path 65536 sh -c '
+share path @BODY_CAP@ sh -c '
   if test -e "$1"; then echo exists=1; else echo exists=0; fi
   if test -d "$1"; then echo dir=1; else echo dir=0; fi
   if test -e "$1"; then
@@ -152,19 +154,19 @@ dir=1"*) E=1; I=1 ;;
   ok:exists=1*) E=1 ;;
 esac
 
-share stat 4096 stat -L -c '%F|%a|%u|%U' -- "$D"
+share stat @ERR_CAP@ stat -L -c '%F|%a|%u|%U' -- "$D"
 
 # Once hung, `share` prints `skip hung` for every later step, whatever E and I say.
 if [ "$H" = 1 ] || [ "$E" = 1 ]; then
-  share df 4096 df -P -B1 -- "$D"
+  share df @ERR_CAP@ df -P -B1 -- "$D"
 else
   printf '@@rivershare df skip missing\n'
 fi
 
 if [ "$H" = 1 ] || [ "$I" = 1 ]; then
-  share list 4096 sh -c 'ls -A -- "$1" >/dev/null' rivershare-list "$D"
+  share list @ERR_CAP@ sh -c 'ls -A -- "$1" >/dev/null' rivershare-list "$D"
   N=".rivershare-probe.$$.$(od -An -N4 -tx4 /dev/urandom 2>/dev/null | tr -d ' \n')"
-  share write 4096 sh -c '
+  share write @ERR_CAP@ sh -c '
     f=$1/$2
     echo stage=create
     ( set -C; : >"$f" ) || exit 2
@@ -179,7 +181,7 @@ if [ "$H" = 1 ] || [ "$I" = 1 ]; then
     echo stage=remove
     rm -f -- "$f" || exit 6
     echo stage=done' rivershare-write "$D" "$N"
-  share layout 4096 sh -c '
+  share layout @ERR_CAP@ sh -c '
     for n in kohakuriver-containers shared_data logs; do
       if test -e "$1/$n"; then
         s=$(stat -L -c "%a %U" -- "$1/$n") && printf "%s %s\n" "$n" "$s" || printf "%s ?\n" "$n"
@@ -192,7 +194,7 @@ else
 fi
 
 if [ -r /etc/fstab ]; then
-  step fstab 65536 cat /etc/fstab
+  step fstab @BODY_CAP@ cat /etc/fstab
 else
   printf '@@rivershare fstab skip missing-file\n'
 fi
@@ -202,7 +204,7 @@ for u in /etc/systemd/system /run/systemd/generator /usr/local/lib/systemd/syste
   [ -d "$u" ] && U="$U $u"
 done
 if [ -n "$U" ]; then
-  step units 65536 sh -c '
+  step units @BODY_CAP@ sh -c '
     for u in "$@"; do
       for f in "$u"/*.mount "$u"/*.automount "$u"/*.wants/*.mount "$u"/*.wants/*.automount \
                "$u"/*.requires/*.mount "$u"/*.requires/*.automount; do
@@ -232,7 +234,12 @@ pub fn build(shared_dir: &str, step_timeout: Duration) -> String {
     // The one and only place SHARED_DIR enters the script: as quoted data.
     let _ = writeln!(s, "D={}", sh_quote(shared_dir));
     let _ = writeln!(s, "S={}", timeout_arg(step_timeout));
-    s.push_str(BODY);
+    s.push_str(
+        &BODY
+            .replace("@BODY_CAP@", &BODY_CAP.to_string())
+            .replace("@MOUNTINFO_CAP@", &MOUNTINFO_CAP.to_string())
+            .replace("@ERR_CAP@", &STDERR_CAP.to_string()),
+    );
     s
 }
 
@@ -257,6 +264,8 @@ mod tests {
         let s = build(p, Duration::from_secs(5));
         assert_eq!(s.matches(&sh_quote(p)).count(), 1);
         assert!(s.contains("\nS=5\n"));
+        assert!(!s.contains("_CAP@"), "every cap placeholder is filled");
+        assert!(s.contains("step mountinfo 262144 cat"));
     }
 
     #[test]
