@@ -1,5 +1,14 @@
 //! The probe: one POSIX `sh` script per node per sweep ([`script`]), and pure
 //! parsers of its framed output ([`parse`]).
+//!
+//! ```text
+//! let text = probe::script::build(&node.shared_dir, step_timeout);
+//! let out = transport.run(&text, command_timeout).await?;
+//! let facts = probe::parse::parse(&out.stdout, &node.shared_dir);
+//! ```
+//! On a hung mount the script costs about one `step_timeout` (plus 1 s for the
+//! kill); when every share step is slow but under its timeout it can take up to
+//! seven of them, so keep `step_timeout` well under the command timeout.
 
 pub mod parse;
 pub mod script;

@@ -1,11 +1,286 @@
-//! PLACEHOLDER for the probe script builder.
+//! The probe script: one POSIX `sh` program per node per sweep.
+//!
+//! # Output protocol (version 1)
+//! ```text
+//! @@rivershare begin 1
+//! |step_timeout=5
+//! @@rivershare <section> ok | err <code> | timeout | skip <reason-word>
+//! |a line the step printed on stdout
+//! !a line the step printed on stderr
+//! ...
+//! @@rivershare end
+//! ```
+//! Every body line is tagged (`|` stdout, `!` stderr), so nothing a command prints,
+//! not even a file name holding a newline and `@@rivershare end`, can forge a
+//! marker. Bodies are capped (`head -c`), so the whole output is bounded.
+//!
+//! # Steps, in order
+//! 1. `host`: `uname -n`, `uname -r` (never touches the share).
+//! 2. `findmnt`: `findmnt -J -T "$D"`. It reads the mount table and answers on a
+//!    dead hard NFS mount, where everything below blocks; hence it runs first.
+//!    For a path that does not exist findmnt prints nothing (exit 1); the parser
+//!    then uses `mountinfo` instead of stat-walking up parent directories (which
+//!    could itself hang on a dead mount).
+//! 3. `mountinfo`: `/proc/self/mountinfo`, read without touching the share; the
+//!    fallback when findmnt is missing, fails or hangs.
+//! 4. `path`: `test -e`, `test -d`, then `realpath` (to compare symlinked paths).
+//! 5. `stat`.
+//! 6. `df`.
+//! 7. `list` (`ls -A`).
+//! 8. `write`: create exclusively, write, fsync, read back, remove.
+//! 9. `layout`: mode and owner of the KohakuRiver folders.
+//! 10. `fstab` and `units`: local files for persistence; the parser matches them
+//!     against the mount target, so no mount point has to be computed in `sh`.
+//!
+//! Every command that touches the share runs under `timeout -k 1 <step>`. Once a
+//! step times out, later share steps print `skip hung` instead of hanging too: on a
+//! dead mount the script costs about one step timeout, not one per step.
+//! `list`, `write` and `layout` are skipped (`skip not-dir`) unless SHARED_DIR is a
+//! directory, so nothing is ever created on a missing path.
+//!
+//! SHARED_DIR appears exactly once, as `D=<sh_quote(path)>`, and is only ever used
+//! as `"$D"` (or passed as a positional argument to an inner `sh -c`).
+
+use std::fmt::Write as _;
 use std::time::Duration;
 
-/// Build the probe script for one node. Every command inside is wrapped in
-/// `timeout -k`, each step bounded by `step_timeout`.
+use crate::shell::sh_quote;
+
+/// Protocol version printed on the `begin` line.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Cap of one section's stdout body, in bytes.
+pub const BODY_CAP: usize = 65_536;
+/// Cap of `/proc/self/mountinfo`, which is large on container hosts.
+pub const MOUNTINFO_CAP: usize = 262_144;
+/// Cap of one section's stderr, and of the stdout of steps that print a few
+/// short lines, in bytes: an error message, not a log.
+pub const STDERR_CAP: usize = 4_096;
+
+/// The fixed part of the script, after `D=` and `S=` are set. `@..._CAP@` are
+/// replaced by the caps above.
+const BODY: &str = r#"
+umask 077
+printf '@@rivershare begin 1\n|step_timeout=%s\n' "$S"
+H=0
+W=$(mktemp -d 2>/dev/null) || W=$(mktemp -d /dev/shm/rivershare.XXXXXX 2>/dev/null) || W=
+if [ -n "$W" ]; then
+  trap 'rm -rf "$W"' EXIT
+  trap 'rm -rf "$W"; exit 129' HUP
+  trap 'rm -rf "$W"; exit 130' INT
+  trap 'rm -rf "$W"; exit 143' TERM
+else
+  printf '@@rivershare tmp err 1\n!mktemp -d failed: stderr of the steps is not captured\n'
+fi
+if command -v timeout >/dev/null 2>&1; then
+  T() { timeout -k 1 "$S" "$@"; }
+else
+  printf '@@rivershare tools err 127\n!timeout: not found, steps run without their own timeout\n'
+  T() { "$@"; }
+fi
+
+# emit FILE CAP TAG: print FILE (at most CAP bytes), each line prefixed by TAG,
+# and end with a newline even when the file does not.
+emit() {
+  [ -s "$1" ] || return 0
+  head -c "$2" "$1" | sed "s/^/$3/"
+  [ -z "$(head -c "$2" "$1" | tail -c 1)" ] || echo
+}
+
+# step NAME CAP CMD...: run CMD (stdin closed), then print the marker and body.
+# Sets R to the section status word: ok, err, timeout.
+step() {
+  n=$1; c=$2; shift 2
+  if [ -n "$W" ]; then
+    "$@" </dev/null >"$W/o" 2>"$W/e"; rc=$?
+    o=$(head -c @ERR_CAP@ "$W/o")
+  else
+    o=$("$@" </dev/null 2>/dev/null); rc=$?
+  fi
+  case $rc in
+    0) R=ok; printf '@@rivershare %s ok\n' "$n" ;;
+    124|137) R=timeout; printf '@@rivershare %s timeout\n' "$n" ;;
+    *) R=err; printf '@@rivershare %s err %s\n' "$n" "$rc" ;;
+  esac
+  if [ -n "$W" ]; then
+    emit "$W/o" "$c" '|'
+    emit "$W/e" @ERR_CAP@ '!'
+  elif [ -n "$o" ]; then
+    printf '%s\n' "$o" | head -c "$c" | sed 's/^/|/'
+    echo
+  fi
+}
+
+# share NAME CAP CMD...: a step that touches the share: under its own timeout,
+# and skipped once an earlier share step hung.
+share() {
+  if [ "$H" = 1 ]; then
+    printf '@@rivershare %s skip hung\n' "$1"; R=skip; o=; return 0
+  fi
+  n=$1; c=$2; shift 2
+  step "$n" "$c" T "$@"
+  [ "$R" != timeout ] || H=1
+}
+
+step host @ERR_CAP@ sh -c 'uname -n; uname -r'
+
+if command -v findmnt >/dev/null 2>&1; then
+  share findmnt @BODY_CAP@ findmnt -J -T "$D" -o TARGET,SOURCE,FSTYPE,OPTIONS
+else
+  printf '@@rivershare findmnt skip missing-tool\n'
+fi
+
+if [ -r /proc/self/mountinfo ]; then
+  step mountinfo @MOUNTINFO_CAP@ cat /proc/self/mountinfo
+else
+  printf '@@rivershare mountinfo skip missing-file\n'
+fi
+
+E=0; I=0
+share path @BODY_CAP@ sh -c '
+  if test -e "$1"; then echo exists=1; else echo exists=0; fi
+  if test -d "$1"; then echo dir=1; else echo dir=0; fi
+  if test -e "$1"; then
+    # No "--": busybox realpath takes it for a file name. "./" guards a leading "-".
+    case $1 in /*) p=$1 ;; *) p=./$1 ;; esac
+    r=$(realpath "$p" 2>/dev/null) || r=$(readlink -f "$p" 2>/dev/null) || r=
+    [ -z "$r" ] || printf "real=%s\n" "$r"
+  fi
+  exit 0' rivershare-path "$D"
+# Only the first two lines decide: the realpath after them may hold anything.
+case "$R:$o" in
+  "ok:exists=1
+dir=1"*) E=1; I=1 ;;
+  ok:exists=1*) E=1 ;;
+esac
+
+share stat @ERR_CAP@ stat -L -c '%F|%a|%u|%U' -- "$D"
+
+# Once hung, `share` prints `skip hung` for every later step, whatever E and I say.
+if [ "$H" = 1 ] || [ "$E" = 1 ]; then
+  share df @ERR_CAP@ df -P -B1 -- "$D"
+else
+  printf '@@rivershare df skip missing\n'
+fi
+
+if [ "$H" = 1 ] || [ "$I" = 1 ]; then
+  share list @ERR_CAP@ sh -c 'ls -A -- "$1" >/dev/null' rivershare-list "$D"
+  N=".rivershare-probe.$$.$(od -An -N4 -tx4 /dev/urandom 2>/dev/null | tr -d ' \n')"
+  share write @ERR_CAP@ sh -c '
+    f=$1/$2
+    echo stage=create
+    ( set -C; : >"$f" ) || exit 2
+    echo stage=write
+    # conv=fsync: the data must reach the server, not just the page cache.
+    printf "rivershare probe %s\n" "$2" | dd of="$f" conv=notrunc,fsync || { rm -f -- "$f"; exit 3; }
+    echo stage=read
+    got=$(cat -- "$f") || { rm -f -- "$f"; exit 4; }
+    if [ "$got" != "rivershare probe $2" ]; then
+      echo "read back differs from what was written" >&2; rm -f -- "$f"; exit 5
+    fi
+    echo stage=remove
+    rm -f -- "$f" || exit 6
+    echo stage=done' rivershare-write "$D" "$N"
+  share layout @ERR_CAP@ sh -c '
+    for n in kohakuriver-containers shared_data logs; do
+      if test -e "$1/$n"; then
+        s=$(stat -L -c "%a %U" -- "$1/$n") && printf "%s %s\n" "$n" "$s" || printf "%s ?\n" "$n"
+      else
+        printf "%s -\n" "$n"
+      fi
+    done' rivershare-layout "$D"
+else
+  printf '@@rivershare list skip not-dir\n@@rivershare write skip not-dir\n@@rivershare layout skip not-dir\n'
+fi
+
+if [ -r /etc/fstab ]; then
+  step fstab @BODY_CAP@ cat /etc/fstab
+else
+  printf '@@rivershare fstab skip missing-file\n'
+fi
+
+U=
+for u in /etc/systemd/system /run/systemd/generator /usr/local/lib/systemd/system /usr/lib/systemd/system /lib/systemd/system; do
+  [ -d "$u" ] && U="$U $u"
+done
+if [ -n "$U" ]; then
+  step units @BODY_CAP@ sh -c '
+    for u in "$@"; do
+      for f in "$u"/*.mount "$u"/*.automount "$u"/*.wants/*.mount "$u"/*.wants/*.automount \
+               "$u"/*.requires/*.mount "$u"/*.requires/*.automount; do
+        [ -e "$f" ] && printf "%s\n" "$f"
+      done
+    done
+    exit 0' rivershare-units $U
+else
+  printf '@@rivershare units skip no-systemd\n'
+fi
+
+printf '@@rivershare end\n'
+"#;
+
+/// Build the probe script for one node. Every command inside that touches the
+/// share is wrapped in `timeout -k 1`, each step bounded by `step_timeout`.
 pub fn build(shared_dir: &str, step_timeout: Duration) -> String {
-    let _ = (shared_dir, step_timeout);
-    String::new()
+    let mut s = String::with_capacity(BODY.len() + shared_dir.len() + 64);
+    s.push_str("# rivershare probe, protocol 1\n");
+    if shared_dir.contains('\0') {
+        // sh cannot hold a NUL byte; say so in the protocol instead of guessing.
+        s.push_str(
+            "printf '@@rivershare begin 1\\n@@rivershare path err 2\\n!SHARED_DIR contains a NUL byte\\n@@rivershare end\\n'\n",
+        );
+        return s;
+    }
+    // The one and only place SHARED_DIR enters the script: as quoted data.
+    let _ = writeln!(s, "D={}", sh_quote(shared_dir));
+    let _ = writeln!(s, "S={}", timeout_arg(step_timeout));
+    s.push_str(
+        &BODY
+            .replace("@BODY_CAP@", &BODY_CAP.to_string())
+            .replace("@MOUNTINFO_CAP@", &MOUNTINFO_CAP.to_string())
+            .replace("@ERR_CAP@", &STDERR_CAP.to_string()),
+    );
+    s
+}
+
+/// `timeout` duration argument: whole seconds when exact, otherwise a decimal
+/// (coreutils accepts fractions). Never 0, which would disable the timeout.
+pub fn timeout_arg(d: Duration) -> String {
+    let ms = d.as_millis().max(100);
+    if ms.is_multiple_of(1000) {
+        format!("{}", ms / 1000)
+    } else {
+        format!("{}.{:03}", ms / 1000, ms % 1000)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_dir_appears_once_quoted() {
+        let p = "/mnt/it's $(touch /tmp/x)\nb";
+        let s = build(p, Duration::from_secs(5));
+        assert_eq!(s.matches(&sh_quote(p)).count(), 1);
+        assert!(s.contains("\nS=5\n"));
+        assert!(!s.contains("_CAP@"), "every cap placeholder is filled");
+        assert!(s.contains("step mountinfo 262144 cat"));
+    }
+
+    #[test]
+    fn timeout_arg_formats() {
+        assert_eq!(timeout_arg(Duration::from_secs(5)), "5");
+        assert_eq!(timeout_arg(Duration::from_millis(2500)), "2.500");
+        assert_eq!(timeout_arg(Duration::ZERO), "0.100");
+    }
+
+    #[test]
+    fn nul_in_path_reports_error_instead_of_running() {
+        let s = build("/mnt/a\0b", Duration::from_secs(1));
+        assert!(!s.contains("D="));
+        assert!(s.contains("@@rivershare path err 2"));
+    }
 }
 
 /// The first line the probe prints; its absence means the script never ran.

@@ -1,0 +1,366 @@
+//! The real probe script, run by the real `sh` on this machine against real
+//! directories and mounts, parsed by the real parser. Needs root (mounts, setpriv);
+//! without it the tests fail with a clear message rather than skip.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rivershare::facts::{AccessErrorKind, ProbeFacts};
+use rivershare::probe::{parse, script};
+
+fn require_root() {
+    let out = Command::new("id").arg("-u").output().expect("id runs");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "0",
+        "these tests mount filesystems and switch users: run them as root"
+    );
+}
+
+fn cmd(program: &str, args: &[&str]) {
+    let st = Command::new(program)
+        .args(args)
+        .status()
+        .unwrap_or_else(|e| panic!("{program} {args:?}: {e}"));
+    assert!(st.success(), "{program} {args:?} failed: {st}");
+}
+
+/// A mount that is lazily unmounted when the test ends, pass or fail.
+struct MountGuard(PathBuf);
+
+impl MountGuard {
+    fn new(args: &[&str], target: &Path) -> Self {
+        let mut all: Vec<&str> = args.to_vec();
+        all.push(target.to_str().expect("utf-8 path"));
+        cmd("mount", &all);
+        MountGuard(target.to_path_buf())
+    }
+}
+
+impl Drop for MountGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+struct Run {
+    facts: ProbeFacts,
+    raw: String,
+    elapsed: Duration,
+}
+
+/// Build the script for `dir` and run it with `sh -c`, optionally as another
+/// user (`setpriv`) or with extra `PATH` entries in front.
+fn run_probe(dir: &str, step: Duration, as_nobody: bool, path_prefix: Option<&Path>) -> Run {
+    let text = script::build(dir, step);
+    let mut c = if as_nobody {
+        let mut c = Command::new("setpriv");
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "sh",
+            "-c",
+        ]);
+        c
+    } else {
+        let mut c = Command::new("sh");
+        c.arg("-c");
+        c
+    };
+    c.arg(&text).stdin(Stdio::null()).current_dir("/");
+    if let Some(p) = path_prefix {
+        let old = std::env::var("PATH").unwrap_or_default();
+        c.env("PATH", format!("{}:{old}", p.display()));
+    }
+    let start = Instant::now();
+    let out = c.output().expect("sh runs the probe");
+    let elapsed = start.elapsed();
+    let raw = String::from_utf8_lossy(&out.stdout).into_owned();
+    let facts = parse::parse(&out.stdout, dir);
+    Run {
+        facts,
+        raw,
+        elapsed,
+    }
+}
+
+const STEP: Duration = Duration::from_secs(3);
+
+fn no_probe_leftovers(dir: &Path) {
+    let left: Vec<_> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".rivershare-probe")
+        })
+        .collect();
+    assert!(left.is_empty(), "write test left files behind: {left:?}");
+}
+
+#[test]
+fn local_temp_dir_is_healthy_and_local() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().to_str().expect("utf-8");
+    for sub in ["kohakuriver-containers", "logs"] {
+        std::fs::create_dir(tmp.path().join(sub)).expect("mkdir");
+    }
+    let r = run_probe(dir, STEP, false, None);
+    let f = &r.facts;
+    assert!(f.warnings.is_empty(), "{:?}\n{}", f.warnings, r.raw);
+    assert!(f.exists && f.is_dir);
+    assert!(f.hostname.is_some() && f.kernel.is_some());
+    let m = f.mount.as_ref().expect("mount");
+    assert!(!m.network && !m.is_mount_point, "{m:?}");
+    assert_eq!(m.provider, "local");
+    let a = f.access.as_ref().expect("access");
+    assert!(a.read && a.write && a.error.is_none(), "{a:?}");
+    assert!(f.usage.is_some_and(|u| u.total_bytes > 0));
+    let present: Vec<bool> = f.layout.iter().map(|l| l.present).collect();
+    assert_eq!(present, [true, false, true]);
+    assert_eq!(f.layout[0].owner.as_deref(), Some("root"));
+    assert!(f.persistence.is_some());
+    no_probe_leftovers(tmp.path());
+}
+
+#[test]
+fn real_tmpfs_mount_point() {
+    require_root();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mnt = tmp.path().join("share");
+    std::fs::create_dir(&mnt).expect("mkdir");
+    let _g = MountGuard::new(&["-t", "tmpfs", "-o", "size=8m", "tmpfs"], &mnt);
+    // With a trailing slash: the mount point test must normalise it.
+    let dir = format!("{}/", mnt.display());
+    let f = run_probe(&dir, STEP, false, None).facts;
+    let m = f.mount.as_ref().expect("mount");
+    assert_eq!((m.fstype.as_str(), m.source.as_str()), ("tmpfs", "tmpfs"));
+    assert!(m.is_mount_point && !m.network);
+    assert_eq!(f.usage.map(|u| u.total_bytes), Some(8 * 1024 * 1024));
+    assert!(
+        f.access
+            .as_ref()
+            .is_some_and(|a| a.write && a.error.is_none())
+    );
+    no_probe_leftovers(&mnt);
+}
+
+#[test]
+fn read_only_bind_mount() {
+    require_root();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (src, ro) = (tmp.path().join("src"), tmp.path().join("ro"));
+    std::fs::create_dir(&src).expect("mkdir");
+    std::fs::create_dir(&ro).expect("mkdir");
+    let _g = MountGuard::new(&["--bind", src.to_str().expect("utf-8")], &ro);
+    cmd(
+        "mount",
+        &["-o", "remount,ro,bind", ro.to_str().expect("utf-8")],
+    );
+    let f = run_probe(ro.to_str().expect("utf-8"), STEP, false, None).facts;
+    let m = f.mount.as_ref().expect("mount");
+    assert!(m.is_mount_point && m.options.first().map(String::as_str) == Some("ro"));
+    let a = f.access.as_ref().expect("access");
+    assert!(a.read && !a.write);
+    let e = a.error.as_ref().expect("error");
+    assert_eq!(e.kind, AccessErrorKind::ReadOnly, "{e:?}");
+    no_probe_leftovers(&src);
+}
+
+#[test]
+fn missing_path_is_missing_and_untouched() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("not/there");
+    let f = run_probe(dir.to_str().expect("utf-8"), STEP, false, None).facts;
+    assert!(!f.exists && !f.is_dir);
+    assert_eq!(
+        f.access.and_then(|a| a.error).map(|e| e.kind),
+        Some(AccessErrorKind::Missing)
+    );
+    // The parent's mount is still reported, from mountinfo.
+    assert!(f.mount.is_some_and(|m| !m.is_mount_point));
+    assert!(f.layout.is_empty() && f.usage.is_none());
+    assert!(
+        !tmp.path().join("not").exists(),
+        "the probe created something"
+    );
+}
+
+#[test]
+fn hostile_path_is_data_not_code() {
+    require_root();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let canary = tmp.path().join("pwned");
+    let name = format!(
+        "it's a \"dir\" $(touch {c}) `touch {c}` ;touch {c}\n@@rivershare end\nx",
+        c = canary.display()
+    );
+    let dir = tmp.path().join(&name);
+    std::fs::create_dir_all(&dir).expect("mkdir hostile");
+    let _g = MountGuard::new(&["-t", "tmpfs", "tmpfs"], &dir);
+    let r = run_probe(dir.to_str().expect("utf-8"), STEP, false, None);
+    assert!(!canary.exists(), "shell injection through SHARED_DIR");
+    let f = &r.facts;
+    assert!(f.warnings.is_empty(), "{:?}\n{}", f.warnings, r.raw);
+    assert!(f.exists && f.is_dir);
+    let m = f.mount.as_ref().expect("mount");
+    assert_eq!(Path::new(&m.target), dir.as_path());
+    assert!(m.is_mount_point);
+    assert!(f.access.as_ref().is_some_and(|a| a.read && a.write));
+    no_probe_leftovers(&dir);
+}
+
+#[test]
+fn mode_0555_written_by_nobody_is_permission_denied() {
+    require_root();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    cmd("chmod", &["755", tmp.path().to_str().expect("utf-8")]);
+    let dir = tmp.path().join("locked");
+    std::fs::create_dir(&dir).expect("mkdir");
+    cmd("chmod", &["555", dir.to_str().expect("utf-8")]);
+    let f = run_probe(dir.to_str().expect("utf-8"), STEP, true, None).facts;
+    let a = f.access.expect("access");
+    assert!(a.read && !a.write);
+    let e = a.error.expect("error");
+    assert_eq!(e.kind, AccessErrorKind::PermissionDenied, "{e:?}");
+    assert!(e.detail.contains("Permission denied"), "{}", e.detail);
+}
+
+#[test]
+fn unsearchable_parent_is_permission_denied_not_missing() {
+    require_root();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    cmd("chmod", &["700", tmp.path().to_str().expect("utf-8")]);
+    let dir = tmp.path().join("share");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let f = run_probe(dir.to_str().expect("utf-8"), STEP, true, None).facts;
+    // `test -e` says no, but stat says EACCES: something is there.
+    assert!(f.exists && !f.is_dir);
+    let e = f.access.and_then(|a| a.error).expect("error");
+    assert_eq!(e.kind, AccessErrorKind::PermissionDenied, "{e:?}");
+    assert!(e.detail.starts_with("stat: "), "{}", e.detail);
+}
+
+#[test]
+fn without_a_temp_dir_the_probe_still_runs_and_says_so() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).expect("mkdir");
+    std::fs::write(bin.join("mktemp"), "#!/bin/sh\nexit 1\n").expect("fake mktemp");
+    cmd(
+        "chmod",
+        &["755", bin.join("mktemp").to_str().expect("utf-8")],
+    );
+    let share = tmp.path().join("share");
+    std::fs::create_dir(&share).expect("mkdir");
+    let r = run_probe(share.to_str().expect("utf-8"), STEP, false, Some(&bin));
+    let f = &r.facts;
+    assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
+    assert!(
+        f.warnings[0].contains("mktemp -d failed"),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        f.exists && f.is_dir && f.usage.is_some() && f.mount.is_some(),
+        "{}",
+        r.raw
+    );
+    assert!(f.access.as_ref().is_some_and(|a| a.read && a.write));
+    no_probe_leftovers(&share);
+}
+
+#[test]
+fn a_stat_that_hangs_is_cut_by_its_own_timeout() {
+    // A stand-in for a dead hard mount: `stat` that never answers. It tests the
+    // script's real `timeout -k` wrapping and the skip of every later share step.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).expect("mkdir");
+    std::fs::write(bin.join("stat"), "#!/bin/sh\nexec sleep 60\n").expect("fake stat");
+    cmd("chmod", &["755", bin.join("stat").to_str().expect("utf-8")]);
+    let share = tmp.path().join("share");
+    std::fs::create_dir(&share).expect("mkdir");
+    let r = run_probe(
+        share.to_str().expect("utf-8"),
+        Duration::from_secs(1),
+        false,
+        Some(&bin),
+    );
+    let f = &r.facts;
+    assert_eq!(f.hung_steps, ["stat"], "{}", r.raw);
+    assert!(r.elapsed < Duration::from_secs(4), "took {:?}", r.elapsed);
+    let a = f.access.as_ref().expect("access");
+    let e = a.error.as_ref().expect("error");
+    assert_eq!(e.kind, AccessErrorKind::Hung);
+    assert_eq!(e.detail, "stat timed out after 1 s");
+    assert!(!a.write && f.usage.is_none());
+    assert!(r.raw.contains("@@rivershare write skip hung"));
+}
+
+#[test]
+fn script_fed_on_stdin_survives_its_own_commands() {
+    // Some transports pipe the script into `sh`: no step may eat its stdin.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().to_str().expect("utf-8");
+    let mut child = Command::new("sh")
+        .arg("-s")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sh");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(script::build(dir, STEP).as_bytes())
+            .expect("write script");
+    }
+    let out = child.wait_with_output().expect("wait");
+    let f = parse::parse(&out.stdout, dir);
+    assert!(f.warnings.is_empty(), "{:?}", f.warnings);
+    assert!(f.access.is_some_and(|a| a.write));
+}
+
+#[test]
+fn busybox_sh_and_applets() {
+    let bb = Command::new("busybox").arg("true").status();
+    assert!(
+        bb.is_ok_and(|s| s.success()),
+        "busybox is not installed: apt-get install -y busybox"
+    );
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).expect("mkdir");
+    cmd(
+        "busybox",
+        &["--install", "-s", bin.to_str().expect("utf-8")],
+    );
+    let share = tmp.path().join("share");
+    std::fs::create_dir(&share).expect("mkdir");
+    let dir = share.to_str().expect("utf-8");
+    let out = Command::new(bin.join("sh"))
+        .arg("-c")
+        .arg(script::build(dir, STEP))
+        .env_clear()
+        .env("PATH", &bin)
+        .output()
+        .expect("busybox sh");
+    let f = parse::parse(&out.stdout, dir);
+    assert_eq!(
+        f.warnings,
+        ["findmnt is not installed; mount read from mountinfo"]
+    );
+    assert!(f.mount.is_some() && f.usage.is_some());
+    assert!(
+        f.access
+            .is_some_and(|a| a.read && a.write && a.error.is_none())
+    );
+    no_probe_leftovers(&share);
+}
+
+#[path = "probe/sshfs.rs"]
+mod sshfs;
