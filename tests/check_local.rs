@@ -326,8 +326,16 @@ fn embedded_default_reads_shared_dir_from_the_local_kohakuriver_config() {
     assert_eq!(node["shared_dir_source"], "kohakuriver");
     assert_eq!(node["role"], "host");
     assert_eq!(codes_of(&report, "localhost"), vec!["not_mounted"]);
+    // JSON keeps stderr quiet for cron; the human form says which config it used.
+    let human = rivershare(&["check"], home);
+    let stderr = String::from_utf8_lossy(&human.stderr);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("embedded default"),
-        "says which config it used"
+        stderr.contains("using config embedded default"),
+        "says which config it used: {stderr}"
+    );
+    assert_eq!(
+        human.status.code(),
+        Some(1),
+        "not_mounted alone is a warning"
     );
 }

@@ -82,41 +82,35 @@ fn probe_findings(node: &NodeFacts, probe: &ProbeFacts, policy: Policy) -> Vec<F
     let name = node.name.as_str();
     let mut out = Vec::new();
 
-    if !probe.exists || !probe.is_dir {
-        let what = if probe.exists {
-            "is not a directory"
-        } else {
-            "does not exist"
-        };
-        let consequence = match node.role {
-            Role::Runner => {
-                "The Runner logs \"Shared directory not found\" and tasks fail with \"Tarball not found\"."
-            }
-            Role::Host => {
-                "At start-up the Host creates it on the local disk and builds a fresh base tarball there."
-            }
-        };
-        out.push(Finding::for_node(
-            Code::PathMissing,
-            name,
-            format!("SHARED_DIR {} {what}", node.shared_dir),
-            format!("{consequence} Mount the share at this path (and make the mount persistent), or fix SHARED_DIR."),
-            vec![format!("grep -F {dir} /etc/fstab"), format!("sudo mkdir -p {dir} && sudo mount {dir}"), format!("findmnt -T {dir}")],
-        ));
-        return out;
-    }
-
-    if !probe.hung_steps.is_empty() {
+    let hung_now = !probe.hung_steps.is_empty();
+    if hung_now {
         out.push(hung(node, &probe.hung_steps.join(", ")));
     }
-    if let Some(mount) = probe.mount.as_ref().filter(|m| !m.network) {
-        out.push(not_mounted(node, mount));
+    if !probe.exists {
+        out.push(path_missing(node, false));
+        return out;
     }
-    if let Some(error) = probe.access.as_ref().and_then(|a| a.error.as_ref()) {
+    let access_error = probe.access.as_ref().and_then(|a| a.error.as_ref());
+    // A hung mount already has its finding; the write step timing out says nothing new.
+    let access_error = access_error.filter(|e| !(hung_now && e.kind == AccessErrorKind::Hung));
+    if let Some(error) = access_error {
         out.extend(
             access_finding(node, probe.mount.as_ref(), error.kind)
                 .map(|f| f.with_evidence(error.detail.clone())),
         );
+    }
+
+    // The probe reports `exists` when stat failed with ESTALE or EACCES, so a path
+    // that is "not a directory" only because it cannot be stat'ed is not missing.
+    if !probe.is_dir {
+        if !hung_now && access_error.is_none() {
+            out.push(path_missing(node, true));
+        }
+        return out;
+    }
+
+    if let Some(mount) = probe.mount.as_ref().filter(|m| !m.network) {
+        out.push(not_mounted(node, mount));
     }
     if let Some(usage) = probe.usage
         && usage.avail_bytes < policy.min_free_bytes
@@ -148,6 +142,36 @@ fn probe_findings(node: &NodeFacts, probe: &ProbeFacts, policy: Policy) -> Vec<F
         out.push(not_persistent(node, mount));
     }
     out
+}
+
+fn path_missing(node: &NodeFacts, exists: bool) -> Finding {
+    let dir = sh_word(&node.shared_dir);
+    let what = if exists {
+        "is not a directory"
+    } else {
+        "does not exist"
+    };
+    let consequence = match node.role {
+        Role::Runner => {
+            "The Runner logs \"Shared directory not found\" and tasks fail with \"Tarball not found\"."
+        }
+        Role::Host => {
+            "At start-up the Host creates it on the local disk and builds a fresh base tarball there."
+        }
+    };
+    Finding::for_node(
+        Code::PathMissing,
+        &node.name,
+        format!("SHARED_DIR {} {what}", node.shared_dir),
+        format!(
+            "{consequence} Mount the share at this path (and make the mount persistent), or fix SHARED_DIR."
+        ),
+        vec![
+            format!("grep -F {dir} /etc/fstab"),
+            format!("sudo mkdir -p {dir} && sudo mount {dir}"),
+            format!("findmnt -T {dir}"),
+        ],
+    )
 }
 
 fn hung(node: &NodeFacts, steps: &str) -> Finding {

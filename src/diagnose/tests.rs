@@ -258,3 +258,51 @@ fn worst_is_the_maximum_severity() {
     assert_eq!(worst(&findings), Some(Severity::Warning));
     assert_eq!(worst(&[]), None);
 }
+
+#[test]
+fn an_unstatable_path_is_stale_or_hung_not_missing() {
+    let mut stale = healthy("runner-stale", Role::Runner);
+    {
+        let p = probe(&mut stale);
+        p.is_dir = false;
+        p.layout.clear();
+        p.access = Some(Access {
+            read: false,
+            write: false,
+            error: Some(AccessError {
+                kind: AccessErrorKind::StaleHandle,
+                detail: "stat: Transport endpoint is not connected".to_owned(),
+            }),
+        });
+    }
+    let mut hung = healthy("runner-hung", Role::Runner);
+    {
+        let p = probe(&mut hung);
+        p.is_dir = false;
+        p.layout.clear();
+        p.hung_steps = vec!["path".to_owned()];
+        p.access = Some(Access {
+            read: false,
+            write: false,
+            error: Some(AccessError {
+                kind: AccessErrorKind::Hung,
+                detail: "path: timed out".to_owned(),
+            }),
+        });
+    }
+    let mut file = healthy("runner-file", Role::Runner);
+    probe(&mut file).is_dir = false;
+    let findings = diagnose(&[stale, hung, file], POLICY);
+    assert_eq!(
+        codes(&findings),
+        vec![
+            ("path_missing", vec!["runner-file".to_owned()]),
+            ("stale_handle", vec!["runner-stale".to_owned()]),
+            ("storage_hung", vec!["runner-hung".to_owned()]),
+        ]
+    );
+    assert_eq!(
+        findings[0].title,
+        "SHARED_DIR /mnt/cluster-share is not a directory"
+    );
+}

@@ -254,6 +254,9 @@ pub fn timeout_arg(d: Duration) -> String {
     }
 }
 
+/// The first line the probe prints; its absence means the script never ran.
+pub const BEGIN_MARKER: &str = "@@rivershare begin";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,6 +285,3 @@ mod tests {
         assert!(s.contains("@@rivershare path err 2"));
     }
 }
-
-/// The first line the probe prints; its absence means the script never ran.
-pub const BEGIN_MARKER: &str = "@@rivershare begin";

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnose::{Finding, Severity, worst};
 use crate::facts::{
-    Access, MountInfo, NodeError, NodeFacts, Persistence, Role, SharedDirSource, Usage,
+    Access, LAYOUT_DIRS, MountInfo, NodeError, NodeFacts, Persistence, ProbeFacts, Role,
+    SharedDirSource, Usage,
 };
 
 pub const SCHEMA: &str = "rivershare/check/v1";
@@ -90,17 +91,35 @@ impl NodeReport {
             mount: probe.and_then(|p| p.mount.clone()),
             access: probe.and_then(|p| p.access.clone()),
             usage: probe.and_then(|p| p.usage),
-            layout: probe.filter(|p| !p.layout.is_empty()).map(|p| {
-                p.layout
-                    .iter()
-                    .map(|e| (e.name.clone(), e.present))
-                    .collect()
-            }),
+            layout: probe.and_then(layout_of),
             persistence: probe.and_then(|p| p.persistence.clone()),
             hung_steps: probe.map(|p| p.hung_steps.clone()).unwrap_or_default(),
             warnings: probe.map(|p| p.warnings.clone()).unwrap_or_default(),
         }
     }
+}
+
+/// Folder -> present. A missing SHARED_DIR has none of them; a path the probe
+/// could not list (hung, stale) has unknown layout, which is `None`.
+fn layout_of(probe: &ProbeFacts) -> Option<BTreeMap<String, bool>> {
+    if !probe.exists {
+        return Some(
+            LAYOUT_DIRS
+                .iter()
+                .map(|d| ((*d).to_owned(), false))
+                .collect(),
+        );
+    }
+    if probe.layout.is_empty() {
+        return None;
+    }
+    Some(
+        probe
+            .layout
+            .iter()
+            .map(|e| (e.name.clone(), e.present))
+            .collect(),
+    )
 }
 
 impl CheckReport {
