@@ -339,3 +339,47 @@ fn embedded_default_reads_shared_dir_from_the_local_kohakuriver_config() {
         "not_mounted alone is a warning"
     );
 }
+
+#[test]
+fn read_only_mode_never_writes_so_a_read_only_mount_is_not_flagged() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let share = root.join("ro share");
+    std::fs::create_dir_all(&share).expect("dir");
+    let _ro = Mounted::new(&["-t", "tmpfs", "-o", "size=16m,ro", "tmpfs"], &share);
+    let config = root.join("c.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "read_only = true\nmin_free_gib = 0\n[[nodes]]\nname = \"a\"\nrole = \"runner\"\ntransport = \"local\"\nshared_dir = {:?}\n",
+            share.display().to_string()
+        ),
+    )
+    .expect("write");
+    let out = rivershare(
+        &[
+            "--config",
+            config.to_str().expect("utf-8"),
+            "check",
+            "--json",
+        ],
+        root,
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    // The write test would have hit EROFS; in read-only mode it must not run at all.
+    assert_eq!(
+        codes_of(&report, "a"),
+        vec!["layout_missing", "not_mounted"]
+    );
+    let node = node(&report, "a");
+    assert_eq!(node["access"]["write"], false);
+    assert_eq!(node["access"]["read"], true);
+    assert!(
+        node["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|w| w.as_str().is_some_and(|w| w.contains("read_only = true"))),
+        "says the write test was skipped: {node}"
+    );
+}

@@ -37,9 +37,6 @@ async fn check(loaded: Loaded, args: &CheckArgs) -> i32 {
     };
     if !args.json || stderr_tty {
         eprintln!("rivershare: using config {}", loaded.origin);
-        for note in &loaded.notes {
-            eprintln!("rivershare: {note}");
-        }
     }
 
     tracing::debug!(groups = ?args.only, "check");

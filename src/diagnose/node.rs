@@ -93,20 +93,31 @@ fn probe_findings(node: &NodeFacts, probe: &ProbeFacts, policy: Policy) -> Vec<F
     let access_error = probe.access.as_ref().and_then(|a| a.error.as_ref());
     // A hung mount already has its finding; the write step timing out says nothing new.
     let access_error = access_error.filter(|e| !(hung_now && e.kind == AccessErrorKind::Hung));
+
+    // The probe reports `exists` when stat failed with ESTALE or EACCES: such a path is
+    // "not a directory" only because it cannot be stat'ed, and is not missing.
+    if !probe.is_dir {
+        let unstatable = access_error.filter(|e| {
+            matches!(
+                e.kind,
+                AccessErrorKind::StaleHandle | AccessErrorKind::PermissionDenied
+            )
+        });
+        if let Some(error) = unstatable {
+            out.extend(
+                access_finding(node, probe.mount.as_ref(), error.kind)
+                    .map(|f| f.with_evidence(error.detail.clone())),
+            );
+        } else if !hung_now {
+            out.push(path_missing(node, true));
+        }
+        return out;
+    }
     if let Some(error) = access_error {
         out.extend(
             access_finding(node, probe.mount.as_ref(), error.kind)
                 .map(|f| f.with_evidence(error.detail.clone())),
         );
-    }
-
-    // The probe reports `exists` when stat failed with ESTALE or EACCES, so a path
-    // that is "not a directory" only because it cannot be stat'ed is not missing.
-    if !probe.is_dir {
-        if !hung_now && access_error.is_none() {
-            out.push(path_missing(node, true));
-        }
-        return out;
     }
 
     if let Some(mount) = probe.mount.as_ref().filter(|m| !m.network) {

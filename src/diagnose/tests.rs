@@ -291,7 +291,19 @@ fn an_unstatable_path_is_stale_or_hung_not_missing() {
         });
     }
     let mut file = healthy("runner-file", Role::Runner);
-    probe(&mut file).is_dir = false;
+    {
+        // What the probe reports for a regular file at SHARED_DIR.
+        let p = probe(&mut file);
+        p.is_dir = false;
+        p.access = Some(Access {
+            read: false,
+            write: false,
+            error: Some(AccessError {
+                kind: AccessErrorKind::Other,
+                detail: "path: SHARED_DIR is not a directory".to_owned(),
+            }),
+        });
+    }
     let findings = diagnose(&[stale, hung, file], POLICY);
     assert_eq!(
         codes(&findings),

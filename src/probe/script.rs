@@ -27,7 +27,8 @@
 //! 5. `stat`.
 //! 6. `df`.
 //! 7. `list` (`ls -A`).
-//! 8. `write`: create exclusively, write, fsync, read back, remove.
+//! 8. `write`: create exclusively, write, fsync, read back, remove (skipped as
+//!    `skip read-only-mode` when rivershare runs with `read_only = true`).
 //! 9. `layout`: mode and owner of the KohakuRiver folders.
 //! 10. `fstab` and `units`: local files for persistence; the parser matches them
 //!     against the mount target, so no mount point has to be computed in `sh`.
@@ -166,6 +167,9 @@ fi
 if [ "$H" = 1 ] || [ "$I" = 1 ]; then
   share list @ERR_CAP@ sh -c 'ls -A -- "$1" >/dev/null' rivershare-list "$D"
   N=".rivershare-probe.$$.$(od -An -N4 -tx4 /dev/urandom 2>/dev/null | tr -d ' \n')"
+  if [ "$WRITE_TEST" != 1 ]; then
+    printf '@@rivershare write skip read-only-mode\n'
+  else
   share write @ERR_CAP@ sh -c '
     f=$1/$2
     echo stage=create
@@ -181,6 +185,7 @@ if [ "$H" = 1 ] || [ "$I" = 1 ]; then
     echo stage=remove
     rm -f -- "$f" || exit 6
     echo stage=done' rivershare-write "$D" "$N"
+  fi
   share layout @ERR_CAP@ sh -c '
     for n in kohakuriver-containers shared_data logs; do
       if test -e "$1/$n"; then
@@ -222,6 +227,12 @@ printf '@@rivershare end\n'
 /// Build the probe script for one node. Every command inside that touches the
 /// share is wrapped in `timeout -k 1`, each step bounded by `step_timeout`.
 pub fn build(shared_dir: &str, step_timeout: Duration) -> String {
+    build_with(shared_dir, step_timeout, true)
+}
+
+/// As [`build`]; `write_test: false` (rivershare's `read_only = true`) leaves the
+/// share untouched: the write section reports `skip read-only-mode`.
+pub fn build_with(shared_dir: &str, step_timeout: Duration, write_test: bool) -> String {
     let mut s = String::with_capacity(BODY.len() + shared_dir.len() + 64);
     s.push_str("# rivershare probe, protocol 1\n");
     if shared_dir.contains('\0') {
@@ -234,6 +245,7 @@ pub fn build(shared_dir: &str, step_timeout: Duration) -> String {
     // The one and only place SHARED_DIR enters the script: as quoted data.
     let _ = writeln!(s, "D={}", sh_quote(shared_dir));
     let _ = writeln!(s, "S={}", timeout_arg(step_timeout));
+    let _ = writeln!(s, "WRITE_TEST={}", u8::from(write_test));
     s.push_str(
         &BODY
             .replace("@BODY_CAP@", &BODY_CAP.to_string())

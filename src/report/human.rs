@@ -175,8 +175,11 @@ pub fn render(report: &CheckReport, style: Style) -> String {
             let _ = writeln!(out, "  $ {command}");
         }
     }
+    if !report.notes.is_empty() {
+        let _ = writeln!(out);
+    }
     for note in &report.notes {
-        let _ = writeln!(out, "\nnote: {note}");
+        let _ = writeln!(out, "note: {note}");
     }
     let (crit, warn) = report
         .findings
@@ -188,8 +191,9 @@ pub fn render(report: &CheckReport, style: Style) -> String {
         });
     let _ = writeln!(
         out,
-        "\n{} nodes, {crit} critical, {warn} warning findings, {:.1} s (exit {}; config {})",
+        "\n{} node{}, {crit} critical, {warn} warning findings, {:.1} s (exit {}; config {})",
         report.nodes.len(),
+        if report.nodes.len() == 1 { "" } else { "s" },
         report.duration_ms as f64 / 1000.0,
         report.exit_code,
         report.config

@@ -118,7 +118,12 @@ impl Fleet {
         on_progress(Progress::Probing {
             node: node.name.clone(),
         });
-        let script = probe::script::build(&node.shared_dir, self.step_timeout());
+        // read_only forbids every change to a node, even a probe file that is deleted at once.
+        let script = probe::script::build_with(
+            &node.shared_dir,
+            self.step_timeout(),
+            !self.config.read_only,
+        );
         match self.run(node, transport.as_ref(), &script).await {
             Ok(output) => match probe_output(node, &output) {
                 Ok(probe) => facts.probe = Some(probe),

@@ -88,6 +88,14 @@ pub fn parse(stdout: &[u8], shared_dir: &str) -> ProbeFacts {
         _ => None,
     };
     facts.access = access(&frame, &facts, stat_err, &after);
+    if frame
+        .section("write")
+        .is_some_and(|s| s.status == Status::Skip("read-only-mode".into()))
+    {
+        facts
+            .warnings
+            .push("write test skipped: read_only = true in the config".into());
+    }
     facts.layout = layout(&frame, &mut facts.warnings);
     let target = facts
         .mount
