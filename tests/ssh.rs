@@ -388,7 +388,7 @@ rm "$a/$$"; touch "$d/$$"; echo "$max""#,
         q(&active),
         q(&done)
     );
-    let runs = (0..20).map(|_| t.run(&script, CMD));
+    let runs = (0..20).map(|_| t.run(&script, Duration::from_secs(60)));
     let outs = futures::future::join_all(runs).await;
     let counts: Vec<usize> = outs
         .into_iter()
@@ -763,4 +763,21 @@ async fn output_is_capped_at_8_mib_with_a_note() {
         );
         assert_eq!(out.exit_status, Some(0));
     }
+}
+
+/// A server that allows fewer sessions than our 8 (sshd `MaxSessions 2`) refuses
+/// the extra channel opens; runs wait and retry instead of failing.
+#[tokio::test]
+async fn server_session_limit_below_eight_is_waited_for() {
+    let env = Env::with_sshd("ed25519", "MaxSessions 2");
+    let t = env.connect(HostKeyPolicy::Strict).await.expect("connect");
+    let runs = (0..6).map(|_| t.run("sleep 0.3; echo ok", CMD));
+    let outs = futures::future::join_all(runs).await;
+    for o in outs {
+        assert_eq!(o.expect("run succeeds after retrying").stdout, b"ok\n");
+    }
+    assert!(
+        env.sshd.log_text().contains("no more sessions"),
+        "the limit was never hit"
+    );
 }
