@@ -185,3 +185,23 @@ async fn agent_auth_child() {
     let t = ctx.connect(&n).await.expect("agent key accepted");
     assert_runs(t.as_ref()).await;
 }
+
+/// sshd hangs up after `MaxAuthTries` refusals; that is still `auth_failed`.
+#[tokio::test]
+async fn too_many_refused_keys_is_auth_failed() {
+    let env = Env::with_sshd("ed25519", "MaxAuthTries 2");
+    let mut n = env.node();
+    n.identity_files = (0..4)
+        .map(|i| {
+            let p = env.tmp.path().join(format!("id_stranger{i}"));
+            keygen(&p, "ed25519", "");
+            p
+        })
+        .collect();
+    let settings = env.settings(HostKeyPolicy::Strict);
+    let ctx = SshContext::prepare(std::slice::from_ref(&n), &settings, false).await;
+    let err = ctx.connect(&n).await.err().expect("refused");
+    assert_eq!(err.kind, NodeErrorKind::AuthFailed, "{err}");
+    assert!(err.detail.contains("id_stranger0"), "{err}");
+    assert!(err.detail.contains("the server then closed the connection"), "{err}");
+}
