@@ -203,5 +203,8 @@ async fn too_many_refused_keys_is_auth_failed() {
     let err = ctx.connect(&n).await.err().expect("refused");
     assert_eq!(err.kind, NodeErrorKind::AuthFailed, "{err}");
     assert!(err.detail.contains("id_stranger0"), "{err}");
-    assert!(err.detail.contains("the server then closed the connection"), "{err}");
+    assert!(
+        err.detail.contains("the server then closed the connection"),
+        "{err}"
+    );
 }

@@ -164,3 +164,32 @@ async fn no_ssh_client_child() {
     );
     jump_scenario().await;
 }
+
+/// ProxyCommand is not run: the operator gets a note and rivershare connects directly.
+#[tokio::test]
+async fn proxy_command_is_noted_not_run() {
+    let env = Env::new("ed25519");
+    let marker = env.tmp.path().join("proxy-command-ran");
+    std::fs::write(
+        &env.ssh_config,
+        format!(
+            "Host pc-alias\n  HostName 127.0.0.1\n  Port {}\n  ProxyCommand touch {}\n",
+            env.sshd.port,
+            marker.display()
+        ),
+    )
+    .expect("ssh_config");
+    let n = node("runner-p", "pc-alias", None, vec![env.key.clone()]);
+    let settings = env.settings(HostKeyPolicy::Strict);
+    let ctx = SshContext::prepare(std::slice::from_ref(&n), &settings, false).await;
+    assert_eq!(
+        ctx.notes(),
+        [
+            "runner-p: ssh_config sets ProxyCommand for pc-alias, which rivershare does not run \
+          (use ProxyJump); connecting directly"
+        ]
+    );
+    let t = ctx.connect(&n).await.expect("direct connection");
+    assert_runs(t.as_ref()).await;
+    assert!(!marker.exists());
+}

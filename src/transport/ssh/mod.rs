@@ -118,6 +118,17 @@ impl SshContext {
             }
         }
         let mut notes = Vec::new();
+        for node in nodes {
+            if let Some(Ok(chain)) = chains.get(&node.name) {
+                for hop in chain.iter().filter(|h| h.proxy_command.is_some()) {
+                    notes.push(format!(
+                        "{}: ssh_config sets ProxyCommand for {}, which rivershare does not run \
+                         (use ProxyJump); connecting directly",
+                        node.name, hop.alias
+                    ));
+                }
+            }
+        }
         let creds = Credentials::load(&files, interactive, &mut notes).await;
         SshContext {
             shared: Arc::new(Shared {

@@ -23,6 +23,8 @@ pub(crate) struct Resolved {
     pub server_alive_interval: Option<Duration>,
     /// `HashKnownHosts`: write new known_hosts entries hashed.
     pub hash_known_hosts: bool,
+    /// `ProxyCommand`, which rivershare does not run (it says so in a note).
+    pub proxy_command: Option<String>,
 }
 
 /// One ProxyJump entry: `[user@]host[:port]` or `ssh://[user@]host[:port]`.
@@ -163,6 +165,7 @@ pub(crate) fn from_pairs(q: &Query<'_>, pairs: &[(String, String)]) -> Resolved 
         .filter(|&s| s > 0)
         .map(Duration::from_secs);
     let hash_known_hosts = first("hashknownhosts").is_some_and(|v| v.eq_ignore_ascii_case("yes"));
+    let proxy_command = first("proxycommand").filter(|v| !v.eq_ignore_ascii_case("none"));
     Resolved {
         alias: q.address.to_string(),
         hostname,
@@ -172,6 +175,7 @@ pub(crate) fn from_pairs(q: &Query<'_>, pairs: &[(String, String)]) -> Resolved 
         proxy_jump,
         server_alive_interval,
         hash_known_hosts,
+        proxy_command,
     }
 }
 
