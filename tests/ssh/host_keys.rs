@@ -105,3 +105,39 @@ async fn bracketed_host_port_entry_is_required_off_port_22() {
         .await
         .expect("[host]:port entry matches");
 }
+
+/// As OpenSSH: a host the user's file does not know is looked up in the
+/// `GlobalKnownHostsFile`s (here set through ssh_config), whose verdict holds.
+#[tokio::test]
+async fn global_known_hosts_file_is_consulted() {
+    let env = Env::new("ed25519");
+    std::fs::write(&env.known_hosts, "").expect("empty user file");
+    let global = env.tmp.path().join("ssh_known_hosts");
+    std::fs::write(&global, format!("{}\n", env.sshd.known_hosts_line())).expect("global");
+    std::fs::write(
+        &env.ssh_config,
+        format!("GlobalKnownHostsFile {}\n", global.display()),
+    )
+    .expect("ssh_config");
+    let t = env
+        .connect(HostKeyPolicy::Strict)
+        .await
+        .expect("known globally");
+    assert_runs(t.as_ref()).await;
+    assert_eq!(std::fs::read_to_string(&env.known_hosts).expect("read"), "");
+
+    let other = keygen(&env.tmp.path().join("other_host"), "ed25519", "");
+    let blob = other.split_whitespace().nth(1).expect("blob");
+    let line = format!("[127.0.0.1]:{} ssh-ed25519 {blob}\n", env.sshd.port);
+    std::fs::write(&global, line).expect("global");
+    let err = env
+        .connect(HostKeyPolicy::AcceptNew)
+        .await
+        .err()
+        .expect("changed");
+    assert_eq!(err.kind, NodeErrorKind::HostKeyChanged, "{err}");
+    assert!(
+        err.detail.contains(&format!("{} line 1", global.display())),
+        "{err}"
+    );
+}
