@@ -79,6 +79,10 @@ impl Sshd {
         let authorized = dir.join("authorized_keys");
         std::fs::write(&authorized, "").expect("authorized_keys");
         let log = dir.join("sshd.log");
+        // Sessions get an empty HOME, so the login shell finds no ~/.bashrc: the
+        // machine's own dotfiles (pyenv hooks and the like) stay out of stderr.
+        let home = dir.join("home");
+        std::fs::create_dir_all(&home).expect("session home");
         // A port can be taken between probing and binding: retry a few times.
         for _ in 0..5 {
             let port = free_port();
@@ -89,9 +93,10 @@ impl Sshd {
                     "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nAuthorizedKeysFile {}\n\
                      PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n\
                      PidFile none\nStrictModes no\nPermitRootLogin yes\nLogLevel DEBUG1\n\
-                     AllowTcpForwarding yes\n{extra}\n",
+                     AllowTcpForwarding yes\nSetEnv HOME={}\n{extra}\n",
                     host_key.display(),
-                    authorized.display()
+                    authorized.display(),
+                    home.display()
                 ),
             )
             .expect("sshd_config");

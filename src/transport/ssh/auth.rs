@@ -178,6 +178,7 @@ pub(crate) async fn authenticate(
         }
     }
     let mut unusable: Vec<String> = Vec::new();
+    let mut ended: Option<String> = None;
     for path in identity_files {
         let Some(key) = creds.keys.get(path) else {
             if let Some(why) = creds.skipped.get(path) {
@@ -196,17 +197,19 @@ pub(crate) async fn authenticate(
             None
         };
         tried.push(path.display().to_string());
-        let res = handle
+        match handle
             .authenticate_publickey(user, PrivateKeyWithHashAlg::new(key.clone(), hash))
             .await
-            .map_err(|e| {
-                NodeError::new(
-                    NodeErrorKind::Transport,
-                    format!("{label}: authentication failed: {e}"),
-                )
-            })?;
-        if res.success() {
-            return Ok(());
+        {
+            Ok(r) if r.success() => return Ok(()),
+            Ok(_) => {}
+            // sshd drops the connection after MaxAuthTries refusals (6 by default),
+            // as it does for OpenSSH's ssh: still every offered key was refused.
+            Err(e) => {
+                tracing::debug!("{label}: server ended authentication: {e}");
+                ended = Some(e.to_string());
+                break;
+            }
         }
     }
     let mut detail = if tried.is_empty() {
@@ -219,6 +222,9 @@ pub(crate) async fn authenticate(
             tried.join(", ")
         )
     };
+    if let Some(e) = ended {
+        detail.push_str(&format!("; the server then closed the connection ({e})"));
+    }
     if !unusable.is_empty() {
         detail.push_str(&format!("; not offered: {}", unusable.join(", ")));
     }

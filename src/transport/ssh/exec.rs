@@ -3,7 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use russh::client::Handle;
+use russh::Channel;
+use russh::client::{self, Handle};
 use russh::{ChannelMsg, Sig};
 use tokio::time::timeout_at;
 
@@ -29,6 +30,50 @@ fn push_capped(buf: &mut Vec<u8>, data: &[u8], truncated: &mut bool) {
         *truncated = true;
     }
     buf.extend_from_slice(&data[..data.len().min(room)]);
+}
+
+/// Open a session channel, retrying while the server refuses it for lack of
+/// room. sshd frees a finished session only in its next garbage-collection
+/// pass, so a channel opened right after another closed can briefly exceed its
+/// `MaxSessions` (10 by default); a server with a lower limit is waited for too.
+/// `Err(None)` means the deadline passed.
+async fn open_session(
+    handle: &Handle<ClientHandler>,
+    deadline: tokio::time::Instant,
+    label: &str,
+) -> Result<Channel<client::Msg>, Option<ExecError>> {
+    let mut pause = Duration::from_millis(20);
+    let mut refusals = 0u32;
+    loop {
+        match timeout_at(deadline, handle.channel_open_session()).await {
+            Err(_) => return Err(None),
+            Ok(Ok(c)) => return Ok(c),
+            Ok(Err(e)) if handle.is_closed() => {
+                return Err(Some(ExecError::ConnectionLost(NodeError::new(
+                    NodeErrorKind::Transport,
+                    format!("{label}: connection lost: {e}"),
+                ))));
+            }
+            Ok(Err(russh::Error::ChannelOpenFailure(why))) if refusals < 50 => {
+                refusals += 1;
+                tracing::debug!(
+                    "{label}: session channel refused ({why:?}); retrying in {pause:?}"
+                );
+                let wake = (tokio::time::Instant::now() + pause).min(deadline);
+                tokio::time::sleep_until(wake).await;
+                if wake >= deadline {
+                    return Err(None);
+                }
+                pause = (pause * 2).min(Duration::from_millis(500));
+            }
+            Ok(Err(e)) => {
+                return Err(Some(ExecError::Failed(NodeError::new(
+                    NodeErrorKind::Transport,
+                    format!("{label}: cannot open a session channel: {e}"),
+                ))));
+            }
+        }
+    }
 }
 
 /// `sh -c '<script>'`, run under the node's `timeout -k 1` when it has one.
@@ -64,22 +109,9 @@ pub(crate) async fn exec(
             ),
         )
     };
-    let mut channel = match timeout_at(deadline, handle.channel_open_session()).await {
-        Err(_) => return Err(ExecError::Failed(timed_out())),
-        Ok(Err(e)) if handle.is_closed() => {
-            return Err(ExecError::ConnectionLost(NodeError::new(
-                NodeErrorKind::Transport,
-                format!("{label}: connection lost: {e}"),
-            )));
-        }
-        Ok(Err(e)) => {
-            return Err(ExecError::Failed(NodeError::new(
-                NodeErrorKind::Transport,
-                format!("{label}: cannot open a session channel: {e}"),
-            )));
-        }
-        Ok(Ok(c)) => c,
-    };
+    let mut channel = open_session(handle, deadline, label)
+        .await
+        .map_err(|e| e.unwrap_or_else(|| ExecError::Failed(timed_out())))?;
     let command = remote_command(script, limit);
     let failed = |step: &str, e: russh::Error| {
         ExecError::Failed(NodeError::new(

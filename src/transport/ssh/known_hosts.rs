@@ -297,6 +297,64 @@ mod tests {
         assert!(!hosts_match("10.0.0.1", "[10.0.0.1]:2222"));
     }
 
+    const KEY_A: &str = "AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ";
+    const KEY_B: &str = "AAAAC3NzaC1lZDI1NTE5AAAAILIG2T/B0l0gaqj3puu510tu9N1OkQ4znY3LYuEm5zCF";
+
+    fn key(b64: &str) -> PublicKey {
+        russh::keys::parse_public_key_base64(b64).expect("test key")
+    }
+
+    #[test]
+    fn learn_then_check_plain_and_hashed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for hashed in [false, true] {
+            let path = dir.path().join(format!("kh-{hashed}"));
+            std::fs::write(&path, "# no newline at end").expect("write");
+            learn(&path, "10.0.0.5", 2222, &key(KEY_A), hashed).expect("learn");
+            let text = std::fs::read_to_string(&path).expect("read");
+            let line = text.lines().nth(1).expect("second line");
+            assert_eq!(line.starts_with("|1|"), hashed, "{line}");
+            assert!(line.ends_with(&format!("ssh-ed25519 {KEY_A}")), "{line}");
+            assert_eq!(
+                check(&path, "10.0.0.5", 2222, &key(KEY_A)),
+                Ok(Verdict::Known)
+            );
+            assert_eq!(
+                check(&path, "10.0.0.5", 22, &key(KEY_A)),
+                Ok(Verdict::Unknown)
+            );
+            assert_eq!(
+                check(&path, "10.0.0.5", 2222, &key(KEY_B)),
+                Ok(Verdict::Changed {
+                    path: path.clone(),
+                    line: 2,
+                    revoked: false
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn revoked_and_cert_authority_markers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("kh");
+        std::fs::write(
+            &path,
+            format!("@cert-authority * ssh-ed25519 {KEY_B}\n@revoked * ssh-ed25519 {KEY_A}\nhost\tssh-ed25519\t{KEY_A}\n"),
+        )
+        .expect("write");
+        // A CA line is no host key: KEY_B is simply unknown for "host".
+        assert_eq!(check(&path, "other", 22, &key(KEY_B)), Ok(Verdict::Unknown));
+        assert_eq!(
+            check(&path, "host", 22, &key(KEY_A)),
+            Ok(Verdict::Changed {
+                path: path.clone(),
+                line: 2,
+                revoked: true
+            })
+        );
+    }
+
     #[test]
     fn hashed_field_from_openssh() {
         // `ssh-keygen -H` output for "example.com" (from russh's own test data).

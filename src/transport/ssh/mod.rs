@@ -35,6 +35,9 @@ use crate::facts::{NodeError, NodeErrorKind};
 /// Channels open at once on one connection; more callers wait their turn.
 pub const MAX_CHANNELS: usize = 8;
 
+/// How long past its timeout a run may take to clean up before it is abandoned.
+const RUN_GRACE: Duration = Duration::from_millis(500);
+
 /// What every connection of a sweep shares.
 pub(crate) struct Shared {
     pub settings: SshSettings,
@@ -118,6 +121,17 @@ impl SshContext {
             }
         }
         let mut notes = Vec::new();
+        for node in nodes {
+            if let Some(Ok(chain)) = chains.get(&node.name) {
+                for hop in chain.iter().filter(|h| h.proxy_command.is_some()) {
+                    notes.push(format!(
+                        "{}: ssh_config sets ProxyCommand for {}, which rivershare does not run \
+                         (use ProxyJump); connecting directly",
+                        node.name, hop.alias
+                    ));
+                }
+            }
+        }
         let creds = Credentials::load(&files, interactive, &mut notes).await;
         SshContext {
             shared: Arc::new(Shared {
@@ -224,7 +238,23 @@ impl Transport for SshTransport {
         script: &'a str,
         timeout: Duration,
     ) -> BoxFuture<'a, Result<CommandOutput, NodeError>> {
-        Box::pin(self.run_script(script, timeout))
+        Box::pin(async move {
+            // Backstop for the contract "resolves within `timeout` plus a small
+            // grace": the steps below keep the deadline themselves, except a wait
+            // behind another task's reconnect.
+            match tokio::time::timeout(timeout + RUN_GRACE, self.run_script(script, timeout)).await
+            {
+                Ok(r) => r,
+                Err(_) => Err(NodeError::new(
+                    NodeErrorKind::CommandTimeout,
+                    format!(
+                        "{}: no result within {} s (waiting to reconnect)",
+                        self.label,
+                        timeout.as_secs_f64()
+                    ),
+                )),
+            }
+        })
     }
 
     /// TCP connect time of the direct connection, or the time to open the

@@ -23,6 +23,10 @@ pub(crate) struct Resolved {
     pub server_alive_interval: Option<Duration>,
     /// `HashKnownHosts`: write new known_hosts entries hashed.
     pub hash_known_hosts: bool,
+    /// `GlobalKnownHostsFile` (OpenSSH reads these after the user's known_hosts).
+    pub global_known_hosts: Vec<PathBuf>,
+    /// `ProxyCommand`, which rivershare does not run (it says so in a note).
+    pub proxy_command: Option<String>,
 }
 
 /// One ProxyJump entry: `[user@]host[:port]` or `ssh://[user@]host[:port]`.
@@ -163,6 +167,12 @@ pub(crate) fn from_pairs(q: &Query<'_>, pairs: &[(String, String)]) -> Resolved 
         .filter(|&s| s > 0)
         .map(Duration::from_secs);
     let hash_known_hosts = first("hashknownhosts").is_some_and(|v| v.eq_ignore_ascii_case("yes"));
+    let global_known_hosts = first("globalknownhostsfile")
+        .unwrap_or_else(|| "/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2".to_string())
+        .split_whitespace()
+        .map(|p| expand_path(p, &hostname, &user))
+        .collect();
+    let proxy_command = first("proxycommand").filter(|v| !v.eq_ignore_ascii_case("none"));
     Resolved {
         alias: q.address.to_string(),
         hostname,
@@ -172,6 +182,8 @@ pub(crate) fn from_pairs(q: &Query<'_>, pairs: &[(String, String)]) -> Resolved 
         proxy_jump,
         server_alive_interval,
         hash_known_hosts,
+        global_known_hosts,
+        proxy_command,
     }
 }
 

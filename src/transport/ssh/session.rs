@@ -115,6 +115,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
 /// Everything a hop's host key check needs.
 struct HostCheck {
     known_hosts: PathBuf,
+    /// `GlobalKnownHostsFile`s, consulted (read-only) when the user file does not know the host.
+    global: Vec<PathBuf>,
     policy: HostKeyPolicy,
     hashed: bool,
     host: String,
@@ -127,8 +129,18 @@ impl HostCheck {
     fn verify(&self, key: &PublicKey) -> Result<(), NodeError> {
         let fp = fingerprint(key);
         let path = self.known_hosts.display();
-        let verdict = known_hosts::check(&self.known_hosts, &self.host, self.port, key)
-            .map_err(|e| NodeError::new(NodeErrorKind::Local, format!("{}: {e}", self.label)))?;
+        let local =
+            |e: String| NodeError::new(NodeErrorKind::Local, format!("{}: {e}", self.label));
+        // As OpenSSH: the user's file first, then the global ones; the first file
+        // with an opinion (known or changed) decides.
+        let mut verdict =
+            known_hosts::check(&self.known_hosts, &self.host, self.port, key).map_err(local)?;
+        for g in &self.global {
+            if verdict != Verdict::Unknown {
+                break;
+            }
+            verdict = known_hosts::check(g, &self.host, self.port, key).map_err(local)?;
+        }
         match verdict {
             Verdict::Known => Ok(()),
             Verdict::Changed {
@@ -214,13 +226,16 @@ impl Handler for ClientHandler {
 /// russh client config for one hop: keepalive on, host key algorithms already
 /// recorded for this host first (as OpenSSH orders HostKeyAlgorithms), no SHA-1 RSA.
 fn client_config(hop: &Resolved, known_hosts: &std::path::Path) -> Arc<client::Config> {
+    let mut known = known_hosts::known_algorithms(known_hosts, &hop.hostname, hop.port);
+    for g in &hop.global_known_hosts {
+        known.extend(known_hosts::known_algorithms(g, &hop.hostname, hop.port));
+    }
     let defaults: Vec<Algorithm> = russh::Preferred::DEFAULT
         .key
         .iter()
         .filter(|a| **a != Algorithm::Rsa { hash: None })
         .cloned()
         .collect();
-    let known = known_hosts::known_algorithms(known_hosts, &hop.hostname, hop.port);
     let is_known = |a: &Algorithm| {
         known.iter().any(|k| match (k, a) {
             (Algorithm::Rsa { .. }, Algorithm::Rsa { .. }) => true,
@@ -260,6 +275,7 @@ where
     let handler = ClientHandler {
         check: HostCheck {
             known_hosts: settings.known_hosts.clone(),
+            global: hop.global_known_hosts.clone(),
             policy: settings.host_key_policy,
             hashed: hop.hash_known_hosts,
             host: hop.hostname.clone(),

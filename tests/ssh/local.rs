@@ -1,0 +1,43 @@
+//! The local transport: `sh` on this machine.
+
+use super::*;
+
+#[tokio::test]
+async fn local_runs_sh_with_exact_output() {
+    let t = LocalTransport::new();
+    assert_runs(&t).await;
+    assert_eq!(t.describe(), "local");
+    assert!(t.rtt().is_none());
+}
+
+#[tokio::test]
+async fn local_timeout_kills_the_whole_process_group() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let pidfile = tmp.path().join("pid");
+    let q = rivershare::shell::sh_quote(&pidfile.display().to_string());
+    let t = LocalTransport::new();
+    let started = Instant::now();
+    let err = t
+        .run(
+            &format!("sleep 100 & echo $! > {q}; sleep 100"),
+            Duration::from_secs(1),
+        )
+        .await
+        .expect_err("timeout");
+    assert!(started.elapsed() < Duration::from_millis(1500));
+    assert_eq!(err.kind, NodeErrorKind::CommandTimeout);
+    let pid = std::fs::read_to_string(&pidfile).expect("pid written");
+    std::thread::sleep(Duration::from_millis(200));
+    // Gone, or a zombie waiting for init to reap it: either way not running.
+    let state = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
+        .map(|s| {
+            s.rsplit_once(')')
+                .map(|(_, a)| a.trim().chars().next())
+                .unwrap_or_default()
+        })
+        .unwrap_or(None);
+    assert!(
+        matches!(state, None | Some('Z')),
+        "grandchild sleep still {state:?}"
+    );
+}
