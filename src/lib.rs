@@ -12,6 +12,7 @@ pub mod report;
 pub mod shell;
 pub mod sweep;
 pub mod transport;
+pub mod verify;
 
 #[cfg(test)]
 mod testutil;

@@ -44,6 +44,7 @@ async fn check(loaded: Loaded, args: &CheckArgs) -> i32 {
     let started = Instant::now();
     let policy = Policy {
         min_free_bytes: loaded.config.min_free_bytes,
+        slow_io_mbps: loaded.config.slow_io_mbps,
     };
     let loaded_notes = loaded.notes;
     let fleet = Fleet::prepare(loaded.config, interactive).await;

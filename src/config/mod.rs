@@ -82,6 +82,10 @@ pub struct Config {
     pub concurrency: usize,
     pub min_free_bytes: u64,
     pub read_only: bool,
+    /// How long a verification reader retries a token that is not visible yet.
+    pub verify_deadline: Duration,
+    /// Below this speed-test result (MB/s) a node gets `slow_storage`.
+    pub slow_io_mbps: f64,
     pub nodes: Vec<Node>,
 }
 

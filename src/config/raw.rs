@@ -21,6 +21,8 @@ pub const TOP_KEYS: &[&str] = &[
     "concurrency",
     "min_free_gib",
     "read_only",
+    "verify_deadline_secs",
+    "slow_io_mbps",
     "defaults",
     "nodes",
 ];
@@ -69,6 +71,8 @@ pub(crate) struct RawConfig {
     pub concurrency: Option<usize>,
     pub min_free_gib: Option<f64>,
     pub read_only: Option<bool>,
+    pub verify_deadline_secs: Option<f64>,
+    pub slow_io_mbps: Option<f64>,
     pub defaults: NodeFields,
     pub nodes: Vec<RawNode>,
 }
@@ -109,6 +113,10 @@ pub(crate) fn parse(
             "concurrency" => raw.concurrency = Some(top.integer(k, value, 1, 65_536)? as usize),
             "min_free_gib" => raw.min_free_gib = Some(top.non_negative_number(k, value)?),
             "read_only" => raw.read_only = Some(top.boolean(k, value)?),
+            "verify_deadline_secs" => {
+                raw.verify_deadline_secs = Some(top.non_negative_number(k, value)?)
+            }
+            "slow_io_mbps" => raw.slow_io_mbps = Some(top.non_negative_number(k, value)?),
             "defaults" => {
                 let table = sub_table(&top, k, value)?;
                 raw.defaults = node_fields(&table, &table.entries(DEFAULTS_KEYS)?, home)?;

@@ -14,6 +14,10 @@ pub const DEFAULT_COMMAND_TIMEOUT_SECS: u64 = 10;
 pub const DEFAULT_CONCURRENCY: usize = 64;
 /// KohakuRiver's Shared Storage Guide asks for 20 GB or more.
 pub const DEFAULT_MIN_FREE_GIB: f64 = 20.0;
+/// How long a reader retries a verification token that is not visible yet.
+pub const DEFAULT_VERIFY_DEADLINE_SECS: f64 = 5.0;
+/// Below this speed-test result (MB/s) a node gets `slow_storage`.
+pub const DEFAULT_SLOW_IO_MBPS: f64 = 50.0;
 /// The address of a `transport = "local"` node that gives none.
 pub const LOCAL_ADDRESS: &str = "localhost";
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
@@ -40,6 +44,12 @@ pub(crate) fn resolve(raw: RawConfig, home: Option<&Path>) -> Config {
         ),
         concurrency: raw.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
         min_free_bytes: gib_to_bytes(raw.min_free_gib.unwrap_or(DEFAULT_MIN_FREE_GIB)),
+        verify_deadline: Duration::from_secs_f64(
+            raw.verify_deadline_secs
+                .unwrap_or(DEFAULT_VERIFY_DEADLINE_SECS)
+                .min(3600.0),
+        ),
+        slow_io_mbps: raw.slow_io_mbps.unwrap_or(DEFAULT_SLOW_IO_MBPS),
         read_only: raw.read_only.unwrap_or(false),
         nodes,
     }
@@ -156,6 +166,8 @@ pub(crate) fn embedded(local: &LocalKohakuriver, home: Option<&Path>) -> (Config
         command_timeout: Duration::from_secs(DEFAULT_COMMAND_TIMEOUT_SECS),
         concurrency: DEFAULT_CONCURRENCY,
         min_free_bytes: gib_to_bytes(DEFAULT_MIN_FREE_GIB),
+        verify_deadline: Duration::from_secs_f64(DEFAULT_VERIFY_DEADLINE_SECS),
+        slow_io_mbps: DEFAULT_SLOW_IO_MBPS,
         read_only: false,
         nodes: vec![node],
     };

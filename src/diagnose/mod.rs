@@ -13,11 +13,14 @@ pub use catalogue::{Code, Severity};
 use serde::{Deserialize, Serialize};
 
 use crate::facts::NodeFacts;
+use crate::verify::VerifyReport;
 
 /// What diagnosis needs to know beyond the facts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Policy {
     pub min_free_bytes: u64,
+    /// Below this speed-test result a node gets `slow_storage`.
+    pub slow_io_mbps: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +76,17 @@ impl Finding {
 
 /// Turn the facts of every node into grouped findings, worst first.
 pub fn diagnose(nodes: &[NodeFacts], policy: Policy) -> Vec<Finding> {
+    diagnose_with(nodes, None, policy)
+}
+
+/// As [`diagnose`], judged also by the verification matrix when there is one:
+/// it is the ground truth for `not_shared` and the severity of `not_mounted`.
+pub fn diagnose_with(
+    nodes: &[NodeFacts],
+    verify: Option<&VerifyReport>,
+    policy: Policy,
+) -> Vec<Finding> {
+    let _ = verify; // PLACEHOLDER until the verification findings land.
     let mut all: Vec<Finding> = nodes
         .iter()
         .flat_map(|facts| node::findings(facts, policy))

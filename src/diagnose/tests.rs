@@ -10,6 +10,7 @@ fn probe(node: &mut NodeFacts) -> &mut ProbeFacts {
 
 const POLICY: Policy = Policy {
     min_free_bytes: 20 * GIB,
+    slow_io_mbps: 50.0,
 };
 
 fn codes(findings: &[Finding]) -> Vec<(&'static str, Vec<String>)> {

@@ -263,6 +263,7 @@ mod tests {
             &nodes,
             Policy {
                 min_free_bytes: 20 << 30,
+                slow_io_mbps: 50.0,
             },
         );
         let report = CheckReport::new(

@@ -32,6 +32,8 @@ fn example_top_level_values() {
     assert_eq!(c.concurrency, 64);
     assert_eq!(c.min_free_bytes, 20 << 30);
     assert!(!c.read_only);
+    assert_eq!(c.verify_deadline, Duration::from_secs(5));
+    assert_eq!(c.slow_io_mbps, 50.0);
 }
 
 #[test]

@@ -221,3 +221,25 @@ fn nodes_must_be_tables() {
         "{shown}"
     );
 }
+
+#[test]
+fn verification_keys_resolve_and_default() {
+    let text = "verify_deadline_secs = 2.5\nslow_io_mbps = 120\n[[nodes]]\nname = \"a\"\nrole = \"host\"\naddress = \"a\"\n";
+    let c = rivershare::config::Config::from_toml_str(text, std::path::Path::new("/x.toml"))
+        .expect("valid");
+    assert_eq!(c.verify_deadline, std::time::Duration::from_millis(2500));
+    assert_eq!(c.slow_io_mbps, 120.0);
+    let d = rivershare::config::Config::from_toml_str(
+        "[[nodes]]\nname = \"a\"\nrole = \"host\"\naddress = \"a\"\n",
+        std::path::Path::new("/x.toml"),
+    )
+    .expect("valid");
+    assert_eq!(d.verify_deadline, std::time::Duration::from_secs(5));
+    assert_eq!(d.slow_io_mbps, 50.0);
+    let bad = rivershare::config::Config::from_toml_str(
+        "slow_io_mbps = \"fast\"\n",
+        std::path::Path::new("/x.toml"),
+    )
+    .expect_err("a string is not a number");
+    assert!(bad.to_string().contains("/x.toml:1:"), "{bad}");
+}

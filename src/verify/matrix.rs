@@ -1,0 +1,1 @@
+//! PLACEHOLDER: grouping of the verification matrix (pure).

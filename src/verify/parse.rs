@@ -1,0 +1,1 @@
+//! PLACEHOLDER: parsers of the verification scripts' output.

@@ -1,0 +1,1 @@
+//! PLACEHOLDER: the verification scripts (write, read, clean-up, speed test).
