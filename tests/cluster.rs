@@ -22,6 +22,8 @@ mod e2e;
 mod e2e_cli;
 #[path = "support/e2e_keys.rs"]
 mod e2e_keys;
+#[path = "support/e2e_verify.rs"]
+mod e2e_verify;
 #[path = "support/look.rs"]
 mod look;
 
@@ -118,6 +120,8 @@ pub const EXPECTED: &[Expect] = &[
     Expect { node: "runner-stale", required: &["stale_handle"], allowed: &["layout_missing"], error: None,
              mount: SSHFS, access: Access::Is { read: false, write: false, error: Some("stale_handle") },
              usage: None, layout: None },
+    Expect { node: "runner-flaky", required: &[], allowed: &[], error: None,
+             mount: SSHFS, access: RW, usage: Some(true), layout: Some(true) },
     Expect { node: "runner-hung", required: &["storage_hung"], allowed: &["layout_missing"], error: None,
              mount: SSHFS, access: Access::Any, usage: None, layout: None },
 ];
@@ -245,6 +249,7 @@ fn main() {
         look::cluster_nodes_look_as_intended,
     )];
     trials.extend(e2e::trials());
+    trials.extend(e2e_verify::trials());
     let mut guard = DownGuard {
         keep_statedir: false,
     };

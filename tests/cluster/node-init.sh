@@ -98,6 +98,23 @@ sshfs-hung)
     sshfs_mount "$dir" ""
     kill -STOP $(sshfs_pids)
     ;;
+sshfs-flaky)
+    # Healthy until a test arms it: with /run/rvs-arm-hang present, the FUSE daemon is
+    # frozen as soon as a verification run folder appears on the share, so the storage
+    # hangs in the middle of `check` (after the mount probe, during verification).
+    # The test un-freezes it afterwards with kill -CONT.
+    sshfs_mount "$dir" ""
+    (
+        while :; do
+            if [[ -e /run/rvs-arm-hang ]] && compgen -G "$dir/.rivershare/verify/*" >/dev/null; then
+                rm -f /run/rvs-arm-hang
+                kill -STOP $(sshfs_pids)
+                echo "rvs-node: $name: sshfs frozen mid-verification"
+            fi
+            sleep 0.02
+        done
+    ) &
+    ;;
 sshfs-ro) sshfs_mount "$dir" ",ro" ;;
 localdir)
     # A plain directory on the node's own root: the classic "forgot to mount" case.
