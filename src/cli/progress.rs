@@ -34,7 +34,7 @@ impl ProgressLine {
             Progress::Connecting { node } => {
                 waiting.insert(node);
             }
-            Progress::Probing { .. } => {}
+            Progress::Probing { .. } | Progress::Verifying { .. } => {}
             Progress::Done { node, .. } => {
                 waiting.remove(&node);
                 *done += 1;

@@ -3,6 +3,7 @@
 //! failure becomes data in its [`NodeFacts`], never an error of the sweep.
 
 mod fanout;
+mod verify;
 
 pub use fanout::fan_out;
 
@@ -22,9 +23,30 @@ use crate::transport::{CommandOutput, Transport};
 /// What a front end may show while a sweep runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Progress {
-    Connecting { node: String },
-    Probing { node: String },
-    Done { node: String, ok: bool },
+    Connecting {
+        node: String,
+    },
+    Probing {
+        node: String,
+    },
+    Done {
+        node: String,
+        ok: bool,
+    },
+    /// Cross-node verification: `node` started `phase`.
+    Verifying {
+        node: String,
+        phase: VerifyPhase,
+    },
+}
+
+/// The phases of cross-node verification, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyPhase {
+    Write,
+    Read,
+    Bench,
+    Cleanup,
 }
 
 /// Time a remote `timeout -k` may need to kill a step, on top of the step's own limit.
@@ -146,13 +168,32 @@ impl Fleet {
         transport: &dyn Transport,
         script: &str,
     ) -> Result<CommandOutput, NodeError> {
-        let limit = self.config.command_timeout;
+        self.run_with(
+            node,
+            transport,
+            script,
+            self.config.command_timeout,
+            "probe",
+        )
+        .await
+    }
+
+    /// Run `script` on `node` within `limit` (plus the kill grace); `what` names
+    /// the script in the timeout message.
+    pub(crate) async fn run_with(
+        &self,
+        node: &Node,
+        transport: &dyn Transport,
+        script: &str,
+        limit: Duration,
+        what: &str,
+    ) -> Result<CommandOutput, NodeError> {
         match tokio::time::timeout(limit + KILL_GRACE, transport.run(script, limit)).await {
             Ok(result) => result,
             Err(_) => Err(NodeError::new(
                 NodeErrorKind::CommandTimeout,
                 format!(
-                    "node {}: probe did not finish within {} s",
+                    "node {}: {what} did not finish within {} s",
                     node.name,
                     limit.as_secs_f64()
                 ),
@@ -161,7 +202,7 @@ impl Fleet {
     }
 
     /// The node's connection: reused when there is one, opened within the connect timeout otherwise.
-    async fn transport(&self, node: &Node) -> Result<Arc<dyn Transport>, NodeError> {
+    pub(crate) async fn transport(&self, node: &Node) -> Result<Arc<dyn Transport>, NodeError> {
         if let Some(existing) = self.connections.lock().await.get(&node.name) {
             return Ok(existing.clone());
         }

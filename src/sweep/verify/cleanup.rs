@@ -1,0 +1,134 @@
+//! Clean-up, which always runs: every node whose write script ran removes its
+//! own token and bench file and `rmdir`s the run folder and its parents when
+//! empty; then one node per group (sequentially) retries the `rmdir`s, since an
+//! sshfs or NFS cache can make one fail, and checks the run folder is gone.
+
+use super::{Fleet, Progress, VerifyPhase, Written, fan_out};
+use crate::config::Node;
+use crate::verify::parse::{self, CleanupParsed};
+use crate::verify::{Cleanup, script};
+
+impl Fleet {
+    pub(super) async fn clean_up(
+        &self,
+        nodes: &[Node],
+        written: &[Written],
+        groups: &[Vec<String>],
+        run_id: &str,
+        on_progress: &(dyn Fn(Progress) + Sync),
+    ) -> Cleanup {
+        let mut problems: Vec<String> = written.iter().filter_map(|w| w.problem.clone()).collect();
+        let stale_runs_removed = written.iter().map(|w| w.stale_removed).sum();
+        let limit = self.config.command_timeout;
+        let step = self.step_timeout();
+
+        let first: Vec<Option<CleanupParsed>> = fan_out(
+            nodes.iter().zip(written),
+            self.config.concurrency,
+            |(node, w)| {
+                let ran = w.ran;
+                async move {
+                    if !ran {
+                        return None;
+                    }
+                    on_progress(Progress::Verifying {
+                        node: node.name.clone(),
+                        phase: VerifyPhase::Cleanup,
+                    });
+                    let text = script::cleanup::build(&node.shared_dir, run_id, &node.name, step);
+                    Some(
+                        self.cleanup_run(node, &text, limit, "verify clean-up")
+                            .await,
+                    )
+                }
+            },
+        )
+        .await;
+
+        // One node per group that wrote, plus any node that wrote but is in no group.
+        let mut reps: Vec<usize> = Vec::new();
+        let mut covered = vec![false; nodes.len()];
+        for group in groups {
+            let members: Vec<usize> = group
+                .iter()
+                .filter_map(|name| nodes.iter().position(|n| &n.name == name))
+                .collect();
+            if let Some(&rep) = members.iter().find(|&&i| written[i].ran) {
+                reps.push(rep);
+                for &m in &members {
+                    covered[m] = true;
+                }
+            }
+        }
+        for (i, w) in written.iter().enumerate() {
+            if w.ran && !covered[i] {
+                reps.push(i);
+                covered[i] = true;
+            }
+        }
+        let mut final_gone = vec![None; nodes.len()];
+        for &rep in &reps {
+            let node = &nodes[rep];
+            let text = script::cleanup::build_rmdir(&node.shared_dir, run_id, step);
+            let p = self.cleanup_run(node, &text, limit, "verify rmdir").await;
+            final_gone[rep] = p.run_gone;
+            problems.extend(p.problems);
+        }
+
+        let mut complete = true;
+        for (i, node) in nodes.iter().enumerate() {
+            let Some(p) = &first[i] else { continue };
+            if p.token_gone != Some(true) {
+                complete = false;
+            }
+            problems.extend(p.problems.iter().cloned());
+            // Gone as this node saw it, or as its group's final pass saw it.
+            let rep_gone = groups
+                .iter()
+                .find(|g| g.contains(&node.name))
+                .and_then(|g| {
+                    reps.iter()
+                        .find(|&&r| g.contains(&nodes[r].name))
+                        .and_then(|&r| final_gone[r])
+                })
+                .or(final_gone[i]);
+            if p.run_gone != Some(true) && rep_gone != Some(true) {
+                complete = false;
+                problems.push(format!(
+                    "node {}: run folder {} is still there",
+                    node.name,
+                    script::run_dir(&node.shared_dir, run_id)
+                ));
+            }
+        }
+        Cleanup {
+            complete,
+            stale_runs_removed,
+            problems,
+        }
+    }
+
+    async fn cleanup_run(
+        &self,
+        node: &Node,
+        text: &str,
+        limit: std::time::Duration,
+        what: &str,
+    ) -> CleanupParsed {
+        match self.run_script(node, text, limit, what).await {
+            Ok(out) => {
+                let mut p = parse::parse_cleanup(&out.stdout);
+                for m in &mut p.problems {
+                    *m = format!("node {}: {m}", node.name);
+                }
+                p
+            }
+            // The transport's message already names the node.
+            Err(e) => CleanupParsed {
+                token_gone: None,
+                run_gone: None,
+                problems: vec![e.detail],
+            },
+        }
+    }
+}

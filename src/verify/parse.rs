@@ -1,1 +1,0 @@
-//! PLACEHOLDER: parsers of the verification scripts' output.

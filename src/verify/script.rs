@@ -1,1 +1,0 @@
-//! PLACEHOLDER: the verification scripts (write, read, clean-up, speed test).

@@ -1,0 +1,147 @@
+use std::process::Command;
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use super::*;
+use crate::shell::sh_quote;
+
+#[test]
+fn run_id_is_utc_time_and_hex() {
+    let at = UNIX_EPOCH + Duration::from_secs(1_795_668_912); // 2026-11-26 04:55:12 UTC
+    assert_eq!(run_id_at(at, "3f9a1c2b"), "20261126T045512Z-3f9a1c2b");
+    assert_eq!(run_id_at(UNIX_EPOCH, "00"), "19700101T000000Z-00");
+    // Leap day.
+    let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
+    assert!(run_id_at(leap, "ab").starts_with("20000229T"));
+    let a = new_run_id();
+    let b = new_run_id();
+    assert!(looks_like_run_id(&a) && looks_like_run_id(&b), "{a} {b}");
+    assert_ne!(a, b);
+}
+
+#[test]
+fn run_id_shape() {
+    assert!(looks_like_run_id("20261126T045512Z-3f9a1c2b"));
+    for bad in [
+        "20261126T045512Z-",
+        "20261126T045512Z-XYZ",
+        "2026112T045512Z-3f",
+        "kohakuriver-containers",
+        "20261126T045512Z_3f",
+    ] {
+        assert!(!looks_like_run_id(bad), "{bad}");
+    }
+}
+
+#[test]
+fn token_holds_run_writer_nonce_time() {
+    let t = new_token("20261126T045512Z-3f9a1c2b", "runner-1");
+    let parts: Vec<&str> = t.split(' ').collect();
+    assert_eq!(
+        parts[..4],
+        [
+            "rivershare-verify",
+            "v1",
+            "run=20261126T045512Z-3f9a1c2b",
+            "writer=runner-1"
+        ]
+    );
+    let nonce = parts[4].strip_prefix("nonce=").expect("nonce");
+    assert_eq!(nonce.len(), 16, "64 bits");
+    assert!(
+        parts[5]
+            .strip_prefix("time=")
+            .is_some_and(|t| t.parse::<u64>().is_ok())
+    );
+    assert_ne!(t, new_token("20261126T045512Z-3f9a1c2b", "runner-1"));
+}
+
+#[test]
+fn values_enter_each_script_once_quoted() {
+    let d = "/mnt/it's $(touch /tmp/x)";
+    let t = Duration::from_secs(2);
+    let tok = "tok 'x' `id`";
+    for s in [
+        write::build(d, "R", "n", tok, t),
+        cleanup::build(d, "R", "n", t),
+        bench::build(d, "R", "n", 1, t),
+    ] {
+        assert_eq!(s.matches(&sh_quote(d)).count(), 1, "{s}");
+        assert!(!s.contains("@ERR_CAP@") && !s.contains("@MISMATCH_CAP@"));
+    }
+    let r = read::build(
+        &[read::Expected {
+            path: format!("{d}/a"),
+            content: tok.into(),
+        }],
+        t,
+        t,
+    );
+    assert_eq!(r.matches(&sh_quote(tok)).count(), 1);
+    assert!(r.contains("\nDL='2000'\n"));
+    assert!(write::build("/a\0b", "R", "n", tok, t).contains("input err 2"));
+}
+
+#[test]
+fn bench_step_timeout_is_one_mb_per_second_capped() {
+    assert_eq!(bench::step_timeout(), Duration::from_secs(67));
+}
+
+/// The real read script through the real `sh`: a token that never appears is
+/// retried until the deadline, not longer; a present one is read at once.
+#[test]
+fn read_retries_until_the_deadline() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let present = tmp.path().join("a");
+    std::fs::write(&present, "hello\n").expect("write");
+    let exp = [
+        read::Expected {
+            path: present.display().to_string(),
+            content: "hello".into(),
+        },
+        read::Expected {
+            path: tmp.path().join("never").display().to_string(),
+            content: "x".into(),
+        },
+    ];
+    let script = read::build(&exp, Duration::from_millis(1200), Duration::from_secs(2));
+    let start = Instant::now();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("sh");
+    let elapsed = start.elapsed();
+    let r = crate::verify::parse::parse_read(&out.stdout, 2);
+    assert_eq!(r[0].status, crate::verify::CellStatus::Ok);
+    assert!(r[0].visible_after_ms.is_some_and(|ms| ms < 1000), "{r:?}");
+    assert_eq!(r[1].status, crate::verify::CellStatus::Missing);
+    assert!(
+        elapsed >= Duration::from_millis(1150) && elapsed < Duration::from_millis(2200),
+        "{elapsed:?}"
+    );
+}
+
+/// A token that appears late is seen, with its delay.
+#[test]
+fn read_sees_a_late_token() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let late = tmp.path().join("late");
+    let exp = [read::Expected {
+        path: late.display().to_string(),
+        content: "late token".into(),
+    }];
+    let script = read::build(&exp, Duration::from_secs(3), Duration::from_secs(2));
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sh");
+    std::thread::sleep(Duration::from_millis(400));
+    std::fs::write(&late, "late token\n").expect("write");
+    let out = child.wait_with_output().expect("wait");
+    let r = crate::verify::parse::parse_read(&out.stdout, 1);
+    assert_eq!(r[0].status, crate::verify::CellStatus::Ok, "{r:?}");
+    let ms = r[0].visible_after_ms.expect("ms");
+    assert!((350..1500).contains(&ms), "{ms}");
+}

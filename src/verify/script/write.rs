@@ -1,0 +1,80 @@
+//! The write phase: make the run folder, remove stale run folders, write the token.
+//!
+//! Sections: `mkdir`, `stale` (one `removed <name>` line per stale run folder this
+//! node removed), `write` (`stage=create|write|done`).
+//!
+//! Stale run folders are claimed with a rename before `rm -rf`: several nodes on
+//! the same storage run this at once, and a rename succeeds for exactly one of
+//! them, so each folder is counted once and no two `rm -rf` race. The new name
+//! (`<run-id>.gone.<node>`) still has the shape of a run id, so a folder left
+//! behind by an interrupted clean-up is removed by a later run.
+
+use std::time::Duration;
+
+use super::{STALE_MINUTES, has_nul, head, refuse};
+
+const BODY: &str = r#"
+V="$D/.rivershare/verify"
+F="$V/$RUN"
+share mkdir @ERR_CAP@ sh -c '
+  for d in "$1/.rivershare" "$1/.rivershare/verify" "$2"; do
+    # Another node may create it at the same moment: only a missing folder is an error.
+    [ -d "$d" ] || mkdir -m 1777 -- "$d" 2>/dev/null || [ -d "$d" ] || { mkdir -m 1777 -- "$d"; exit 1; }
+  done' rivershare-mkdir "$D" "$F"
+if [ "$R" != ok ]; then
+  [ "$H" = 1 ] && w=hung || w=mkdir
+  printf '@@rivershare stale skip %s\n@@rivershare write skip %s\n@@rivershare end\n' "$w" "$w"
+  exit 0
+fi
+
+share stale @ERR_CAP@ sh -c '
+  find "$1" -mindepth 1 -maxdepth 1 -type d -mmin +"$3" | while IFS= read -r d; do
+    b=${d##*/}
+    case $b in
+      [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z-[0-9a-f]*) ;;
+      *) continue ;;
+    esac
+    [ "$b" != "$2" ] || continue
+    g="$1/$b.gone.$4"
+    # Losing the rename to another node is not an error: that node removes it.
+    mv -- "$1/$b" "$g" 2>/dev/null || continue
+    if rm -rf -- "$g"; then printf "removed %s\n" "$b"; fi
+  done' rivershare-stale "$V" "$RUN" "$STALE_MIN" "$N"
+
+share write @ERR_CAP@ sh -c '
+  f=$1/$2
+  echo stage=create
+  ( set -C; : >"$f" ) || exit 2
+  echo stage=write
+  # conv=fsync: the token must reach the server, not just the page cache.
+  e=$(printf "%s\n" "$3" | dd of="$f" conv=notrunc,fsync 2>&1) || { printf "%s\n" "$e" >&2; exit 3; }
+  echo stage=done' rivershare-write "$F" "$N" "$TOK"
+printf '@@rivershare end\n'
+"#;
+
+/// The write script for node `node` (its name is the token's file name).
+pub fn build(
+    shared_dir: &str,
+    run_id: &str,
+    node: &str,
+    token: &str,
+    step_timeout: Duration,
+) -> String {
+    if has_nul(&[shared_dir, run_id, node, token]).is_some() {
+        return refuse("an argument");
+    }
+    let stale = STALE_MINUTES.to_string();
+    let mut s = head(
+        "write",
+        step_timeout,
+        &[
+            ("D", shared_dir.trim_end_matches('/')),
+            ("RUN", run_id),
+            ("N", node),
+            ("TOK", token),
+            ("STALE_MIN", &stale),
+        ],
+    );
+    s.push_str(&BODY.replace("@ERR_CAP@", &super::ERR_CAP.to_string()));
+    s
+}
