@@ -200,32 +200,45 @@ fn outside(
 
 /// The cells that failed between this node and others, folded, and each mismatch's detail.
 fn with_cell_evidence(mut finding: Finding, name: &str, matrix: &[Cell]) -> Finding {
-    for (status, label) in [
-        (CellStatus::Missing, "missing"),
-        (CellStatus::Error, "error"),
-    ] {
-        let its_token_on: Vec<&str> = matrix
-            .iter()
-            .filter(|c| c.writer == name && c.reader != name && c.status == status)
-            .map(|c| c.reader.as_str())
-            .collect();
-        let reading: Vec<&str> = matrix
+    // A reader's error is the reader's problem: only this node's own failed reads count.
+    let reading = |status: CellStatus| -> Vec<&str> {
+        matrix
             .iter()
             .filter(|c| c.reader == name && c.status == status)
             .map(|c| c.writer.as_str())
-            .collect();
-        if !its_token_on.is_empty() {
+            .collect()
+    };
+    let its_file_missing_on: Vec<&str> = matrix
+        .iter()
+        .filter(|c| c.writer == name && c.reader != name && c.status == CellStatus::Missing)
+        .map(|c| c.reader.as_str())
+        .collect();
+    let missing_reading = reading(CellStatus::Missing);
+    if !its_file_missing_on.is_empty() && its_file_missing_on == missing_reading {
+        finding.evidence.push(format!(
+            "{name}: missing both ways with {}",
+            fold(&missing_reading)
+        ));
+    } else {
+        if !its_file_missing_on.is_empty() {
             finding.evidence.push(format!(
-                "{name}: its file {label} on {}",
-                fold(&its_token_on)
+                "{name}: its file missing on {}",
+                fold(&its_file_missing_on)
             ));
         }
-        if !reading.is_empty() {
+        if !missing_reading.is_empty() {
             finding.evidence.push(format!(
-                "{name}: {label} reading the files of {}",
-                fold(&reading)
+                "{name}: missing reading the files of {}",
+                fold(&missing_reading)
             ));
         }
+    }
+    let error_reading = reading(CellStatus::Error);
+    if !error_reading.is_empty() {
+        finding.evidence.push(format!(
+            "{name}: error reading the files of {}",
+            fold(&error_reading)
+        ));
     }
     for cell in matrix
         .iter()

@@ -75,8 +75,9 @@ fn local_dir_and_tmpfs_nodes_are_not_shared_and_not_mounted_turns_critical() {
     assert!(f.hint.contains("came up before the network"), "{}", f.hint);
     assert!(f.hint.contains("host,runner-01"), "{}", f.hint);
     assert!(
-        f.evidence
-            .contains(&"runner-local: its file missing on host,runner-01,runner-tmpfs".to_owned())
+        f.evidence.contains(
+            &"runner-local: missing both ways with host,runner-01,runner-tmpfs".to_owned()
+        )
     );
 
     let not_mounted = find(&findings, Code::NotMounted);
