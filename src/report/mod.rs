@@ -148,3 +148,6 @@ impl CheckReport {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
