@@ -382,3 +382,26 @@ fn all_unreachable_gives_no_verification_findings() {
         vec![Code::Unreachable, Code::Unreachable]
     );
 }
+
+#[test]
+fn a_node_that_cannot_read_back_its_own_token_is_not_shared() {
+    let sim = Sim::new(&[
+        ("host", Node::On("nfs")),
+        ("runner-01", Node::On("nfs")),
+        ("runner-02", Node::On("nfs")),
+    ])
+    .with(
+        "runner-02",
+        "runner-02",
+        CellStatus::Error,
+        "cat: Input/output error",
+    );
+    let report = sim.report();
+    assert_eq!(report.shared, Some(names(&["host", "runner-01"])));
+    let findings = run(&facts(&sim), &report);
+    let f = find(&findings, Code::NotShared);
+    assert_eq!(f.len(), 1, "{findings:#?}");
+    assert_eq!(f[0].nodes, names(&["runner-02"]));
+    assert_eq!(f[0].title, "cannot read back its own file on SHARED_DIR");
+    assert!(f[0].hint.contains("host,runner-01"), "{}", f[0].hint);
+}
