@@ -62,6 +62,7 @@ async fn check(loaded: Loaded, args: &CheckArgs) -> i32 {
         started.elapsed(),
         origin,
         notes,
+        None,
     );
     if args.json {
         match serde_json::to_string_pretty(&report) {

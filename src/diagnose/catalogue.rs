@@ -67,6 +67,8 @@ codes! {
     LowSpace => "low_space", Warning, "available space is below min_free_gib (or the write hit ENOSPC)";
     LayoutMissing => "layout_missing", Warning, "a KohakuRiver folder is missing from SHARED_DIR";
     NotPersistent => "not_persistent", Warning, "no /etc/fstab entry or systemd mount unit for the mount";
+    NotShared => "not_shared", Critical, "cross-node verification: the node is outside the shared group, or the cluster is split";
+    SlowStorage => "slow_storage", Warning, "--io-bench: writing or reading 64 MiB ran below slow_io_mbps";
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 mod catalogue;
 mod cluster;
 mod node;
+mod verify;
 
 pub use catalogue::{Code, Severity};
 
@@ -86,12 +87,14 @@ pub fn diagnose_with(
     verify: Option<&VerifyReport>,
     policy: Policy,
 ) -> Vec<Finding> {
-    let _ = verify; // PLACEHOLDER until the verification findings land.
     let mut all: Vec<Finding> = nodes
         .iter()
         .flat_map(|facts| node::findings(facts, policy))
         .collect();
     all.extend(cluster::findings(nodes));
+    if let Some(verify) = verify {
+        verify::apply(nodes, verify, policy, &mut all);
+    }
     group(all)
 }
 

@@ -2,6 +2,8 @@
 //! (as `clush -b` does), then the findings, worst first, each with its hint and
 //! the commands to run.
 
+mod verify;
+
 use std::fmt::Write as _;
 
 use humansize::{BINARY, FormatSizeOptions, format_size};
@@ -144,6 +146,10 @@ pub fn render(report: &CheckReport, style: Style) -> String {
         }
         let _ = writeln!(out, "{}", text.trim_end());
     }
+    if let Some(verification) = &report.verify {
+        let order: Vec<&str> = report.nodes.iter().map(|n| n.name.as_str()).collect();
+        verify::render(&mut out, verification, &order, &report.findings, style);
+    }
 
     if report.findings.is_empty() {
         let _ = writeln!(
@@ -273,6 +279,7 @@ mod tests {
             Duration::from_millis(812),
             "/etc/rivershare.toml".to_owned(),
             vec![],
+            None,
         );
         insta::assert_snapshot!(render(&report, Style { color: false }));
     }

@@ -14,6 +14,7 @@ use crate::facts::{
     Access, LAYOUT_DIRS, MountInfo, NodeError, NodeFacts, Persistence, ProbeFacts, Role,
     SharedDirSource, Usage,
 };
+use crate::verify::VerifyReport;
 
 pub const SCHEMA: &str = "rivershare/check/v1";
 
@@ -45,6 +46,8 @@ pub struct CheckReport {
     /// The config file used, or `embedded`.
     pub config: String,
     pub nodes: Vec<NodeReport>,
+    /// Cross-node verification; `null` when it did not run (`--only mounts`).
+    pub verify: Option<VerifyReport>,
     pub findings: Vec<Finding>,
     /// Things the operator should know that are not findings (a skipped key, ...).
     pub notes: Vec<String>,
@@ -130,6 +133,7 @@ impl CheckReport {
         duration: std::time::Duration,
         config: String,
         notes: Vec<String>,
+        verify: Option<VerifyReport>,
     ) -> Self {
         Self {
             schema: SCHEMA.to_owned(),
@@ -138,8 +142,12 @@ impl CheckReport {
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
             config,
             nodes: nodes.iter().map(NodeReport::from_facts).collect(),
+            verify,
             findings,
             notes,
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
