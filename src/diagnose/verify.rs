@@ -24,7 +24,7 @@ pub(super) fn apply(
         .collect();
     for finding in findings.iter_mut() {
         if finding.code == Code::NotMounted {
-            rejudge_not_mounted(finding, &not_shared_nodes, verify);
+            rejudge_not_mounted(finding, nodes, &not_shared_nodes, verify);
         }
     }
     let not_shared_nodes: Vec<String> = not_shared_nodes.iter().map(|n| (*n).to_owned()).collect();
@@ -37,7 +37,12 @@ pub(super) fn apply(
 }
 
 /// `not_mounted` is a warning from the probe alone; verification decides.
-fn rejudge_not_mounted(finding: &mut Finding, not_shared: &[&str], verify: &VerifyReport) {
+fn rejudge_not_mounted(
+    finding: &mut Finding,
+    nodes: &[NodeFacts],
+    not_shared: &[&str],
+    verify: &VerifyReport,
+) {
     let Some(node) = finding.nodes.first() else {
         return;
     };
@@ -58,11 +63,10 @@ fn rejudge_not_mounted(finding: &mut Finding, not_shared: &[&str], verify: &Veri
              rest of the shared group read each other's files. Most likely this node is the storage server \
              and exports this local disk; then nothing is wrong. Check that the export is the one the others mount."
             .to_owned();
-        let dir = finding
-            .commands
-            .first()
-            .and_then(|c| c.strip_prefix("findmnt -T "))
-            .map(str::to_owned);
+        let dir = nodes
+            .iter()
+            .find(|n| n.name == *node)
+            .map(|n| sh_word(&n.shared_dir));
         if let Some(dir) = dir {
             finding.commands = vec![format!("findmnt -T {dir}"), "sudo exportfs -v".to_owned()];
         }
