@@ -4,13 +4,14 @@ use std::io::IsTerminal as _;
 use std::time::{Instant, SystemTime};
 
 use rivershare::config::{ConfigOrigin, Loaded};
-use rivershare::diagnose::{Policy, diagnose};
+use rivershare::diagnose::{Policy, diagnose_with};
 use rivershare::report::human::{Style, render};
 use rivershare::report::{CheckReport, exit};
 use rivershare::sweep::Fleet;
+use rivershare::verify::VerifyOptions;
 
-use super::CheckArgs;
 use super::progress::ProgressLine;
+use super::{CheckArgs, ProbeGroup};
 
 pub fn run(loaded: Loaded, args: &CheckArgs) -> i32 {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -49,10 +50,20 @@ async fn check(loaded: Loaded, args: &CheckArgs) -> i32 {
     let loaded_notes = loaded.notes;
     let fleet = Fleet::prepare(loaded.config, interactive).await;
     let progress = ProgressLine::new(stderr_tty, fleet.config().nodes.len());
-    let facts = fleet.probe_mounts(&|event| progress.update(event)).await;
+    let on_progress = |event| progress.update(event);
+    let facts = fleet.probe_mounts(&on_progress).await;
+    let verify = if args.only.contains(&ProbeGroup::Verify) {
+        let opts = VerifyOptions {
+            deadline: fleet.config().verify_deadline,
+            io_bench: args.io_bench,
+        };
+        Some(fleet.verify(Some(&facts), opts, &on_progress).await)
+    } else {
+        None
+    };
     progress.finish();
 
-    let findings = diagnose(&facts, policy);
+    let findings = diagnose_with(&facts, verify.as_ref(), policy);
     let mut notes = loaded_notes;
     notes.extend(fleet.notes());
     let report = CheckReport::new(
@@ -62,7 +73,7 @@ async fn check(loaded: Loaded, args: &CheckArgs) -> i32 {
         started.elapsed(),
         origin,
         notes,
-        None,
+        verify,
     );
     if args.json {
         match serde_json::to_string_pretty(&report) {

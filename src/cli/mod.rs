@@ -42,14 +42,19 @@ struct CheckArgs {
     #[arg(long)]
     json: bool,
 
-    /// Limit the sweep to these probe groups (comma-separated)
+    /// Limit the sweep to these probe groups (comma-separated; default: all).
+    /// `verify` also runs `mounts`, whose facts decide which nodes can take part.
     #[arg(
         long,
         value_delimiter = ',',
         value_name = "GROUPS",
-        default_value = "mounts"
+        default_value = "mounts,verify"
     )]
     only: Vec<ProbeGroup>,
+
+    /// Also measure each shared node's write and read speed with a 64 MiB file
+    #[arg(long)]
+    io_bench: bool,
 
     /// No colour, even on a terminal (also: $NO_COLOR)
     #[arg(long)]
@@ -60,6 +65,8 @@ struct CheckArgs {
 enum ProbeGroup {
     /// Reachability, mount, access, usage, layout, persistence
     Mounts,
+    /// Cross-node write verification: every node reads every node's token
+    Verify,
 }
 
 /// Parse, dispatch, and map every outcome to an exit code.
