@@ -77,12 +77,15 @@ pub struct Expect {
 /// - runner-behind: like runner-01, but its port 22 drops the operator: reachable only through
 ///   `ProxyJump host` from ssh_config (a direct-tcpip channel through host's sshd).
 /// - runner-local: a plain directory on the node's root (overlay), with the layout: not_mounted
-///   (warning: verification, a later issue, would make it critical). Not in fstab either,
+///   and not_shared: verification sees its token nowhere else (so not_mounted is critical).
+///   Not in fstab either,
 ///   but "persistence" of an unmounted path is a judgement call, so not_persistent is allowed.
 /// - runner-ro: sshfs -o ro, listed in fstab: read_only, access.write false.
 /// - runner-missing: the path does not exist: path_missing (layout, mount and persistence
 ///   findings about a missing path are allowed).
-/// - runner-tmpfs: tmpfs at the path, listed in fstab, with the layout: exactly not_mounted.
+/// - runner-tmpfs: tmpfs at the path, listed in fstab, with the layout: not_mounted and
+///   not_shared (its token is on its own tmpfs).
+/// - runner-flaky: healthy unless a verification trial arms it (then its sshfs freezes).
 /// - runner-down: netns answers, no sshd (connection refused): unreachable.
 /// - runner-dropped: sshd runs but nft drops port 22 (connect timeout): unreachable.
 /// - runner-stale: its sshfs daemon was killed after mounting: ENOTCONN on every access:
@@ -101,7 +104,7 @@ pub const EXPECTED: &[Expect] = &[
              mount: SSHFS, access: RW, usage: Some(true), layout: Some(true) },
     Expect { node: "runner-behind", required: &[], allowed: &[], error: None,
              mount: SSHFS, access: RW, usage: Some(true), layout: Some(true) },
-    Expect { node: "runner-local", required: &["not_mounted"], allowed: &["not_persistent"], error: None,
+    Expect { node: "runner-local", required: &["not_mounted", "not_shared"], allowed: &["not_persistent"], error: None,
              mount: Mount::Fs { fstype: "overlay", network: false, target: Some("/") },
              access: RW, usage: Some(true), layout: Some(true) },
     Expect { node: "runner-ro", required: &["read_only"], allowed: &[], error: None,
@@ -110,7 +113,7 @@ pub const EXPECTED: &[Expect] = &[
     Expect { node: "runner-missing", required: &["path_missing"],
              allowed: &["layout_missing", "not_mounted", "not_persistent"], error: None,
              mount: Mount::Any, access: Access::Any, usage: None, layout: Some(false) },
-    Expect { node: "runner-tmpfs", required: &["not_mounted"], allowed: &[], error: None,
+    Expect { node: "runner-tmpfs", required: &["not_mounted", "not_shared"], allowed: &[], error: None,
              mount: Mount::Fs { fstype: "tmpfs", network: false, target: None },
              access: RW, usage: Some(true), layout: Some(true) },
     Expect { node: "runner-down", required: &["unreachable"], allowed: &[], error: Some("unreachable"),
@@ -142,14 +145,16 @@ const RW: Access = Access::Is {
 /// list any node there. The focused configs below assert exact finding lists instead.
 pub const WHOLE_CLUSTER_ALLOWED: &[&str] = &["source_mismatch"];
 
-/// Every finding code of issue 2 and its severity (not_mounted is a warning until verification exists).
+/// Every finding code and its severity in the whole-cluster run. not_mounted is critical
+/// there: verification shows both nodes that have it (runner-local, runner-tmpfs) are not shared.
 pub const SEVERITY: &[(&str, &str)] = &[
     ("unreachable", "critical"),
     ("auth_failed", "critical"),
     ("host_key_unknown", "critical"),
     ("host_key_changed", "critical"),
     ("path_missing", "critical"),
-    ("not_mounted", "warning"),
+    ("not_mounted", "critical"),
+    ("not_shared", "critical"),
     ("read_only", "critical"),
     ("permission_denied", "critical"),
     ("stale_handle", "critical"),

@@ -53,16 +53,21 @@ pub fn trials() -> Vec<Trial> {
                 )
             },
         ),
-        ("check_healthy_plus_tmpfs_exit_1_not_mounted", || {
-            let nodes = [HEALTHY_IN_FSTAB, &["runner-tmpfs"]].concat();
-            focused(
-                "healthy-tmpfs",
-                &nodes,
-                &[],
-                1,
-                &[("not_mounted", &["runner-tmpfs"])],
-            )
-        }),
+        // Without verification, not_mounted is a warning; verification makes it critical
+        // (e2e_verify.rs asserts that).
+        (
+            "check_only_mounts_healthy_plus_tmpfs_exit_1_not_mounted",
+            || {
+                let nodes = [HEALTHY_IN_FSTAB, &["runner-tmpfs"]].concat();
+                focused(
+                    "healthy-tmpfs",
+                    &nodes,
+                    &["--only", "mounts"],
+                    1,
+                    &[("not_mounted", &["runner-tmpfs"])],
+                )
+            },
+        ),
         ("check_bad_config_exit_3_names_the_line", bad_config_trial),
         ("check_strict_unknown_host_key", || host_key_trial(false)),
         ("check_changed_host_key", || host_key_trial(true)),

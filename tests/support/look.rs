@@ -61,7 +61,7 @@ pub fn cluster_nodes_look_as_intended() -> Result<(), Failed> {
                 c.ssh_ok(&n.name, "ls /export")
                     .and_then(|ls| has_layout(&ls)),
             ),
-            "sshfs" | "sshfs-ro" | "sshfs-jump" => {
+            "sshfs" | "sshfs-ro" | "sshfs-jump" | "sshfs-flaky" => {
                 check(mounts(dir).and_then(|m| {
                     expect(
                         m.len() == 4
