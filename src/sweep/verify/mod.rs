@@ -306,7 +306,7 @@ impl Fleet {
                         if hung {
                             "storage hung"
                         } else if connected {
-                            "failed"
+                            "script failed"
                         } else {
                             "unreachable"
                         }
