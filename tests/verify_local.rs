@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rivershare::config::Config;
-use rivershare::sweep::Fleet;
+use rivershare::sweep::{Fleet, Progress, VerifyPhase};
 use rivershare::verify::script::{self, read::Expected};
 use rivershare::verify::{
     BENCH_BYTES, CellStatus, VerifyOptions, VerifyReport, WriteStatus, parse,
@@ -450,3 +450,6 @@ async fn io_bench_on_tmpfs() {
     assert_eq!((c.token_gone, c.run_gone), (Some(true), Some(true)));
     assert!(walk(&t).is_empty());
 }
+
+#[path = "verify_local/sshfs.rs"]
+mod sshfs;
