@@ -472,3 +472,47 @@ async fn io_bench_on_tmpfs() {
 
 #[path = "verify_local/sshfs.rs"]
 mod sshfs;
+
+/// Without facts every node just tries: a missing SHARED_DIR fails its write
+/// (and is never created), and it reads nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_facts_a_missing_path_fails_and_is_not_created() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a, m) = (tmp.path().join("a"), tmp.path().join("missing"));
+    std::fs::create_dir(&a).expect("a");
+    let fleet = Fleet::prepare(config(&[("A", &a), ("M", &m)], ""), false).await;
+    let r = fleet
+        .verify(
+            None,
+            VerifyOptions {
+                deadline: Duration::from_millis(500),
+                io_bench: false,
+            },
+            &|_| {},
+        )
+        .await;
+    assert_eq!(r.writes[0].status, WriteStatus::Ok);
+    let w = &r.writes[1];
+    assert_eq!(
+        (w.status, w.error_kind),
+        (
+            WriteStatus::Error,
+            Some(rivershare::facts::AccessErrorKind::Missing)
+        ),
+        "{w:?}"
+    );
+    assert!(
+        w.detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("mkdir: "))
+    );
+    assert_eq!(cell(&r, "A", "A").0, CellStatus::Ok);
+    assert_eq!(cell(&r, "A", "M").0, CellStatus::Missing);
+    assert_eq!(
+        cell(&r, "M", "A"),
+        (CellStatus::Skipped, Some("writer write failed".into()))
+    );
+    assert!(!m.exists(), "verification created the missing SHARED_DIR");
+    assert!(r.cleanup.complete, "{:?}", r.cleanup);
+    assert!(walk(&a).is_empty());
+}
