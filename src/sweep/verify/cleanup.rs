@@ -53,7 +53,10 @@ impl Fleet {
                 .iter()
                 .filter_map(|name| nodes.iter().position(|n| &n.name == name))
                 .collect();
-            if let Some(&rep) = members.iter().find(|&&i| written[i].ran) {
+            // A node whose storage hung would only hang again: the rmdir pass
+            // runs on a member that answered.
+            let usable = |i: usize| written[i].ran && first[i].as_ref().is_some_and(|p| !p.hung);
+            if let Some(&rep) = members.iter().find(|&&i| usable(i)) {
                 reps.push(rep);
                 for &m in &members {
                     covered[m] = true;
@@ -61,7 +64,7 @@ impl Fleet {
             }
         }
         for (i, w) in written.iter().enumerate() {
-            if w.ran && !covered[i] {
+            if w.ran && !covered[i] && first[i].as_ref().is_some_and(|p| !p.hung) {
                 reps.push(i);
                 covered[i] = true;
             }
@@ -127,6 +130,7 @@ impl Fleet {
             Err(e) => CleanupParsed {
                 token_gone: None,
                 run_gone: None,
+                hung: e.kind == crate::facts::NodeErrorKind::CommandTimeout,
                 problems: vec![e.detail],
             },
         }

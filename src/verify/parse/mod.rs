@@ -40,6 +40,8 @@ pub struct CleanupParsed {
     /// `Some(true)` when the run folder is confirmed gone.
     pub run_gone: Option<bool>,
     pub problems: Vec<String>,
+    /// A step timed out or was skipped after one did: the storage hangs.
+    pub hung: bool,
 }
 
 fn step_timeout(f: &Frame) -> String {
@@ -258,6 +260,10 @@ pub fn parse_cleanup(stdout: &[u8]) -> CleanupParsed {
         out.problems.push(why);
         return out;
     }
+    out.hung = f
+        .sections
+        .iter()
+        .any(|s| s.status == Status::Timeout || s.status == Status::Skip("hung".into()));
     if let Some(s) = f.section("remove") {
         out.token_gone = Some(s.status == Status::Ok && value(s, "token") == Some("gone"));
         match &s.status {

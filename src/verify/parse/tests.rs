@@ -159,7 +159,7 @@ fn mismatch_detail_is_capped_at_a_char_boundary() {
 fn cleanup_ok_and_busy() {
     let c = parse_cleanup(&fixture("cleanup-ok.real.txt"));
     assert_eq!((c.token_gone, c.run_gone), (Some(true), Some(true)));
-    assert!(c.problems.is_empty());
+    assert!(c.problems.is_empty() && !c.hung);
     let c = parse_cleanup(&fixture("cleanup-busy.real.txt"));
     assert_eq!((c.token_gone, c.run_gone), (Some(true), Some(false)));
 }
@@ -169,6 +169,7 @@ fn cleanup_hung() {
     let out = b"@@rivershare begin 1\n|step_timeout=3\n@@rivershare remove timeout\n@@rivershare rmdir skip hung\n@@rivershare end\n";
     let c = parse_cleanup(out);
     assert_eq!((c.token_gone, c.run_gone), (Some(false), None));
+    assert!(c.hung);
     assert_eq!(
         c.problems,
         [
