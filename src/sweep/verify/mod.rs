@@ -48,17 +48,30 @@ fn plan(facts: Option<&NodeFacts>, read_only_mode: bool) -> Plan {
     let Some(f) = facts else {
         return Plan::default();
     };
-    if f.error.is_some() {
-        return Plan::both("unreachable");
+    if let Some(e) = &f.error {
+        // `unreachable`, `auth_failed`, `host_key_unknown`, ...: no session, no verification.
+        return Plan::both(e.kind.as_str());
     }
     let Some(p) = &f.probe else {
         return Plan::default();
     };
-    if !p.exists || !p.is_dir {
-        return Plan::both("path missing");
-    }
+    // Hung or stale storage also reads as "not a directory": name the real cause first.
     if !p.hung_steps.is_empty() {
         return Plan::both("storage hung");
+    }
+    let access_error = p
+        .access
+        .as_ref()
+        .and_then(|a| a.error.as_ref())
+        .map(|e| e.kind);
+    if !p.is_dir && access_error == Some(AccessErrorKind::StaleHandle) {
+        return Plan::both("stale handle");
+    }
+    if !p.is_dir && access_error == Some(AccessErrorKind::PermissionDenied) {
+        return Plan::both("permission denied");
+    }
+    if !p.exists || !p.is_dir {
+        return Plan::both("path missing");
     }
     let read_only = p
         .access

@@ -49,6 +49,33 @@ fn plan_from_facts() {
         (Some("storage hung"), Some("storage hung"))
     );
 
+    // A stale mount cannot be stat'ed, so the probe says "not a directory".
+    let mut stale = ok.clone();
+    if let Some(p) = stale.probe.as_mut() {
+        p.is_dir = false;
+        p.access = Some(AccessError {
+            kind: AccessErrorKind::StaleHandle,
+            detail: "stat: Transport endpoint is not connected".into(),
+        })
+        .map(|e| crate::facts::Access {
+            read: false,
+            write: false,
+            error: Some(e),
+        });
+    }
+    assert_eq!(
+        reasons(&plan(Some(&stale), false)),
+        (Some("stale handle"), Some("stale handle"))
+    );
+    let mut hung_not_dir = hung.clone();
+    if let Some(p) = hung_not_dir.probe.as_mut() {
+        p.is_dir = false;
+    }
+    assert_eq!(
+        reasons(&plan(Some(&hung_not_dir), false)),
+        (Some("storage hung"), Some("storage hung"))
+    );
+
     let mut ro = ok.clone();
     if let Some(a) = ro.probe.as_mut().and_then(|p| p.access.as_mut()) {
         a.write = false;

@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use super::{has_nul, head, refuse};
+use crate::shell::sh_quote;
 
 const REMOVE: &str = r#"
 V="$D/.rivershare/verify"
@@ -63,7 +64,78 @@ pub fn build(shared_dir: &str, run_id: &str, node: &str, step_timeout: Duration)
     script("cleanup", shared_dir, run_id, node, step_timeout, &body)
 }
 
-/// Only the `rmdir`s and the check that the run folder is gone.
-pub fn build_rmdir(shared_dir: &str, run_id: &str, step_timeout: Duration) -> String {
-    script("rmdir", shared_dir, run_id, "-", step_timeout, RMDIR)
+/// The final pass: remove the tokens (and bench files) of `leftovers`, writers whose
+/// own clean-up could not confirm it (their storage hung, say), by exact path as
+/// this node sees them; then the `rmdir`s and the check that the run folder is gone.
+pub fn build_rmdir(
+    shared_dir: &str,
+    run_id: &str,
+    leftovers: &[&str],
+    step_timeout: Duration,
+) -> String {
+    if leftovers.is_empty() {
+        return script("rmdir", shared_dir, run_id, "-", step_timeout, RMDIR);
+    }
+    if has_nul(leftovers).is_some() {
+        return refuse("a node name");
+    }
+    let names: Vec<String> = leftovers.iter().map(|n| sh_quote(n)).collect();
+    let sweep = format!(
+        r#"
+share sweep @ERR_CAP@ sh -c '
+  d=$1; shift
+  for n in "$@"; do rm -f -- "$d/$n" "$d/bench-$n"; done' rivershare-sweep "$D/.rivershare/verify/$RUN" {}
+"#,
+        names.join(" ")
+    );
+    script(
+        "rmdir",
+        shared_dir,
+        run_id,
+        "-",
+        step_timeout,
+        &format!("{sweep}{RMDIR}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::build_rmdir;
+    use crate::verify::parse::parse_cleanup;
+    use std::process::Command;
+    use std::time::Duration;
+
+    #[test]
+    fn final_pass_removes_leftover_tokens_by_exact_path_and_nothing_else() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let share = tmp.path().join("share dir");
+        let run = share.join(".rivershare/verify/20261126T000000Z-00000000");
+        std::fs::create_dir_all(&run).expect("run dir");
+        std::fs::write(run.join("runner-9"), "token").expect("token");
+        std::fs::write(run.join("bench-runner-9"), "bench").expect("bench");
+        std::fs::write(share.join("keep-me"), "data").expect("other file");
+        let script = build_rmdir(
+            share.to_str().expect("utf-8"),
+            "20261126T000000Z-00000000",
+            &["runner-9"],
+            Duration::from_secs(2),
+        );
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .output()
+            .expect("sh runs");
+        let parsed = parse_cleanup(&out.stdout);
+        assert_eq!(
+            parsed.run_gone,
+            Some(true),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            !share.join(".rivershare").exists(),
+            "empty parents are removed too"
+        );
+        assert!(share.join("keep-me").exists(), "nothing else is touched");
+    }
 }
