@@ -144,6 +144,8 @@ shared_dir = {missing:?}
             "--config",
             config.to_str().expect("utf-8"),
             "check",
+            "--only",
+            "mounts",
             "--json",
         ],
         root,
@@ -192,7 +194,13 @@ shared_dir = {missing:?}
 
     // Human output: the same verdicts, folded, with the fix commands.
     let human = rivershare(
-        &["--config", config.to_str().expect("utf-8"), "check"],
+        &[
+            "--config",
+            config.to_str().expect("utf-8"),
+            "check",
+            "--only",
+            "mounts",
+        ],
         root,
     );
     let text = String::from_utf8_lossy(&human.stdout);
@@ -233,6 +241,8 @@ fn healthy_looking_local_node_without_findings_exits_zero_and_warning_exits_one(
             "--config",
             config.to_str().expect("utf-8"),
             "check",
+            "--only",
+            "mounts",
             "--json",
         ],
         root,
@@ -254,6 +264,8 @@ fn healthy_looking_local_node_without_findings_exits_zero_and_warning_exits_one(
             "--config",
             config.to_str().expect("utf-8"),
             "check",
+            "--only",
+            "mounts",
             "--json",
         ],
         root,
@@ -382,4 +394,64 @@ fn read_only_mode_never_writes_so_a_read_only_mount_is_not_flagged() {
             .any(|w| w.as_str().is_some_and(|w| w.contains("read_only = true"))),
         "says the write test was skipped: {node}"
     );
+}
+
+#[test]
+fn default_check_verifies_across_nodes_and_flags_the_one_that_shares_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let share = root.join("share");
+    let other_path = root.join("same share elsewhere");
+    let lonely = root.join("lonely");
+    for d in [&share, &other_path, &lonely] {
+        std::fs::create_dir_all(d).expect("dir");
+    }
+    let _share = Mounted::new(&["-t", "tmpfs", "-o", "size=16m", "tmpfs"], &share);
+    layout(&share);
+    let _bind = Mounted::new(&["--bind", share.to_str().expect("utf-8")], &other_path);
+    let _lonely = Mounted::new(&["-t", "tmpfs", "-o", "size=16m", "tmpfs"], &lonely);
+    layout(&lonely);
+    let config = root.join("c.toml");
+    let mut body = String::from("min_free_gib = 0\nverify_deadline_secs = 1\n");
+    for (name, role, dir) in [
+        ("a", "host", &share),
+        ("b", "runner", &other_path),
+        ("c", "runner", &lonely),
+    ] {
+        body.push_str(&format!(
+            "[[nodes]]\nname = \"{name}\"\nrole = \"{role}\"\ntransport = \"local\"\nshared_dir = {:?}\n",
+            dir.display().to_string()
+        ));
+    }
+    std::fs::write(&config, body).expect("write");
+    let out = rivershare(
+        &[
+            "--config",
+            config.to_str().expect("utf-8"),
+            "check",
+            "--json",
+        ],
+        root,
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let verify = &report["verify"];
+    assert_eq!(
+        verify["shared"],
+        serde_json::json!(["a", "b"]),
+        "{verify:#}"
+    );
+    assert_eq!(codes_of(&report, "c"), vec!["not_mounted", "not_shared"]);
+    // a and b are verified to share storage: a tmpfs there is not a problem worth a warning.
+    for n in ["a", "b"] {
+        assert!(!codes_of(&report, n).contains(&"not_shared".to_owned()));
+    }
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(verify["cleanup"]["complete"], true);
+    for d in [&share, &lonely] {
+        assert!(
+            !d.join(".rivershare").exists(),
+            "verification left {} behind",
+            d.display()
+        );
+    }
 }
