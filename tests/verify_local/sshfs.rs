@@ -189,7 +189,7 @@ async fn storage_that_hangs_mid_verification() {
         "read phase {read_phase:?}"
     );
     assert!(elapsed < Duration::from_secs(12), "{elapsed:?}");
-    // S could not remove its token: reported, not hidden.
+    // S could not confirm removing its token: reported, not hidden.
     assert!(!r.cleanup.complete);
     assert!(
         r.cleanup
@@ -199,8 +199,12 @@ async fn storage_that_hangs_mid_verification() {
         "{:?}",
         r.cleanup.problems
     );
+    // The nodes that still answer remove S's token from the shared export by exact
+    // path in the final pass, so the share is left clean all the same.
     let left = walk(&export);
-    assert_eq!(left.len(), 4, "only S's token is left: {left:?}");
-    assert!(left[3].ends_with(&format!("{}/S", r.run_id)), "{left:?}");
+    assert!(
+        left.is_empty(),
+        "verification left files on the export: {left:?}"
+    );
     drop(_unmount);
 }

@@ -17,9 +17,21 @@ const BODY: &str = r#"
 V="$D/.rivershare/verify"
 F="$V/$RUN"
 share mkdir @ERR_CAP@ sh -c '
-  for d in "$1/.rivershare" "$1/.rivershare/verify" "$2"; do
-    # Another node may create it at the same moment: only a missing folder is an error.
-    [ -d "$d" ] || mkdir -m 1777 -- "$d" 2>/dev/null || [ -d "$d" ] || { mkdir -m 1777 -- "$d"; exit 1; }
+  # Other nodes create and remove these folders at the same moments, and sshfs or NFS
+  # attribute caches may answer `test -d` with what was true seconds ago. So never
+  # trust a test: mkdir each level, take "File exists" as success, and retry the
+  # whole chain when a parent turns out to be gone (ENOENT) after all.
+  mk() {
+    m=$(LC_ALL=C mkdir -m 1777 -- "$1" 2>&1) && return 0
+    case $m in *"File exists"*) return 0 ;; esac
+    printf "%s\n" "$m" >&2
+    return 1
+  }
+  i=0
+  until mk "$1/.rivershare" && mk "$1/.rivershare/verify" && mk "$2"; do
+    i=$((i + 1))
+    [ "$i" -lt 5 ] || exit 1
+    sleep 0.2
   done' rivershare-mkdir "$D" "$F"
 if [ "$R" != ok ]; then
   [ "$H" = 1 ] && w=hung || w=mkdir
