@@ -449,7 +449,9 @@ fn default_check_verifies_across_nodes_and_flags_the_one_that_shares_nothing() {
     assert_eq!(verify["cleanup"]["complete"], true);
     for d in [&share, &lonely] {
         assert!(
-            !d.join(".rivershare").exists(),
+            d.join(".rivershare/verify")
+                .read_dir()
+                .is_ok_and(|mut e| e.next().is_none()),
             "verification left {} behind",
             d.display()
         );

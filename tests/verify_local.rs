@@ -78,6 +78,9 @@ fn walk(dir: &Path) -> Vec<String> {
     }
     let mut out = Vec::new();
     go(dir, dir, &mut out);
+    // The two folders that hold every run stay, empty, between runs: removing them
+    // races with the next run's mkdir through sshfs/NFS dentry caches.
+    out.retain(|p| p != ".rivershare" && p != ".rivershare/verify");
     out.sort();
     out
 }
@@ -269,8 +272,6 @@ async fn stale_runs_removed_young_and_unrelated_kept() {
     assert_eq!(
         walk(&a),
         [
-            ".rivershare",
-            ".rivershare/verify",
             ".rivershare/verify/20261126T050000Z-0badc0de",
             ".rivershare/verify/my-notes",
             ".rivershare/verify/notes.txt",
@@ -388,8 +389,8 @@ async fn a_read_that_hangs_is_hung_and_the_rest_finish() {
     assert!(walk(&a).is_empty(), "{:?}", walk(&a));
     assert_eq!(
         walk(&h).len(),
-        4,
-        "only the planted FIFO is left: {:?}",
+        2,
+        "only the planted FIFO (and its run folder) is left: {:?}",
         walk(&h)
     );
 }

@@ -1,5 +1,5 @@
 //! Clean-up, which always runs: every node whose write script ran removes its
-//! own token and bench file and `rmdir`s the run folder and its parents when
+//! own token and bench file and `rmdir`s the run folder (`.rivershare/verify` stays) when
 //! empty; then one node per group (sequentially) retries the `rmdir`s, since an
 //! sshfs or NFS cache can make one fail, and checks the run folder is gone.
 
