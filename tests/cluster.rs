@@ -123,10 +123,10 @@ pub const EXPECTED: &[Expect] = &[
     Expect { node: "runner-stale", required: &["stale_handle"], allowed: &["layout_missing"], error: None,
              mount: SSHFS, access: Access::Is { read: false, write: false, error: Some("stale_handle") },
              usage: None, layout: None },
-    Expect { node: "runner-flaky", required: &[], allowed: &[], error: None,
-             mount: SSHFS, access: RW, usage: Some(true), layout: Some(true) },
     Expect { node: "runner-hung", required: &["storage_hung"], allowed: &["layout_missing"], error: None,
              mount: SSHFS, access: Access::Any, usage: None, layout: None },
+    Expect { node: "runner-flaky", required: &[], allowed: &[], error: None,
+             mount: SSHFS, access: RW, usage: Some(true), layout: Some(true) },
 ];
 
 const SSHFS: Mount = Mount::Fs {
@@ -165,9 +165,18 @@ pub const SEVERITY: &[(&str, &str)] = &[
     ("not_persistent", "warning"),
 ];
 
-/// The wall-time bound of one full check: connect timeout + command timeout + 2 s slack.
-pub const WALL_BOUND: Duration =
+/// The wall-time bound of `check --only mounts`: connect timeout + command timeout + 2 s slack.
+pub const MOUNTS_BOUND: Duration =
     Duration::from_secs(CONNECT_TIMEOUT_SECS + COMMAND_TIMEOUT_SECS + 2);
+
+/// The verification deadline of the test configs (rivershare's default).
+pub const VERIFY_DEADLINE_SECS: u64 = 5;
+
+/// The README's bound of a full check: the mount probe (connect + command), then the
+/// verification's write (command), read (deadline + command) and clean-up (command)
+/// phases, plus 2 s slack.
+pub const WALL_BOUND: Duration =
+    Duration::from_secs(CONNECT_TIMEOUT_SECS + COMMAND_TIMEOUT_SECS * 4 + VERIFY_DEADLINE_SECS + 2);
 
 static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
 

@@ -100,13 +100,15 @@ sshfs-hung)
     ;;
 sshfs-flaky)
     # Healthy until a test arms it: with /run/rvs-arm-hang present, the FUSE daemon is
-    # frozen as soon as a verification run folder appears on the share, so the storage
-    # hangs in the middle of `check` (after the mount probe, during verification).
-    # The test un-freezes it afterwards with kill -CONT.
+    # frozen as soon as rivershare's verification read script runs on this node, so
+    # the storage hangs in the middle of `check` (after the mount probe and the token
+    # write). The trial keeps the read phase long (a node whose token never shows up
+    # makes every reader retry until the deadline), so a 20 ms poll cannot miss it.
+    # Only /proc is read here, never the share. The test thaws it with kill -CONT.
     sshfs_mount "$dir" ""
     (
         while :; do
-            if [[ -e /run/rvs-arm-hang ]] && compgen -G "$dir/.rivershare/verify/*" >/dev/null; then
+            if [[ -e /run/rvs-arm-hang ]] && grep -qsa 'rivershare verify read' /proc/[0-9]*/cmdline; then
                 rm -f /run/rvs-arm-hang
                 kill -STOP $(sshfs_pids)
                 echo "rvs-node: $name: sshfs frozen mid-verification"

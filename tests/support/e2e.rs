@@ -10,8 +10,8 @@ use crate::e2e_cli::{bad_config_trial, env_config_trial, human_trial};
 use crate::e2e_keys::{accept_new_trial, hashed_known_hosts_trial, host_key_trial};
 use crate::support::STORAGE_SOURCE;
 use crate::{
-    Access, CheckRun, EXPECTED, Expect, Mount, SEVERITY, WALL_BOUND, WHOLE_CLUSTER_ALLOWED,
-    cluster, ensure, run_check, spec_node, whole_cluster,
+    Access, CheckRun, EXPECTED, Expect, MOUNTS_BOUND, Mount, SEVERITY, WALL_BOUND,
+    WHOLE_CLUSTER_ALLOWED, cluster, ensure, run_check, spec_node, whole_cluster,
 };
 
 type TrialFn = fn() -> Result<(), Failed>;
@@ -28,6 +28,10 @@ pub fn trials() -> Vec<Trial> {
         ("check_json_schema_and_severities", schema_trial),
         ("check_whole_cluster_exit_code_2", whole_exit_trial),
         ("check_whole_cluster_within_time_bound", time_bound_trial),
+        (
+            "check_only_mounts_whole_cluster_within_probe_bound",
+            mounts_bound_trial,
+        ),
         ("check_fstab_listed_healthy_nodes_exit_0", || {
             focused("healthy-fstab", HEALTHY_IN_FSTAB, &[], 0, &[])
         }),
@@ -347,6 +351,28 @@ fn time_bound_trial() -> Result<(), Failed> {
         reported.is_some_and(|ms| ms as u128 <= WALL_BOUND.as_millis()),
         || format!("duration_ms {reported:?} should be reported and within the bound"),
     )
+}
+
+/// Without verification, the whole cluster (hung, dropped and refusing nodes included)
+/// is judged within connect + command timeout.
+fn mounts_bound_trial() -> Result<(), Failed> {
+    let c = cluster()?;
+    let config = c.path("rivershare.toml").display().to_string();
+    let run = run_check(&["check", "--json", "--only", "mounts", "--config", &config])?;
+    let secs = run.out.elapsed.as_secs_f64();
+    eprintln!(
+        "check --only mounts wall time {secs:.2} s, bound {} s",
+        MOUNTS_BOUND.as_secs()
+    );
+    ensure(run.json()?["verify"].is_null(), || {
+        "--only mounts runs no verification".to_owned()
+    })?;
+    ensure(run.out.elapsed <= MOUNTS_BOUND, || {
+        format!(
+            "check --only mounts took {secs:.2} s, above {} s",
+            MOUNTS_BOUND.as_secs()
+        )
+    })
 }
 
 /// A config of only `nodes`; the exit code and the exact list of findings are known.

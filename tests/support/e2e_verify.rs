@@ -107,17 +107,23 @@ fn nodes_with(doc: &Value, code: &str) -> Vec<String> {
         .collect()
 }
 
-/// Nothing of verification may remain on the storage node's export.
+/// Nothing of verification may remain on the storage node's export but the empty
+/// `.rivershare/verify` folder that holds the runs.
 fn export_is_clean(run_id: &str) -> Result<(), Failed> {
     let c = cluster()?;
     let out = c
         .ssh_ok(
             "storage",
-            &format!("test ! -e /export/.rivershare/verify/{run_id} && ls -A /export"),
+            "cd /export/.rivershare && find . -mindepth 1 | sort",
         )
-        .map_err(|e| Failed::from(format!("run folder {run_id} left on the export, or: {e}")))?;
-    ensure(!out.lines().any(|l| l.trim() == ".rivershare"), || {
-        format!("/export/.rivershare left behind after verification; /export has: {out}")
+        .map_err(|e| Failed::from(format!("cannot list /export/.rivershare: {e}")))?;
+    let entries: Vec<&str> = out
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    ensure(entries == ["./verify"], || {
+        format!("verification run {run_id} left files on the export: {entries:?}")
     })
 }
 
@@ -163,9 +169,16 @@ fn healthy_trial() -> Result<(), Failed> {
     ensure(code == 1, || {
         format!("exit code {code}, want 1: {:?}", findings(&doc))
     })?;
-    ensure(doc["verify"]["cleanup"]["complete"] == true, || {
-        format!("cleanup: {:#}", doc["verify"]["cleanup"])
-    })?;
+    if doc["verify"]["cleanup"]["complete"] != true {
+        let listing = cluster()?
+            .ssh("storage", "ls -laR /export/.rivershare")
+            .map(|o| o.stdout)
+            .unwrap_or_default();
+        return Err(Failed::from(format!(
+            "cleanup: {:#}\non the export:\n{listing}",
+            doc["verify"]["cleanup"]
+        )));
+    }
     export_is_clean(doc["verify"]["run_id"].as_str().unwrap_or("<none>"))
 }
 
@@ -259,7 +272,9 @@ fn read_only_trial() -> Result<(), Failed> {
 
 fn hang_trial() -> Result<(), Failed> {
     let c = cluster()?;
-    let nodes = [HEALTHY_IN_FSTAB, &["runner-flaky"]].concat();
+    // runner-local's token never shows up elsewhere, so every reader retries until the
+    // deadline: runner-flaky freezes while its read script is surely running.
+    let nodes = [HEALTHY_IN_FSTAB, &["runner-flaky", "runner-local"]].concat();
     c.ssh_ok("runner-flaky", "touch /run/rvs-arm-hang")
         .map_err(Failed::from)?;
     let result = check("verify-hang", &nodes, &[]);
@@ -287,7 +302,10 @@ fn hang_trial() -> Result<(), Failed> {
     // connect + command for the probe, then the verification deadline (5 s) with its
     // per-step timeouts, plus slack: the others never wait on the frozen node for long.
     let bound = Duration::from_secs(
-        crate::support::CONNECT_TIMEOUT_SECS + crate::support::COMMAND_TIMEOUT_SECS * 2 + 5 + 2,
+        crate::support::CONNECT_TIMEOUT_SECS
+            + crate::support::COMMAND_TIMEOUT_SECS * 2
+            + crate::VERIFY_DEADLINE_SECS
+            + 2,
     );
     eprintln!(
         "check with a storage freezing mid-verification took {:.2} s (bound {} s)",
