@@ -457,3 +457,75 @@ fn default_check_verifies_across_nodes_and_flags_the_one_that_shares_nothing() {
         );
     }
 }
+
+#[test]
+fn io_bench_measures_each_shared_node_and_flags_the_slow_ones() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let share = root.join("share");
+    let other = root.join("other");
+    for d in [&share, &other] {
+        std::fs::create_dir_all(d).expect("dir");
+    }
+    let _share = Mounted::new(&["-t", "tmpfs", "-o", "size=160m", "tmpfs"], &share);
+    layout(&share);
+    let _bind = Mounted::new(&["--bind", share.to_str().expect("utf-8")], &other);
+    let config = root.join("c.toml");
+    // No storage reaches a million MB/s: both nodes must be flagged slow.
+    let mut body =
+        String::from("min_free_gib = 0\nslow_io_mbps = 1000000\ncommand_timeout_secs = 30\n");
+    for (name, role, dir) in [("a", "host", &share), ("b", "runner", &other)] {
+        body.push_str(&format!(
+            "[[nodes]]\nname = \"{name}\"\nrole = \"{role}\"\ntransport = \"local\"\nshared_dir = {:?}\n",
+            dir.display().to_string()
+        ));
+    }
+    std::fs::write(&config, body).expect("write");
+    let out = rivershare(
+        &[
+            "--config",
+            config.to_str().expect("utf-8"),
+            "check",
+            "--json",
+            "--io-bench",
+        ],
+        root,
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let bench = report["verify"]["io_bench"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(bench.len(), 2, "{:#}", report["verify"]);
+    for b in &bench {
+        assert!(b["write_mbps"].as_f64().is_some_and(|v| v > 0.0), "{b:#}");
+        assert!(b["read_mbps"].as_f64().is_some_and(|v| v > 0.0), "{b:#}");
+    }
+    for n in ["a", "b"] {
+        assert!(
+            codes_of(&report, n).contains(&"slow_storage".to_owned()),
+            "{n}: {:?}",
+            codes_of(&report, n)
+        );
+    }
+    assert!(
+        share
+            .join(".rivershare/verify")
+            .read_dir()
+            .is_ok_and(|mut e| e.next().is_none()),
+        "bench files removed"
+    );
+    // Without --io-bench there is no speed test and no slow_storage.
+    let out = rivershare(
+        &[
+            "--config",
+            config.to_str().expect("utf-8"),
+            "check",
+            "--json",
+        ],
+        root,
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(report["verify"]["io_bench"].is_null());
+    assert!(!codes_of(&report, "a").contains(&"slow_storage".to_owned()));
+}
