@@ -6,6 +6,7 @@
 pub mod config;
 pub mod diagnose;
 pub mod facts;
+pub mod framing;
 pub mod kohakuriver;
 pub mod probe;
 pub mod report;

@@ -62,67 +62,7 @@ pub const STDERR_CAP: usize = 4_096;
 /// replaced by the caps above.
 const BODY: &str = r#"
 umask 077
-printf '@@rivershare begin 1\n|step_timeout=%s\n' "$S"
-H=0
-W=$(mktemp -d 2>/dev/null) || W=$(mktemp -d /dev/shm/rivershare.XXXXXX 2>/dev/null) || W=
-if [ -n "$W" ]; then
-  trap 'rm -rf "$W"' EXIT
-  trap 'rm -rf "$W"; exit 129' HUP
-  trap 'rm -rf "$W"; exit 130' INT
-  trap 'rm -rf "$W"; exit 143' TERM
-else
-  printf '@@rivershare tmp err 1\n!mktemp -d failed: stderr of the steps is not captured\n'
-fi
-if command -v timeout >/dev/null 2>&1; then
-  T() { timeout -k 1 "$S" "$@"; }
-else
-  printf '@@rivershare tools err 127\n!timeout: not found, steps run without their own timeout\n'
-  T() { "$@"; }
-fi
-
-# emit FILE CAP TAG: print FILE (at most CAP bytes), each line prefixed by TAG,
-# and end with a newline even when the file does not.
-emit() {
-  [ -s "$1" ] || return 0
-  head -c "$2" "$1" | sed "s/^/$3/"
-  [ -z "$(head -c "$2" "$1" | tail -c 1)" ] || echo
-}
-
-# step NAME CAP CMD...: run CMD (stdin closed), then print the marker and body.
-# Sets R to the section status word: ok, err, timeout.
-step() {
-  n=$1; c=$2; shift 2
-  if [ -n "$W" ]; then
-    "$@" </dev/null >"$W/o" 2>"$W/e"; rc=$?
-    o=$(head -c @ERR_CAP@ "$W/o")
-  else
-    o=$("$@" </dev/null 2>/dev/null); rc=$?
-  fi
-  case $rc in
-    0) R=ok; printf '@@rivershare %s ok\n' "$n" ;;
-    124|137) R=timeout; printf '@@rivershare %s timeout\n' "$n" ;;
-    *) R=err; printf '@@rivershare %s err %s\n' "$n" "$rc" ;;
-  esac
-  if [ -n "$W" ]; then
-    emit "$W/o" "$c" '|'
-    emit "$W/e" @ERR_CAP@ '!'
-  elif [ -n "$o" ]; then
-    printf '%s\n' "$o" | head -c "$c" | sed 's/^/|/'
-    echo
-  fi
-}
-
-# share NAME CAP CMD...: a step that touches the share: under its own timeout,
-# and skipped once an earlier share step hung.
-share() {
-  if [ "$H" = 1 ]; then
-    printf '@@rivershare %s skip hung\n' "$1"; R=skip; o=; return 0
-  fi
-  n=$1; c=$2; shift 2
-  step "$n" "$c" T "$@"
-  [ "$R" != timeout ] || H=1
-}
-
+@PRELUDE@
 step host @ERR_CAP@ sh -c 'uname -n; uname -r'
 
 if command -v findmnt >/dev/null 2>&1; then
@@ -250,7 +190,8 @@ pub fn build_with(shared_dir: &str, step_timeout: Duration, write_test: bool) ->
         &BODY
             .replace("@BODY_CAP@", &BODY_CAP.to_string())
             .replace("@MOUNTINFO_CAP@", &MOUNTINFO_CAP.to_string())
-            .replace("@ERR_CAP@", &STDERR_CAP.to_string()),
+            .replace("@ERR_CAP@", &STDERR_CAP.to_string())
+            .replace("@PRELUDE@", &crate::framing::prelude(STDERR_CAP)),
     );
     s
 }

@@ -39,24 +39,7 @@ pub const STALE_MINUTES: u32 = 60;
 /// Helpers shared by every verification script, after `S=` (the step timeout) is set.
 const PRELUDE: &str = r#"
 umask 022
-printf '@@rivershare begin 1\n|step_timeout=%s\n' "$S"
-H=0
-W=$(mktemp -d 2>/dev/null) || W=$(mktemp -d /dev/shm/rivershare.XXXXXX 2>/dev/null) || W=
-if [ -n "$W" ]; then
-  trap 'rm -rf "$W"' EXIT
-  trap 'rm -rf "$W"; exit 129' HUP
-  trap 'rm -rf "$W"; exit 130' INT
-  trap 'rm -rf "$W"; exit 143' TERM
-else
-  printf '@@rivershare tmp err 1\n!mktemp -d failed: stderr of the steps is not captured\n'
-  W=/dev/null/none
-fi
-if command -v timeout >/dev/null 2>&1; then
-  T() { timeout -k 1 "$S" "$@"; }
-else
-  printf '@@rivershare tools err 127\n!timeout: not found, steps run without their own timeout\n'
-  T() { "$@"; }
-fi
+@PRELUDE@
 
 # now: milliseconds since the epoch; second resolution where date has no %N.
 now() {
@@ -71,38 +54,6 @@ case $(date +%s%N 2>/dev/null) in
   ''|*[!0-9]*) printf '|clock=s\n' ;;
   *) printf '|clock=ns\n' ;;
 esac
-
-# emit FILE CAP TAG: print FILE (at most CAP bytes), each line prefixed by TAG.
-emit() {
-  [ -s "$1" ] || return 0
-  head -c "$2" "$1" | sed "s/^/$3/"
-  [ -z "$(head -c "$2" "$1" | tail -c 1)" ] || echo
-}
-
-# step NAME CAP CMD...: run CMD (stdin closed), then print the marker and body.
-# Sets R to ok, err or timeout.
-step() {
-  n=$1; c=$2; shift 2
-  "$@" </dev/null >"$W/o" 2>"$W/e"; rc=$?
-  case $rc in
-    0) R=ok; printf '@@rivershare %s ok\n' "$n" ;;
-    124|137) R=timeout; printf '@@rivershare %s timeout\n' "$n" ;;
-    *) R=err; printf '@@rivershare %s err %s\n' "$n" "$rc" ;;
-  esac
-  emit "$W/o" "$c" '|'
-  emit "$W/e" @ERR_CAP@ '!'
-}
-
-# share NAME CAP CMD...: a step on the share, under its own timeout, skipped
-# once an earlier share step hung.
-share() {
-  if [ "$H" = 1 ]; then
-    printf '@@rivershare %s skip hung\n' "$1"; R=skip; return 0
-  fi
-  n=$1; c=$2; shift 2
-  step "$n" "$c" T "$@"
-  [ "$R" != timeout ] || H=1
-}
 "#;
 
 /// The start of every verification script: a comment naming it, the variables
@@ -114,7 +65,11 @@ fn head(kind: &str, step_timeout: Duration, vars: &[(&str, &str)]) -> String {
     for (name, value) in vars {
         let _ = writeln!(s, "{name}={}", sh_quote(value));
     }
-    s.push_str(&PRELUDE.replace("@ERR_CAP@", &ERR_CAP.to_string()));
+    s.push_str(
+        &PRELUDE
+            .replace("@PRELUDE@", &crate::framing::prelude(ERR_CAP))
+            .replace("@ERR_CAP@", &ERR_CAP.to_string()),
+    );
     s
 }
 
