@@ -2,34 +2,14 @@
 //! exit code) through the local transport, on real directories and real mounts
 //! on this machine. Needs root for the mounts; fails loudly without it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-struct Mounted(PathBuf);
-
-impl Mounted {
-    fn new(args: &[&str], target: &Path) -> Self {
-        let status = Command::new("mount")
-            .args(args)
-            .arg(target)
-            .status()
-            .expect("mount runs");
-        assert!(
-            status.success(),
-            "mount {args:?} {} failed: these tests need root",
-            target.display()
-        );
-        Mounted(target.to_path_buf())
-    }
-}
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
+#[path = "support/mounts.rs"]
+mod mounts;
+use mounts::Mounted;
 
 fn rivershare(args: &[&str], home: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rivershare"))

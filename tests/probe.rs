@@ -2,47 +2,16 @@
 //! directories and mounts, parsed by the real parser. Needs root (mounts, setpriv);
 //! without it the tests fail with a clear message rather than skip.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rivershare::facts::{AccessErrorKind, ProbeFacts};
 use rivershare::probe::{parse, script};
 
-fn require_root() {
-    let out = Command::new("id").arg("-u").output().expect("id runs");
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "0",
-        "these tests mount filesystems and switch users: run them as root"
-    );
-}
-
-fn cmd(program: &str, args: &[&str]) {
-    let st = Command::new(program)
-        .args(args)
-        .status()
-        .unwrap_or_else(|e| panic!("{program} {args:?}: {e}"));
-    assert!(st.success(), "{program} {args:?} failed: {st}");
-}
-
-/// A mount that is lazily unmounted when the test ends, pass or fail.
-struct MountGuard(PathBuf);
-
-impl MountGuard {
-    fn new(args: &[&str], target: &Path) -> Self {
-        let mut all: Vec<&str> = args.to_vec();
-        all.push(target.to_str().expect("utf-8 path"));
-        cmd("mount", &all);
-        MountGuard(target.to_path_buf())
-    }
-}
-
-impl Drop for MountGuard {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
+#[path = "support/mounts.rs"]
+mod mounts;
+use mounts::{Mounted, cmd, require_root};
 
 struct Run {
     facts: ProbeFacts,
@@ -132,7 +101,7 @@ fn real_tmpfs_mount_point() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let mnt = tmp.path().join("share");
     std::fs::create_dir(&mnt).expect("mkdir");
-    let _g = MountGuard::new(&["-t", "tmpfs", "-o", "size=8m", "tmpfs"], &mnt);
+    let _g = Mounted::new(&["-t", "tmpfs", "-o", "size=8m", "tmpfs"], &mnt);
     // With a trailing slash: the mount point test must normalise it.
     let dir = format!("{}/", mnt.display());
     let f = run_probe(&dir, STEP, false, None).facts;
@@ -155,7 +124,7 @@ fn read_only_bind_mount() {
     let (src, ro) = (tmp.path().join("src"), tmp.path().join("ro"));
     std::fs::create_dir(&src).expect("mkdir");
     std::fs::create_dir(&ro).expect("mkdir");
-    let _g = MountGuard::new(&["--bind", src.to_str().expect("utf-8")], &ro);
+    let _g = Mounted::new(&["--bind", src.to_str().expect("utf-8")], &ro);
     cmd(
         "mount",
         &["-o", "remount,ro,bind", ro.to_str().expect("utf-8")],
@@ -200,7 +169,7 @@ fn hostile_path_is_data_not_code() {
     );
     let dir = tmp.path().join(&name);
     std::fs::create_dir_all(&dir).expect("mkdir hostile");
-    let _g = MountGuard::new(&["-t", "tmpfs", "tmpfs"], &dir);
+    let _g = Mounted::new(&["-t", "tmpfs", "tmpfs"], &dir);
     let r = run_probe(dir.to_str().expect("utf-8"), STEP, false, None);
     assert!(!canary.exists(), "shell injection through SHARED_DIR");
     let f = &r.facts;

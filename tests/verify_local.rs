@@ -4,7 +4,7 @@
 //! real mounts, the real scripts and parsers. Needs root (mounts); fails loudly
 //! without it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -15,50 +15,9 @@ use rivershare::verify::{
     BENCH_BYTES, CellStatus, VerifyOptions, VerifyReport, WriteStatus, parse,
 };
 
-fn require_root() {
-    let out = Command::new("id").arg("-u").output().expect("id runs");
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "0",
-        "these tests mount filesystems: run them as root"
-    );
-}
-
-fn cmd(program: &str, args: &[&str]) {
-    let st = Command::new(program)
-        .args(args)
-        .status()
-        .unwrap_or_else(|e| panic!("{program} {args:?}: {e}"));
-    assert!(st.success(), "{program} {args:?} failed: {st}");
-}
-
-/// A mount that is lazily unmounted when the test ends, pass or fail.
-struct Mounted(PathBuf);
-
-impl Mounted {
-    fn new(args: &[&str], target: &Path) -> Self {
-        std::fs::create_dir_all(target).expect("mount point");
-        let mut all: Vec<&str> = args.to_vec();
-        all.push(target.to_str().expect("utf-8 path"));
-        cmd("mount", &all);
-        Mounted(target.to_path_buf())
-    }
-
-    fn read_only_bind(src: &Path, target: &Path) -> Self {
-        let m = Self::new(&["--bind", src.to_str().expect("utf-8")], target);
-        cmd(
-            "mount",
-            &["-o", "remount,ro,bind", target.to_str().expect("utf-8")],
-        );
-        m
-    }
-}
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
+#[path = "support/mounts.rs"]
+mod mounts;
+use mounts::{Mounted, cmd, require_root};
 
 /// Every path under `dir`, relative, sorted.
 fn walk(dir: &Path) -> Vec<String> {

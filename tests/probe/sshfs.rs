@@ -120,7 +120,7 @@ fn sshfs_healthy_then_hung_then_dead() {
         }
     }
     let sshfs = sshfs.expect("sshfs mounted within 10 s");
-    let _unmount = MountGuard(mnt.clone());
+    let _unmount = Mounted::adopt(&mnt);
     let dir = mnt.to_str().expect("utf-8");
 
     let f = run_probe(dir, STEP, false, None).facts;

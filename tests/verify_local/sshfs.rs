@@ -112,7 +112,7 @@ async fn storage_that_hangs_mid_verification() {
     std::fs::create_dir(&export).expect("export");
     let mnt = t.join("mnt");
     let (_sshd, sshfs) = sshfs_mount(t, &export, &mnt);
-    let _unmount = Mounted(mnt.clone());
+    let _unmount = Mounted::adopt(&mnt);
 
     let cfg = config(&[("A", &export), ("B", &export), ("S", &mnt)], "");
     let fleet = Fleet::prepare(cfg, false).await;
