@@ -12,6 +12,7 @@ pub mod probe;
 pub mod report;
 pub mod shell;
 pub mod sweep;
+pub mod tarballs;
 pub mod transport;
 pub mod verify;
 
