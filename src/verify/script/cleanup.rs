@@ -31,9 +31,14 @@ share rmdir @ERR_CAP@ sh -c '
   # Not empty (another node still has its token there) is expected: say nothing.
   # .rivershare/verify itself stays: removing it races with the next run, whose
   # mkdir a node'"'"'s sshfs or NFS dentry cache answers "File exists" for a folder
-  # that is gone on the server.
-  rmdir -- "$1" 2>/dev/null
-  if test -e "$1"; then echo run=present; else echo run=gone; fi' rivershare-rmdir "$F"
+  # that is gone on the server. For the same reason the answer of rmdir itself
+  # decides, never a `test -e` afterwards: another node may have removed the
+  # folder while this node still has it cached.
+  if m=$(LC_ALL=C rmdir -- "$1" 2>&1); then echo run=gone; exit 0; fi
+  case $m in
+    *"No such file"*) echo run=gone ;;
+    *) echo run=present ;;
+  esac' rivershare-rmdir "$F"
 printf '@@rivershare end\n'
 "#;
 
