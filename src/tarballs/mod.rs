@@ -126,3 +126,9 @@ pub struct PruneResult {
     pub outcome: PruneOutcome,
     pub detail: Option<String>,
 }
+
+pub mod parse;
+pub mod rules;
+pub mod script;
+
+pub use rules::{Listed, Parsed, classify, newer_survivor, prune_plan, split_name};
