@@ -121,6 +121,13 @@ fn seed() -> Seeded {
     let m1 = Mounted::new(&["--bind", share.to_str().expect("utf-8")], &r1);
     let r2 = tmp.path().join("r2");
     std::fs::create_dir_all(r2.join("kohakuriver-containers")).expect("r2 folder");
+    // r2 has its own, different copy of one latest file.
+    write(
+        &r2.join("kohakuriver-containers"),
+        "solo-1700000000.tar",
+        4,
+        day,
+    );
     let cfg = config(&[
         ("host", "host", &share),
         ("r1", "runner", &r1),
@@ -186,7 +193,7 @@ async fn statuses_visibility_dry_run_and_prune() {
         (3, 6000, 3000)
     );
 
-    // Visibility: r1 sees every latest file, r2 none of them.
+    // Visibility: r1 sees every latest file, r2 none of them (one with another size).
     let latest: Vec<&str> = inv
         .entries
         .iter()
@@ -195,10 +202,10 @@ async fn statuses_visibility_dry_run_and_prune() {
         .collect();
     assert_eq!(latest.len(), 4);
     for v in &inv.visibility {
-        let want = if v.runner == "r1" {
-            VisibilityStatus::Visible
-        } else {
-            VisibilityStatus::Missing
+        let want = match (v.runner.as_str(), v.file.as_str()) {
+            ("r1", _) => VisibilityStatus::Visible,
+            ("r2", "solo-1700000000.tar") => VisibilityStatus::SizeDiffers,
+            _ => VisibilityStatus::Missing,
         };
         assert_eq!(v.status, want, "{v:?}");
     }
@@ -303,6 +310,47 @@ async fn prune_refuses_what_is_not_superseded() {
     let facts = fleet.probe_mounts(&|_| {}).await;
     let inv = fleet.tarball_inventory(&facts, None, 600, &|_| {}).await;
     assert_eq!(inv.error, None);
+    assert_eq!(inv.node.as_deref(), Some("host"));
+
+    // The Host down: the first usable member of the shared group lists instead,
+    // through its own path (the bind mount), and sees the same files.
+    let mut down = facts.clone();
+    down[0].error = Some(rivershare::facts::NodeError::new(
+        rivershare::facts::NodeErrorKind::Unreachable,
+        "node host: refused",
+    ));
+    let shared = vec!["r2".to_owned(), "r1".to_owned()];
+    let via_r1 = fleet
+        .tarball_inventory(&down, Some(&shared[1..]), 600, &|_| {})
+        .await;
+    assert_eq!(via_r1.node.as_deref(), Some("r1"));
+    assert!(via_r1.dir.as_deref().is_some_and(|d| d.contains("/r1/")));
+    assert_eq!(via_r1.entries.len(), inv.entries.len());
+    // Without a shared group: the first usable node in config order.
+    let first = fleet.tarball_inventory(&down, None, 600, &|_| {}).await;
+    assert_eq!(first.node.as_deref(), Some("r1"));
+    // The Host's visibility is skipped for nobody: only Runners are asked.
+    assert!(first.visibility.iter().all(|v| v.runner != "host"));
+
+    // read_only refuses a real prune in the engine too (a dry run still plans).
+    let mut ro_cfg = s.cfg.clone();
+    ro_cfg.read_only = true;
+    let ro = Fleet::prepare(ro_cfg, false).await;
+    let plan = prune_plan(&inv.entries, 1, &[]);
+    let before = snapshot(&s.tars);
+    let r = ro.prune(&inv, &plan, false).await;
+    assert!(
+        r.iter().all(|r| r.outcome == PruneOutcome::Skipped
+            && r.detail.as_deref() == Some("read_only = true: nothing is deleted")),
+        "{r:?}"
+    );
+    let r = ro.prune(&inv, &plan, true).await;
+    assert!(
+        r.iter().all(|r| r.outcome == PruneOutcome::WouldDelete),
+        "{r:?}"
+    );
+    assert_eq!(snapshot(&s.tars), before);
+
     let bad: Vec<_> = inv
         .entries
         .iter()

@@ -232,7 +232,8 @@ impl Fleet {
     /// `superseded` regular file, with a newer complete version in the inventory),
     /// then re-checked by the same remote script right before its `rm -f --`.
     /// `dry_run`: nothing is touched; the files that pass the checks here come
-    /// back as `WouldDelete`. One result per planned file, in plan order.
+    /// back as `WouldDelete`. With `read_only = true` in the config, a real prune
+    /// skips every file. One result per planned file, in plan order.
     pub async fn prune(
         &self,
         inventory: &TarballInventory,
@@ -249,6 +250,14 @@ impl Fleet {
             .node
             .as_ref()
             .and_then(|n| self.config.nodes.iter().find(|c| &c.name == n));
+        if !dry_run && self.config.read_only {
+            // The front end refuses first; this is the engine's own guard.
+            let why = "read_only = true: nothing is deleted".to_owned();
+            return plan
+                .iter()
+                .map(|e| result(e, PruneOutcome::Skipped, Some(why.clone())))
+                .collect();
+        }
         let (Some(node), Some(dir)) = (node, inventory.dir.as_ref()) else {
             let why = "no inventory node or folder to delete on".to_owned();
             return plan

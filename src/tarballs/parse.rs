@@ -115,7 +115,7 @@ pub fn parse_listing(stdout: &[u8]) -> Result<ListingParsed, String> {
             warnings.push(format!("find exited {c}: {m}"));
         }
     }
-    mark_growth(&f, &mut listed, &mut warnings);
+    mark_growth(&f, &mut listed)?;
     Ok(ListingParsed {
         now,
         listed,
@@ -179,12 +179,16 @@ fn floor_secs(t: &str) -> Option<i64> {
 }
 
 /// Compare with the second listing: size or mtime changed, or the inode is gone
-/// (replaced mid-write), means growing. Without a usable second listing nothing
-/// is marked, with a warning.
-fn mark_growth(f: &Frame, listed: &mut [Listed], warnings: &mut Vec<String>) {
-    let Some(again) = f.section("again").filter(|s| s.status == Status::Ok) else {
-        warnings.push("no second listing: growth of files was not checked".into());
-        return;
+/// (replaced mid-write), means growing. Without a usable second listing there is
+/// no inventory: a file being written could pass for complete.
+fn mark_growth(f: &Frame, listed: &mut [Listed]) -> Result<(), String> {
+    let again = match f.section("again") {
+        Some(s) if s.status == Status::Ok => s,
+        Some(s) if s.status == Status::Timeout => {
+            return Err(format!("second listing {}", timeout_text(f)));
+        }
+        Some(s) => return Err(format!("second listing failed: {}", message(s))),
+        None => return Err(missing(f, "second listing")),
     };
     // The first listing's exact mtime text is gone; compare sizes and whole seconds.
     let mut seen: HashMap<u64, (u64, i64)> = HashMap::new();
@@ -202,6 +206,7 @@ fn mark_growth(f: &Frame, listed: &mut [Listed], warnings: &mut Vec<String>) {
             None => true,
         };
     }
+    Ok(())
 }
 
 /// Per file of a visibility script (`count` files from section `first`):

@@ -91,6 +91,13 @@ fn missing_folder_and_truncated_listing_are_errors() {
     let t = parse_listing(TRUNCATED).expect_err("truncated");
     assert!(t.contains("truncated"), "{t}");
     assert!(parse_listing(b"").is_err());
+    // Without the second listing, growth is unknown: no inventory.
+    let cut = String::from_utf8_lossy(LISTING);
+    let cut = cut.split("@@rivershare again").next().expect("first part");
+    let e =
+        parse_listing(format!("{cut}@@rivershare again timeout\n@@rivershare end\n").as_bytes())
+            .expect_err("no growth check");
+    assert_eq!(e, "second listing timed out after 5 s");
 }
 
 #[test]
