@@ -313,22 +313,31 @@ async fn prune_refuses_what_is_not_superseded() {
     assert_eq!(inv.node.as_deref(), Some("host"));
 
     // The Host down: the first usable member of the shared group lists instead,
-    // through its own path (the bind mount), and sees the same files.
+    // through its own path (r2 has its own folder, with one file).
     let mut down = facts.clone();
     down[0].error = Some(rivershare::facts::NodeError::new(
         rivershare::facts::NodeErrorKind::Unreachable,
         "node host: refused",
     ));
-    let shared = vec!["r2".to_owned(), "r1".to_owned()];
-    let via_r1 = fleet
-        .tarball_inventory(&down, Some(&shared[1..]), 600, &|_| {})
+    let shared = ["host".to_owned(), "r2".to_owned()];
+    let via_r2 = fleet
+        .tarball_inventory(&down, Some(&shared), 600, &|_| {})
         .await;
-    assert_eq!(via_r1.node.as_deref(), Some("r1"));
-    assert!(via_r1.dir.as_deref().is_some_and(|d| d.contains("/r1/")));
-    assert_eq!(via_r1.entries.len(), inv.entries.len());
-    // Without a shared group: the first usable node in config order.
+    assert_eq!(via_r2.node.as_deref(), Some("r2"));
+    assert!(via_r2.dir.as_deref().is_some_and(|d| d.contains("/r2/")));
+    assert_eq!(
+        via_r2
+            .entries
+            .iter()
+            .map(|e| e.file.as_str())
+            .collect::<Vec<_>>(),
+        ["solo-1700000000.tar"]
+    );
+    // Without a shared group: the first usable node in config order, r1, which
+    // sees the Host's folder through its bind mount.
     let first = fleet.tarball_inventory(&down, None, 600, &|_| {}).await;
     assert_eq!(first.node.as_deref(), Some("r1"));
+    assert_eq!(first.entries.len(), inv.entries.len());
     // The Host's visibility is skipped for nobody: only Runners are asked.
     assert!(first.visibility.iter().all(|v| v.runner != "host"));
 
