@@ -233,6 +233,58 @@ mod tests {
         assert_eq!(batches(&[99_999usize], |c| *c).len(), 1);
     }
 
+    /// A full batch stays well under one `argv` string (128 KiB) even after the
+    /// SSH transport's double quoting (`sh -c '<inner>'` holding the script twice).
+    #[test]
+    fn a_full_prune_batch_fits_one_ssh_command() {
+        let name = "it's-a-long-environment-name-with-quotes-'-and-more";
+        let items: Vec<PruneItem> = (0..2000u64)
+            .map(|i| PruneItem {
+                file: format!("{name}-{}.tar", 1_700_000_000 + i),
+                inode: u64::MAX,
+                size: u64::MAX,
+                mtime: i64::MIN,
+                name: name.into(),
+                digits: format!("{}", 1_700_000_000 + i),
+                newer: format!("{name}-1800000000.tar"),
+                newer_inode: u64::MAX,
+                newer_digits: "1800000000".into(),
+            })
+            .collect();
+        let all = batches(&items, prune_cost);
+        assert!(all.len() > 1);
+        assert_eq!(all.iter().map(|(_, b)| b.len()).sum::<usize>(), items.len());
+        for (first, batch) in all {
+            let text = prune(
+                "/mnt/cluster-share/kohakuriver-containers",
+                first,
+                batch,
+                Duration::from_secs(3),
+            );
+            let quoted = sh_quote(&text);
+            let inner =
+                format!("if x; then exec timeout -k 1 9 sh -c {quoted}; fi; exec sh -c {quoted}");
+            let command = format!("sh -c {}", sh_quote(&inner));
+            assert!(
+                inner.len() < 120 * 1024 && command.len() < 120 * 1024,
+                "{} {}",
+                inner.len(),
+                command.len()
+            );
+        }
+        let files: Vec<String> = items.iter().map(|i| i.file.clone()).collect();
+        for (first, batch) in batches(&files, |f| f.len() + 3) {
+            let text = visibility(
+                "/mnt/cluster-share/kohakuriver-containers",
+                first,
+                batch,
+                Duration::from_secs(3),
+            );
+            let inner = 2 * sh_quote(&text).len();
+            assert!(inner < 120 * 1024, "{inner}");
+        }
+    }
+
     #[test]
     fn names_enter_quoted_once() {
         let dir = "/mnt/it's $(touch /tmp/x)";
