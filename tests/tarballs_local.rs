@@ -415,4 +415,23 @@ async fn ten_thousand_files_list_in_one_round_trip() {
     );
     assert_eq!(inv.entries.iter().filter(|e| e.prunable).count(), 9_900);
     assert_eq!(inv.summary.len(), 100);
+
+    // One name's 99 superseded versions, deleted with their re-checks.
+    let plan = prune_plan(&inv.entries, 1, &["env-007".to_owned()]);
+    assert_eq!(plan.len(), 99);
+    let start = Instant::now();
+    let r = fleet.prune(&inv, &plan, false).await;
+    eprintln!("pruning 99 files took {:?}", start.elapsed());
+    assert!(
+        r.iter().all(|r| r.outcome == PruneOutcome::Deleted),
+        "{r:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&tars).expect("read_dir").count(),
+        10_000 - 99
+    );
+    assert!(
+        tars.join("env-007-1700009907.tar").exists(),
+        "the latest stays"
+    );
 }
