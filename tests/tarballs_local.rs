@@ -385,6 +385,32 @@ async fn prune_refuses_what_is_not_superseded() {
     assert_eq!(hex.detail.as_deref(), Some("non-UTF-8 name"));
     assert_eq!(snapshot(&s.tars), before);
     assert_eq!(std::fs::read(&s.important).expect("intact"), b"precious");
+
+    // A superseded file swapped for a symlink to an important file after the
+    // listing: the re-check skips it and the target survives.
+    let swapped = s.tars.join("base-1700000002.tar");
+    std::fs::remove_file(&swapped).expect("rm");
+    std::os::unix::fs::symlink(&s.important, &swapped).expect("symlink");
+    let plan = prune_plan(&inv.entries, 1, &["base".to_owned()]);
+    let r = fleet.prune(&inv, &plan, false).await;
+    let out: Vec<(&str, PruneOutcome, Option<&str>)> = r
+        .iter()
+        .map(|r| (r.file.as_str(), r.outcome, r.detail.as_deref()))
+        .collect();
+    assert_eq!(
+        out,
+        [
+            ("base-1700000001.tar", PruneOutcome::Deleted, None),
+            (
+                "base-1700000002.tar",
+                PruneOutcome::Skipped,
+                Some("now a symlink")
+            ),
+        ]
+    );
+    assert!(std::fs::symlink_metadata(&swapped).is_ok_and(|m| m.file_type().is_symlink()));
+    assert_eq!(std::fs::read(&s.important).expect("intact"), b"precious");
+    assert!(s.tars.join("base-1700000003.tar").exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
