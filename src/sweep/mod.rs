@@ -3,6 +3,7 @@
 //! failure becomes data in its [`NodeFacts`], never an error of the sweep.
 
 mod fanout;
+mod tarballs;
 mod verify;
 
 pub use fanout::fan_out;

@@ -7,6 +7,13 @@
 //! latest of a name is the largest timestamp in the file name (never mtime);
 //! Runners look names up in lower case.
 //!
+//! - [`rules`]: naming, statuses and the prune plan (pure).
+//! - [`script`]: the listing, visibility and prune scripts; [`parse`]: their output.
+//! - The engine is `Fleet::tarball_inventory` and `Fleet::prune` (`crate::sweep`).
+//!   It reads the default folder, `SHARED_DIR/kohakuriver-containers` of the
+//!   chosen node, only: a `CONTAINER_DIR` set in the Host's KohakuRiver config is
+//!   not looked up yet ([`crate::kohakuriver::tarball_dir_from`] parses it).
+//!
 //! CONTRACT: the types below are shared by the engine (`crate::sweep`), the
 //! diagnosis, the report and the `prune` front end.
 
@@ -126,3 +133,9 @@ pub struct PruneResult {
     pub outcome: PruneOutcome,
     pub detail: Option<String>,
 }
+
+pub mod parse;
+pub mod rules;
+pub mod script;
+
+pub use rules::{Listed, Parsed, classify, newer_survivor, prune_plan, split_name};
