@@ -3,7 +3,7 @@
 
 pub mod human;
 pub mod nodeset;
-mod time;
+pub mod time;
 
 use std::collections::BTreeMap;
 
