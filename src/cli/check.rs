@@ -63,7 +63,7 @@ async fn check(loaded: Loaded, args: &CheckArgs) -> i32 {
     };
     progress.finish();
 
-    let findings = diagnose_with(&facts, verify.as_ref(), policy);
+    let findings = diagnose_with(&facts, verify.as_ref(), None, policy);
     let mut notes = loaded_notes;
     notes.extend(fleet.notes());
     let report = CheckReport::new(

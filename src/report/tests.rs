@@ -20,7 +20,7 @@ fn check(sim: &Sim, with_verify: bool) -> CheckReport {
         min_free_bytes: 20 << 30,
         slow_io_mbps: 50.0,
     };
-    let findings = diagnose_with(&nodes, verify.as_ref(), policy);
+    let findings = diagnose_with(&nodes, verify.as_ref(), None, policy);
     CheckReport::new(
         &nodes,
         findings,
