@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::report::time::rfc3339;
+use crate::tarballs::{PruneOutcome, PruneResult, TarballInventory};
 
 /// One deletion, as it goes into the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +23,27 @@ pub struct AuditRecord {
     pub size_bytes: u64,
     /// The file's mtime (unix seconds) as re-checked before the delete.
     pub mtime: i64,
+}
+
+/// One record per `deleted` result: the inventory's node, the full path in its
+/// folder, the size, and the mtime the re-check confirmed (from the inventory).
+pub fn records_for(inventory: &TarballInventory, results: &[PruneResult]) -> Vec<AuditRecord> {
+    let node = inventory.node.clone().unwrap_or_default();
+    let dir = inventory.dir.as_deref().unwrap_or("");
+    results
+        .iter()
+        .filter(|r| r.outcome == PruneOutcome::Deleted)
+        .map(|r| AuditRecord {
+            node: node.clone(),
+            path: format!("{}/{}", dir.trim_end_matches('/'), r.file),
+            size_bytes: r.size_bytes,
+            mtime: inventory
+                .entries
+                .iter()
+                .find(|e| e.file == r.file)
+                .map_or(0, |e| e.mtime),
+        })
+        .collect()
 }
 
 /// `$XDG_STATE_HOME/rivershare/audit.log`, else `$HOME/.local/state/rivershare/audit.log`.
@@ -119,6 +141,33 @@ impl AuditLog {
         &self.path
     }
 
+    /// Make sure the log can be written (creating it, empty, if needed) before
+    /// anything is deleted: a deletion that cannot be recorded must not happen.
+    pub fn ensure_writable(&self) -> std::io::Result<()> {
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "audit log {}: cannot create its folder: {e}",
+                        self.path.display()
+                    ),
+                )
+            })?;
+        }
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map(drop)
+            .map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("audit log {}: cannot open: {e}", self.path.display()),
+                )
+            })
+    }
+
     /// Append one line (creating the file and its folders as needed). The line
     /// goes out in a single `write` on an `O_APPEND` file, so concurrent
     /// rivershare runs never interleave within a line.
@@ -210,11 +259,76 @@ mod tests {
     }
 
     #[test]
+    fn records_are_made_only_for_deleted_files_with_the_inventory_mtime() {
+        use crate::tarballs::{FileKind, TarballEntry, TarballStatus};
+        let entry = |file: &str, mtime: i64| TarballEntry {
+            file: file.to_owned(),
+            file_hex: None,
+            name: Some("base".to_owned()),
+            timestamp: Some(1_700_000_000),
+            size_bytes: 10,
+            mtime,
+            inode: 7,
+            kind: FileKind::Regular,
+            status: TarballStatus::Superseded,
+            prunable: true,
+        };
+        let inventory = TarballInventory {
+            node: Some("storage".to_owned()),
+            dir: Some("/export/c/".to_owned()),
+            entries: vec![
+                entry("a.tar", 111),
+                entry("b.tar", 222),
+                entry("c.tar", 333),
+            ],
+            summary: vec![],
+            visibility: vec![],
+            error: None,
+        };
+        let result = |file: &str, outcome| PruneResult {
+            file: file.to_owned(),
+            size_bytes: 10,
+            outcome,
+            detail: None,
+        };
+        let records = records_for(
+            &inventory,
+            &[
+                result("a.tar", PruneOutcome::Deleted),
+                result("b.tar", PruneOutcome::Skipped),
+                result("c.tar", PruneOutcome::Deleted),
+            ],
+        );
+        assert_eq!(
+            records,
+            vec![
+                AuditRecord {
+                    node: "storage".to_owned(),
+                    path: "/export/c/a.tar".to_owned(),
+                    size_bytes: 10,
+                    mtime: 111
+                },
+                AuditRecord {
+                    node: "storage".to_owned(),
+                    path: "/export/c/c.tar".to_owned(),
+                    size_bytes: 10,
+                    mtime: 333
+                },
+            ]
+        );
+    }
+
+    #[test]
     fn append_reports_the_path_when_it_cannot_write() {
         let dir =
             std::env::temp_dir().join(format!("rivershare-audit-file-{}", std::process::id()));
         std::fs::write(&dir, b"a file, not a folder").expect("write");
         let log = AuditLog::at(dir.join("audit.log"));
+        let early = log.ensure_writable().expect_err("checked before deleting");
+        assert!(
+            early.to_string().contains("cannot create its folder"),
+            "{early}"
+        );
         let err = log
             .append(SystemTime::now(), &record("/x"))
             .expect_err("a file cannot be a folder");
