@@ -124,3 +124,44 @@ fn keep_must_be_at_least_one_and_only_accepts_tarballs() {
         assert!(text.contains(flag), "prune --help lists {flag}: {text}");
     }
 }
+
+#[test]
+fn a_plan_that_cannot_be_read_or_is_not_a_prune_document_refuses_with_exit_3() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (config, files) = seeded(tmp.path(), "");
+    let missing = tmp.path().join("no-such-plan.json");
+    let missing_s = missing.display().to_string();
+    let out = rivershare(
+        &["--config", &config, "prune", "--yes", "--plan", &missing_s],
+        tmp.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("cannot read the plan"), "{stderr}");
+    assert!(stderr.contains(&missing_s), "{stderr}");
+
+    let wrong = tmp.path().join("check.json");
+    std::fs::write(&wrong, r#"{"schema": "rivershare/check/v1", "nodes": []}"#).expect("write");
+    let wrong_s = wrong.display().to_string();
+    let out = rivershare(
+        &["--config", &config, "prune", "--yes", "--plan", &wrong_s],
+        tmp.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("is not a `rivershare prune --json` document"),
+        "{stderr}"
+    );
+
+    // A plan fixes the files: --keep and --name do not go with it.
+    let out = rivershare(
+        &[
+            "--config", &config, "prune", "--plan", &wrong_s, "--keep", "2",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--plan"));
+    all_exist(&files);
+}

@@ -60,6 +60,11 @@ struct PruneArgs {
     #[arg(long)]
     yes: bool,
 
+    /// Act on exactly the files a saved `prune --json` dry run listed, each re-checked
+    /// against what that listing saw (a file changed since is skipped)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["keep", "names"])]
+    plan: Option<PathBuf>,
+
     /// One JSON document (schema rivershare/prune/v1) on stdout
     #[arg(long)]
     json: bool,

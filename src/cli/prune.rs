@@ -3,13 +3,14 @@
 //! deletion in the audit log.
 
 use std::io::IsTerminal as _;
+use std::path::Path;
 use std::time::SystemTime;
 
 use rivershare::audit::{AuditLog, records_for};
 use rivershare::config::Loaded;
 use rivershare::report::exit;
 use rivershare::report::human::Style;
-use rivershare::report::prune::{PruneReport, render};
+use rivershare::report::prune::{PRUNE_SCHEMA, PruneReport, render};
 use rivershare::sweep::Fleet;
 
 use super::PruneArgs;
@@ -61,6 +62,16 @@ async fn prune(loaded: Loaded, args: &PruneArgs) -> i32 {
         Some(log)
     };
     let keep = usize::try_from(args.keep).unwrap_or(1);
+    let saved = match &args.plan {
+        Some(path) => match read_plan(path) {
+            Ok(saved) => Some(saved),
+            Err(err) => {
+                eprintln!("rivershare: prune refused: {err}");
+                return exit::UNKNOWN;
+            }
+        },
+        None => None,
+    };
     tracing::info!(keep, names = ?args.names, dry_run, "prune");
 
     let fleet = Fleet::prepare(loaded.config, interactive).await;
@@ -75,9 +86,29 @@ async fn prune(loaded: Loaded, args: &PruneArgs) -> i32 {
         return exit::UNKNOWN;
     }
 
-    let plan = engine::plan(&inventory.entries, keep, &args.names);
+    let (plan, keep, names) = match &saved {
+        Some(saved) => {
+            // The saved plan only makes sense for the folder it was made on.
+            if saved.node != inventory.node || saved.dir != inventory.dir {
+                eprintln!(
+                    "rivershare: prune refused: the plan was made on {}:{}, but the tarball folder is now listed on {}:{}",
+                    saved.node.as_deref().unwrap_or("-"),
+                    saved.dir.as_deref().unwrap_or("-"),
+                    inventory.node.as_deref().unwrap_or("-"),
+                    inventory.dir.as_deref().unwrap_or("-"),
+                );
+                return exit::UNKNOWN;
+            }
+            (saved.plan.clone(), saved.keep, saved.names.clone())
+        }
+        None => (
+            engine::plan(&inventory.entries, keep, &args.names),
+            keep,
+            args.names.clone(),
+        ),
+    };
     let results = engine::prune(&fleet, &inventory, &plan, dry_run).await;
-    let mut report = PruneReport::new(&inventory, keep, &args.names, dry_run, results);
+    let mut report = PruneReport::new(&inventory, keep, &names, dry_run, plan, results);
     if let Some(log) = &audit {
         report.audit_log = Some(log.path().display().to_string());
         let now = SystemTime::now();
@@ -108,4 +139,24 @@ async fn prune(loaded: Loaded, args: &PruneArgs) -> i32 {
         print!("{}", render(&report, Style { color }));
     }
     report.exit_code
+}
+
+/// A saved `prune --json` document (`rivershare/prune/v1`), for `--plan`.
+fn read_plan(path: &Path) -> Result<PruneReport, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the plan {}: {e}", path.display()))?;
+    let saved: PruneReport = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{} is not a `rivershare prune --json` document: {e}",
+            path.display()
+        )
+    })?;
+    if saved.schema != PRUNE_SCHEMA {
+        return Err(format!(
+            "{}: schema {}, expected {PRUNE_SCHEMA}",
+            path.display(),
+            saved.schema
+        ));
+    }
+    Ok(saved)
 }

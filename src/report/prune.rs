@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::exit;
 use super::human::Style;
-use crate::tarballs::{PruneOutcome, PruneResult, TarballInventory};
+use crate::tarballs::{PruneOutcome, PruneResult, TarballEntry, TarballInventory};
 
 pub const PRUNE_SCHEMA: &str = "rivershare/prune/v1";
 
@@ -36,6 +36,9 @@ pub struct PruneReport {
     /// `--name` filters; empty means every name.
     pub names: Vec<String>,
     pub results: Vec<PruneResult>,
+    /// The planned files as the listing saw them (inode, size, mtime, ...): what
+    /// `prune --yes --plan FILE` deletes, re-checked against exactly these.
+    pub plan: Vec<TarballEntry>,
     /// Bytes deleted, or in a dry run the bytes that would be freed.
     pub freed_bytes: u64,
     /// Where deletions were recorded; `null` in a dry run.
@@ -49,6 +52,7 @@ impl PruneReport {
         keep: usize,
         names: &[String],
         dry_run: bool,
+        plan: Vec<TarballEntry>,
         results: Vec<PruneResult>,
     ) -> Self {
         let counted = if dry_run {
@@ -83,6 +87,7 @@ impl PruneReport {
             keep,
             names: names.to_vec(),
             results,
+            plan,
             freed_bytes,
             audit_log: None,
             notes,

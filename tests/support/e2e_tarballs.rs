@@ -224,6 +224,10 @@ fn prune_trial() -> Result<(), Failed> {
     ensure(dry.code == Some(0) && doc["dry_run"] == true, || {
         dry.describe()
     })?;
+    // Saved, as an operator would, to delete exactly this reviewed list later.
+    let plan = c.path("tarball-plan.json");
+    std::fs::write(&plan, &dry.stdout)?;
+    let plan = plan.display().to_string();
     let mut listed: Vec<String> = results(&doc, "would_delete");
     listed.sort_unstable();
     ensure(listed == want, || {
@@ -260,8 +264,14 @@ fn prune_trial() -> Result<(), Failed> {
     wait_for_host_size(c, replaced, 4444)?;
     let before_yes = seeded.state()?;
 
-    // 3. --yes deletes the others, skips the replaced one, exit 1.
-    let yes = c.rivershare_env(&["prune", "--yes", "--json", "--config", &config], &env)?;
+    // 3. --yes with the saved dry run deletes the others and skips the replaced one
+    // (it is not the file the dry run saw): exit 1.
+    let yes = c.rivershare_env(
+        &[
+            "prune", "--yes", "--plan", &plan, "--json", "--config", &config,
+        ],
+        &env,
+    )?;
     let doc = json(&yes)?;
     ensure(yes.code == Some(1) && doc["exit_code"] == 1, || {
         format!("a skipped file makes exit 1: {}", yes.describe())
@@ -315,7 +325,8 @@ fn prune_trial() -> Result<(), Failed> {
         )?;
     }
 
-    // 5. A second --yes removes the (re-listed, still superseded) replaced file: exit 0.
+    // 5. A plain --yes lists afresh: the replacement is itself a superseded version,
+    // so it goes, and everything asked for went: exit 0.
     let again = c.rivershare_env(&["prune", "--yes", "--json", "--config", &config], &env)?;
     let doc = json(&again)?;
     ensure(again.code == Some(0), || again.describe())?;

@@ -33,7 +33,7 @@ fn a_dry_run_lists_every_file_and_the_bytes_freed() {
         result("base-1700000200.tar", 200, PruneOutcome::WouldDelete, None),
         result("base-1700000100.tar", 100, PruneOutcome::WouldDelete, None),
     ];
-    let report = PruneReport::new(&inv, 1, &[], true, results);
+    let report = PruneReport::new(&inv, 1, &[], true, vec![], results);
     assert_eq!(report.freed_bytes, 300);
     assert_eq!(report.exit_code, 0);
     let text = render(&report, Style { color: false });
@@ -61,7 +61,7 @@ fn a_real_run_counts_only_deleted_bytes_and_shows_reasons() {
         ),
     ];
     let names = vec!["base".to_owned(), "nosuch".to_owned()];
-    let report = PruneReport::new(&inv, 1, &names, false, results);
+    let report = PruneReport::new(&inv, 1, &names, false, vec![], results);
     assert_eq!(report.freed_bytes, 200);
     assert_eq!(report.exit_code, 1);
     assert_eq!(
@@ -79,7 +79,7 @@ fn a_real_run_counts_only_deleted_bytes_and_shows_reasons() {
 
 #[test]
 fn the_json_has_the_documented_keys() {
-    let report = PruneReport::new(&inventory(), 2, &[], true, vec![]);
+    let report = PruneReport::new(&inventory(), 2, &[], true, vec![], vec![]);
     let json = serde_json::to_value(&report).expect("serialises");
     let mut keys: Vec<&str> = json
         .as_object()
@@ -100,6 +100,7 @@ fn the_json_has_the_documented_keys() {
             "names",
             "node",
             "notes",
+            "plan",
             "results",
             "schema"
         ]
