@@ -65,8 +65,32 @@ fn finding_nodes(doc: &Value, code: &str) -> Vec<String> {
 
 fn inventory_trial() -> Result<(), Failed> {
     let c = cluster()?;
-    // The shared whole-cluster check must not see the seeded folder.
-    crate::whole_cluster()?;
+    // The shared whole-cluster check runs first, so it never sees the seeded folder;
+    // on the folder cluster.sh made (empty), the inventory adds no finding.
+    let whole = crate::whole_cluster()?.json()?;
+    let tarball_codes: Vec<&Value> = whole["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| {
+            f["code"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("tarball_"))
+        })
+        .collect();
+    ensure(tarball_codes.is_empty(), || {
+        format!("the empty tarball folder gives no finding: {tarball_codes:?}")
+    })?;
+    ensure(whole["tarballs"] == serde_json::json!([]), || {
+        format!(
+            "whole cluster: tarballs {} (folder {})",
+            whole["tarballs"], whole["tarball_folder"]
+        )
+    })?;
+    eprintln!(
+        "whole-cluster check with the inventory: {} ms",
+        whole["duration_ms"]
+    );
     let seeded = Seeded::new(c)?;
     let config = config(c);
     let out = c.rivershare_env(
