@@ -3,6 +3,7 @@
 //! Nothing in this crate's core depends on a terminal UI: `check`, and later the
 //! console, are thin front ends over [`sweep`] and [`diagnose`].
 
+pub mod audit;
 pub mod config;
 pub mod diagnose;
 pub mod facts;

@@ -22,6 +22,8 @@ mod e2e;
 mod e2e_cli;
 #[path = "support/e2e_keys.rs"]
 mod e2e_keys;
+#[path = "support/e2e_tarballs.rs"]
+mod e2e_tarballs;
 #[path = "support/e2e_verify.rs"]
 mod e2e_verify;
 #[path = "support/look.rs"]
@@ -264,6 +266,7 @@ fn main() {
     )];
     trials.extend(e2e::trials());
     trials.extend(e2e_verify::trials());
+    trials.extend(e2e_tarballs::trials());
     let mut guard = DownGuard {
         keep_statedir: false,
     };

@@ -61,9 +61,22 @@ async fn check(loaded: Loaded, args: &CheckArgs) -> i32 {
     } else {
         None
     };
+    let tarballs = if args.only.contains(&ProbeGroup::Tarballs) {
+        // The shared group (when verification ran) is where the inventory falls
+        // back to when the Host is unreachable.
+        let shared = verify.as_ref().and_then(|v| v.shared.as_deref());
+        let secs = fleet.config().in_progress_secs;
+        Some(
+            fleet
+                .tarball_inventory(&facts, shared, secs, &on_progress)
+                .await,
+        )
+    } else {
+        None
+    };
     progress.finish();
 
-    let findings = diagnose_with(&facts, verify.as_ref(), policy);
+    let findings = diagnose_with(&facts, verify.as_ref(), tarballs.as_ref(), policy);
     let mut notes = loaded_notes;
     notes.extend(fleet.notes());
     let report = CheckReport::new(
@@ -74,7 +87,8 @@ async fn check(loaded: Loaded, args: &CheckArgs) -> i32 {
         origin,
         notes,
         verify,
-    );
+    )
+    .with_tarballs(tarballs);
     if args.json {
         match serde_json::to_string_pretty(&report) {
             Ok(text) => println!("{text}"),

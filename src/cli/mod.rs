@@ -3,6 +3,7 @@
 mod check;
 mod logging;
 mod progress;
+mod prune;
 
 use std::path::PathBuf;
 
@@ -26,6 +27,11 @@ struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     log_file: Option<PathBuf>,
 
+    /// Forbid every action that changes a node (as `read_only = true` in the config):
+    /// `prune` is refused and `check` skips its write test
+    #[arg(long, global = true)]
+    read_only: bool,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -34,6 +40,37 @@ struct Cli {
 enum Command {
     /// Probe every node once and report; exit 0 ok, 1 warning, 2 critical, 3 could not run
     Check(CheckArgs),
+    /// Delete superseded container tarballs; a dry run unless --yes. Exit 0 all went,
+    /// 1 some skipped, 2 some failed, 3 refused or could not run
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct PruneArgs {
+    /// Keep this many newest complete versions of each name (KohakuRiver keeps 1)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    keep: u32,
+
+    /// Only this tarball name (repeatable; default: every name)
+    #[arg(long = "name", value_name = "NAME")]
+    names: Vec<String>,
+
+    /// Really delete. Without it, only print what would go and the bytes freed
+    #[arg(long)]
+    yes: bool,
+
+    /// Act on exactly the files a saved `prune --json` dry run listed, each re-checked
+    /// against what that listing saw (a file changed since is skipped)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["keep", "names"])]
+    plan: Option<PathBuf>,
+
+    /// One JSON document (schema rivershare/prune/v1) on stdout
+    #[arg(long)]
+    json: bool,
+
+    /// No colour, even on a terminal (also: $NO_COLOR)
+    #[arg(long)]
+    no_color: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,7 +85,7 @@ struct CheckArgs {
         long,
         value_delimiter = ',',
         value_name = "GROUPS",
-        default_value = "mounts,verify"
+        default_value = "mounts,verify,tarballs"
     )]
     only: Vec<ProbeGroup>,
 
@@ -67,6 +104,8 @@ enum ProbeGroup {
     Mounts,
     /// Cross-node write verification: every node reads every node's token
     Verify,
+    /// Container tarball inventory: statuses, reclaimable bytes, visibility per Runner
+    Tarballs,
 }
 
 /// Parse, dispatch, and map every outcome to an exit code.
@@ -86,7 +125,7 @@ pub fn run() -> i32 {
     let _ = color_eyre::install();
     let _log_guard = logging::init(cli.log_file.as_deref());
 
-    let loaded = match Config::load(cli.config.as_deref()) {
+    let mut loaded = match Config::load(cli.config.as_deref()) {
         Ok(loaded) => loaded,
         Err(err) => {
             eprintln!("rivershare: {err}");
@@ -95,7 +134,23 @@ pub fn run() -> i32 {
     };
     tracing::info!(origin = %loaded.origin, nodes = loaded.config.nodes.len(), "config loaded");
 
+    // Where the read-only rule came from, for prune's refusal message.
+    let read_only = if cli.read_only {
+        Some("--read-only was given".to_owned())
+    } else if loaded.config.read_only {
+        Some(format!(
+            "read_only = true in the config ({})",
+            loaded.origin
+        ))
+    } else {
+        None
+    };
+    if cli.read_only {
+        loaded.config.read_only = true;
+    }
+
     match cli.command {
         Command::Check(args) => check::run(loaded, &args),
+        Command::Prune(args) => prune::run(loaded, &args, read_only),
     }
 }

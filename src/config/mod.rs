@@ -21,7 +21,7 @@ pub use load::{LoadEnv, choose_origin};
 pub use raw::{DEFAULTS_KEYS, NODE_KEYS, TOP_KEYS, check_name};
 pub use resolve::{
     DEFAULT_COMMAND_TIMEOUT_SECS, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT_SECS,
-    DEFAULT_MIN_FREE_GIB, LOCAL_ADDRESS,
+    DEFAULT_IN_PROGRESS_SECS, DEFAULT_MIN_FREE_GIB, LOCAL_ADDRESS,
 };
 pub use table::expand_tilde;
 
@@ -86,6 +86,9 @@ pub struct Config {
     pub verify_deadline: Duration,
     /// Below this speed-test result (MB/s) a node gets `slow_storage`.
     pub slow_io_mbps: f64,
+    /// A newest tarball whose mtime is younger than this many seconds is
+    /// `in_progress` (never pruned).
+    pub in_progress_secs: u64,
     pub nodes: Vec<Node>,
 }
 

@@ -23,6 +23,7 @@ pub const TOP_KEYS: &[&str] = &[
     "read_only",
     "verify_deadline_secs",
     "slow_io_mbps",
+    "in_progress_secs",
     "defaults",
     "nodes",
 ];
@@ -73,6 +74,7 @@ pub(crate) struct RawConfig {
     pub read_only: Option<bool>,
     pub verify_deadline_secs: Option<f64>,
     pub slow_io_mbps: Option<f64>,
+    pub in_progress_secs: Option<u64>,
     pub defaults: NodeFields,
     pub nodes: Vec<RawNode>,
 }
@@ -117,6 +119,9 @@ pub(crate) fn parse(
                 raw.verify_deadline_secs = Some(top.non_negative_number(k, value)?)
             }
             "slow_io_mbps" => raw.slow_io_mbps = Some(top.non_negative_number(k, value)?),
+            "in_progress_secs" => {
+                raw.in_progress_secs = Some(top.integer(k, value, 0, 86_400 * 365)? as u64)
+            }
             "defaults" => {
                 let table = sub_table(&top, k, value)?;
                 raw.defaults = node_fields(&table, &table.entries(DEFAULTS_KEYS)?, home)?;

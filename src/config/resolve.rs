@@ -18,6 +18,9 @@ pub const DEFAULT_MIN_FREE_GIB: f64 = 20.0;
 pub const DEFAULT_VERIFY_DEADLINE_SECS: f64 = 5.0;
 /// Below this speed-test result (MB/s) a node gets `slow_storage`.
 pub const DEFAULT_SLOW_IO_MBPS: f64 = 50.0;
+/// A newest tarball younger than this (seconds, by mtime) counts as still being
+/// written: KohakuRiver writes straight to the final name.
+pub const DEFAULT_IN_PROGRESS_SECS: u64 = 600;
 /// The address of a `transport = "local"` node that gives none.
 pub const LOCAL_ADDRESS: &str = "localhost";
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
@@ -50,6 +53,7 @@ pub(crate) fn resolve(raw: RawConfig, home: Option<&Path>) -> Config {
                 .min(3600.0),
         ),
         slow_io_mbps: raw.slow_io_mbps.unwrap_or(DEFAULT_SLOW_IO_MBPS),
+        in_progress_secs: raw.in_progress_secs.unwrap_or(DEFAULT_IN_PROGRESS_SECS),
         read_only: raw.read_only.unwrap_or(false),
         nodes,
     }
@@ -168,6 +172,7 @@ pub(crate) fn embedded(local: &LocalKohakuriver, home: Option<&Path>) -> (Config
         min_free_bytes: gib_to_bytes(DEFAULT_MIN_FREE_GIB),
         verify_deadline: Duration::from_secs_f64(DEFAULT_VERIFY_DEADLINE_SECS),
         slow_io_mbps: DEFAULT_SLOW_IO_MBPS,
+        in_progress_secs: DEFAULT_IN_PROGRESS_SECS,
         read_only: false,
         nodes: vec![node],
     };

@@ -69,6 +69,11 @@ codes! {
     NotPersistent => "not_persistent", Warning, "no /etc/fstab entry or systemd mount unit for the mount";
     NotShared => "not_shared", Critical, "cross-node verification: the node is outside the shared group, or the cluster is split";
     SlowStorage => "slow_storage", Warning, "--io-bench: writing or reading 64 MiB ran below slow_io_mbps";
+    TarballNameCase => "tarball_name_case", Warning, "a tarball name has upper-case letters: Runners look names up in lower case and never find it";
+    TarballNotVisible => "tarball_not_visible", Critical, "a Runner cannot see the latest tarball of a name at its own path, or sees another size";
+    TarballSuperseded => "tarball_superseded", Info, "older versions of a tarball name take space; `rivershare prune` reclaims it";
+    TarballInProgress => "tarball_in_progress", Info, "the newest tarball of a name is young or still growing: being written now";
+    TarballUnrecognized => "tarball_unrecognized", Info, "a .tar file in the tarball folder matches no KohakuRiver name pattern";
 }
 
 #[cfg(test)]

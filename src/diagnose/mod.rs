@@ -7,6 +7,9 @@
 mod catalogue;
 mod cluster;
 mod node;
+#[cfg(test)]
+pub(crate) mod tarball_fixture;
+mod tarballs;
 mod verify;
 
 pub use catalogue::{Code, Severity};
@@ -14,6 +17,7 @@ pub use catalogue::{Code, Severity};
 use serde::{Deserialize, Serialize};
 
 use crate::facts::NodeFacts;
+use crate::tarballs::TarballInventory;
 use crate::verify::VerifyReport;
 
 /// What diagnosis needs to know beyond the facts.
@@ -77,14 +81,16 @@ impl Finding {
 
 /// Turn the facts of every node into grouped findings, worst first.
 pub fn diagnose(nodes: &[NodeFacts], policy: Policy) -> Vec<Finding> {
-    diagnose_with(nodes, None, policy)
+    diagnose_with(nodes, None, None, policy)
 }
 
-/// As [`diagnose`], judged also by the verification matrix when there is one:
-/// it is the ground truth for `not_shared` and the severity of `not_mounted`.
+/// As [`diagnose`], judged also by the verification matrix when there is one
+/// (it is the ground truth for `not_shared` and the severity of `not_mounted`),
+/// plus the container tarball findings when the inventory ran.
 pub fn diagnose_with(
     nodes: &[NodeFacts],
     verify: Option<&VerifyReport>,
+    tarballs: Option<&TarballInventory>,
     policy: Policy,
 ) -> Vec<Finding> {
     let mut all: Vec<Finding> = nodes
@@ -94,6 +100,9 @@ pub fn diagnose_with(
     all.extend(cluster::findings(nodes));
     if let Some(verify) = verify {
         verify::apply(nodes, verify, policy, &mut all);
+    }
+    if let Some(inventory) = tarballs {
+        all.extend(tarballs::findings(nodes, inventory));
     }
     group(all)
 }

@@ -2,6 +2,7 @@
 //! (as `clush -b` does), then the findings, worst first, each with its hint and
 //! the commands to run.
 
+mod tarballs;
 mod verify;
 
 use std::fmt::Write as _;
@@ -17,7 +18,7 @@ pub struct Style {
 }
 
 impl Style {
-    fn paint(self, text: &str, code: &str) -> String {
+    pub(crate) fn paint(self, text: &str, code: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
@@ -149,6 +150,15 @@ pub fn render(report: &CheckReport, style: Style) -> String {
     if let Some(verification) = &report.verify {
         let order: Vec<&str> = report.nodes.iter().map(|n| n.name.as_str()).collect();
         verify::render(&mut out, verification, &order, &report.findings, style);
+    }
+    if let Some(folder) = &report.tarball_folder {
+        tarballs::render(
+            &mut out,
+            folder,
+            report.tarballs.as_deref().unwrap_or(&[]),
+            report.tarball_summary.as_deref().unwrap_or(&[]),
+            style,
+        );
     }
 
     if report.findings.is_empty() {

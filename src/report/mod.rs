@@ -3,7 +3,8 @@
 
 pub mod human;
 pub mod nodeset;
-mod time;
+pub mod prune;
+pub mod time;
 
 use std::collections::BTreeMap;
 
@@ -14,6 +15,7 @@ use crate::facts::{
     Access, LAYOUT_DIRS, MountInfo, NodeError, NodeFacts, Persistence, ProbeFacts, Role,
     SharedDirSource, Usage,
 };
+use crate::tarballs::{TarballEntry, TarballInventory, TarballSummary, Visibility};
 use crate::verify::VerifyReport;
 
 pub const SCHEMA: &str = "rivershare/check/v1";
@@ -51,6 +53,24 @@ pub struct CheckReport {
     pub findings: Vec<Finding>,
     /// Things the operator should know that are not findings (a skipped key, ...).
     pub notes: Vec<String>,
+    /// One object per `.tar` file of the tarball folder; `null` when the
+    /// inventory did not run (`--only` without `tarballs`).
+    pub tarballs: Option<Vec<TarballEntry>>,
+    /// Per name: versions, bytes, reclaimable bytes, latest file; `null` as `tarballs`.
+    pub tarball_summary: Option<Vec<TarballSummary>>,
+    /// Where the inventory was read, why it failed, and what each Runner sees;
+    /// `null` as `tarballs`.
+    pub tarball_folder: Option<TarballFolder>,
+}
+
+/// The inventory's context: the folder, the node it was listed on, and the
+/// per-Runner visibility of every `latest` file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TarballFolder {
+    pub node: Option<String>,
+    pub dir: Option<String>,
+    pub error: Option<String>,
+    pub visibility: Vec<Visibility>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -145,7 +165,27 @@ impl CheckReport {
             verify,
             findings,
             notes,
+            tarballs: None,
+            tarball_summary: None,
+            tarball_folder: None,
         }
+    }
+
+    /// Attach the tarball inventory (its findings are already in `findings`).
+    /// On a failed inventory `tarballs` is an empty list and the folder's
+    /// `error` says why.
+    pub fn with_tarballs(mut self, inventory: Option<TarballInventory>) -> Self {
+        if let Some(inv) = inventory {
+            self.tarballs = Some(inv.entries);
+            self.tarball_summary = Some(inv.summary);
+            self.tarball_folder = Some(TarballFolder {
+                node: inv.node,
+                dir: inv.dir,
+                error: inv.error,
+                visibility: inv.visibility,
+            });
+        }
+        self
     }
 }
 

@@ -20,7 +20,7 @@ fn check(sim: &Sim, with_verify: bool) -> CheckReport {
         min_free_bytes: 20 << 30,
         slow_io_mbps: 50.0,
     };
-    let findings = diagnose_with(&nodes, verify.as_ref(), policy);
+    let findings = diagnose_with(&nodes, verify.as_ref(), None, policy);
     CheckReport::new(
         &nodes,
         findings,
@@ -115,4 +115,59 @@ fn without_verification_the_key_is_null() {
     let json: Value = serde_json::to_value(check(&sim, false)).expect("serialises");
     assert_eq!(json["verify"], Value::Null);
     assert!(json.as_object().expect("object").contains_key("verify"));
+}
+
+#[test]
+fn tarball_keys_are_null_without_the_inventory_and_documented_with_it() {
+    let sim = Sim::new(&[("host", Node::On("nfs"))]);
+    let plain: Value = serde_json::to_value(check(&sim, false)).expect("serialises");
+    for key in ["tarballs", "tarball_summary", "tarball_folder"] {
+        assert!(
+            plain.as_object().expect("object").contains_key(key),
+            "{key}"
+        );
+        assert_eq!(plain[key], Value::Null, "{key}");
+    }
+    let report =
+        check(&sim, false).with_tarballs(Some(crate::diagnose::tarball_fixture::inventory()));
+    let json: Value = serde_json::to_value(&report).expect("serialises");
+    assert_eq!(json["schema"], "rivershare/check/v1");
+    let first = &json["tarballs"][0];
+    for key in [
+        "file",
+        "name",
+        "timestamp",
+        "size_bytes",
+        "mtime",
+        "status",
+        "prunable",
+    ] {
+        assert!(
+            first.as_object().expect("object").contains_key(key),
+            "{key}"
+        );
+    }
+    assert_eq!(first["file"], "base-1700000300.tar");
+    assert_eq!(first["status"], "latest");
+    assert_eq!(first["prunable"], false);
+    assert_eq!(json["tarballs"][1]["status"], "superseded");
+    assert_eq!(json["tarballs"][1]["prunable"], true);
+    assert_eq!(json["tarballs"][3]["status"], "in_progress");
+    assert_eq!(json["tarballs"][4]["status"], "last_good");
+    assert_eq!(
+        keys(&json["tarball_summary"][0]),
+        vec![
+            "bytes",
+            "latest_file",
+            "name",
+            "reclaimable_bytes",
+            "versions"
+        ]
+    );
+    assert_eq!(
+        keys(&json["tarball_folder"]),
+        vec!["dir", "error", "node", "visibility"]
+    );
+    let back: CheckReport = serde_json::from_value(json).expect("deserialises");
+    assert_eq!(back, report);
 }

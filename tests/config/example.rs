@@ -34,6 +34,7 @@ fn example_top_level_values() {
     assert!(!c.read_only);
     assert_eq!(c.verify_deadline, Duration::from_secs(5));
     assert_eq!(c.slow_io_mbps, 50.0);
+    assert_eq!(c.in_progress_secs, 600);
 }
 
 #[test]

@@ -236,10 +236,26 @@ fn verification_keys_resolve_and_default() {
     .expect("valid");
     assert_eq!(d.verify_deadline, std::time::Duration::from_secs(5));
     assert_eq!(d.slow_io_mbps, 50.0);
+    assert_eq!(d.in_progress_secs, 600);
     let bad = rivershare::config::Config::from_toml_str(
         "slow_io_mbps = \"fast\"\n",
         std::path::Path::new("/x.toml"),
     )
     .expect_err("a string is not a number");
     assert!(bad.to_string().contains("/x.toml:1:"), "{bad}");
+}
+
+#[test]
+fn in_progress_secs_resolves_and_is_checked() {
+    let text = "in_progress_secs = 30\n[[nodes]]\nname = \"a\"\nrole = \"host\"\naddress = \"a\"\n";
+    let c = rivershare::config::Config::from_toml_str(text, std::path::Path::new("/x.toml"))
+        .expect("valid");
+    assert_eq!(c.in_progress_secs, 30);
+    let bad = rivershare::config::Config::from_toml_str(
+        "in_progress_secs = -1\n[[nodes]]\nname = \"a\"\nrole = \"host\"\naddress = \"a\"\n",
+        std::path::Path::new("/x.toml"),
+    )
+    .expect_err("a negative age is refused");
+    assert!(bad.to_string().contains("/x.toml:1:"), "{bad}");
+    assert!(bad.to_string().contains("in_progress_secs"), "{bad}");
 }

@@ -40,7 +40,7 @@ fn names(list: &[&str]) -> Vec<String> {
 }
 
 fn run(nodes: &[NodeFacts], report: &VerifyReport) -> Vec<Finding> {
-    diagnose_with(nodes, Some(report), POLICY)
+    diagnose_with(nodes, Some(report), None, POLICY)
 }
 
 #[test]
@@ -352,7 +352,7 @@ fn slow_storage_is_strictly_below_the_threshold_for_write_or_read() {
         slow_io_mbps: 50.1,
         ..POLICY
     };
-    let findings = diagnose_with(&facts(&sim), Some(&sim.report()), strict);
+    let findings = diagnose_with(&facts(&sim), Some(&sim.report()), None, strict);
     assert_eq!(
         findings[0].nodes,
         names(&["host", "runner-01", "runner-02"])

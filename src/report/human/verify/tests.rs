@@ -25,7 +25,7 @@ fn facts(sim: &Sim) -> Vec<NodeFacts> {
 
 fn report(sim: &Sim, nodes: &[NodeFacts]) -> CheckReport {
     let verify = sim.report();
-    let findings = diagnose_with(nodes, Some(&verify), POLICY);
+    let findings = diagnose_with(nodes, Some(&verify), None, POLICY);
     CheckReport::new(
         nodes,
         findings,
