@@ -14,17 +14,7 @@ use super::progress::ProgressLine;
 use super::{CheckArgs, ProbeGroup};
 
 pub fn run(loaded: Loaded, args: &CheckArgs) -> i32 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(err) => {
-            eprintln!("rivershare: cannot start the async runtime: {err}");
-            return exit::UNKNOWN;
-        }
-    };
-    runtime.block_on(check(loaded, args))
+    super::block_on(check(loaded, args))
 }
 
 async fn check(loaded: Loaded, args: &CheckArgs) -> i32 {
@@ -36,9 +26,7 @@ async fn check(loaded: Loaded, args: &CheckArgs) -> i32 {
             p.display().to_string()
         }
     };
-    if !args.json || stderr_tty {
-        eprintln!("rivershare: using config {}", loaded.origin);
-    }
+    super::announce_config(&loaded, args.json);
 
     tracing::debug!(groups = ?args.only, "check");
     let started_at = SystemTime::now();

@@ -154,3 +154,25 @@ pub fn run() -> i32 {
         Command::Prune(args) => prune::run(loaded, &args, read_only),
     }
 }
+
+/// Run a front end's async body on a fresh runtime; a runtime that cannot start is exit 3.
+fn block_on(body: impl std::future::Future<Output = i32>) -> i32 {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(body),
+        Err(err) => {
+            eprintln!("rivershare: cannot start the async runtime: {err}");
+            exit::UNKNOWN
+        }
+    }
+}
+
+/// Say which config is in use, on stderr; JSON output keeps quiet unless stderr is a terminal.
+fn announce_config(loaded: &rivershare::config::Loaded, json: bool) {
+    use std::io::IsTerminal as _;
+    if !json || std::io::stderr().is_terminal() {
+        eprintln!("rivershare: using config {}", loaded.origin);
+    }
+}

@@ -23,25 +23,13 @@ pub fn run(loaded: Loaded, args: &PruneArgs, read_only: Option<String>) -> i32 {
         );
         return exit::UNKNOWN;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(err) => {
-            eprintln!("rivershare: cannot start the async runtime: {err}");
-            return exit::UNKNOWN;
-        }
-    };
-    runtime.block_on(prune(loaded, args))
+    super::block_on(prune(loaded, args))
 }
 
 async fn prune(loaded: Loaded, args: &PruneArgs) -> i32 {
     let stderr_tty = std::io::stderr().is_terminal();
     let interactive = stderr_tty && std::io::stdin().is_terminal();
-    if !args.json || stderr_tty {
-        eprintln!("rivershare: using config {}", loaded.origin);
-    }
+    super::announce_config(&loaded, args.json);
     let dry_run = !args.yes;
     // A deletion that cannot be recorded must not happen: check the log first.
     let audit = if dry_run {
