@@ -509,3 +509,90 @@ fn io_bench_measures_each_shared_node_and_flags_the_slow_ones() {
     assert!(report["verify"]["io_bench"].is_null());
     assert!(!codes_of(&report, "a").contains(&"slow_storage".to_owned()));
 }
+
+#[test]
+fn the_hosts_container_dir_setting_moves_the_tarball_folder() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let share = root.join("share");
+    let runner_view = root.join("runner view");
+    let custom = share.join("custom-tars");
+    std::fs::create_dir_all(&custom).expect("custom folder");
+    std::fs::create_dir_all(share.join("kohakuriver-containers")).expect("default folder");
+    std::fs::create_dir_all(&runner_view).expect("dir");
+    let _bind = Mounted::new(&["--bind", share.to_str().expect("utf-8")], &runner_view);
+    for f in ["base-1700000000.tar", "base-1700000100.tar"] {
+        std::fs::write(custom.join(f), b"tar bytes").expect("tarball");
+        let old = Command::new("touch")
+            .args(["-d", "2 days ago"])
+            .arg(custom.join(f))
+            .status()
+            .expect("touch");
+        assert!(old.success());
+    }
+    // The Host's own KohakuRiver config, in the HOME rivershare (and so its local transport) runs with.
+    std::fs::create_dir_all(root.join(".kohakuriver")).expect("dir");
+    std::fs::write(
+        root.join(".kohakuriver/host_config.py"),
+        format!(
+            "SHARED_DIR = {:?}\nCONTAINER_DIR: str = {:?}\n",
+            share.display().to_string(),
+            custom.display().to_string()
+        ),
+    )
+    .expect("host config");
+    let config = root.join("c.toml");
+    let mut body = String::from("min_free_gib = 0\n");
+    for (name, role, dir) in [("h", "host", &share), ("r", "runner", &runner_view)] {
+        body.push_str(&format!(
+            "[[nodes]]\nname = \"{name}\"\nrole = \"{role}\"\ntransport = \"local\"\nshared_dir = {:?}\n",
+            dir.display().to_string()
+        ));
+    }
+    std::fs::write(&config, body).expect("write");
+    let out = rivershare(
+        &[
+            "--config",
+            config.to_str().expect("utf-8"),
+            "check",
+            "--json",
+            "--only",
+            "tarballs",
+        ],
+        root,
+    );
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("json: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(
+        report["tarball_folder"]["dir"],
+        custom.display().to_string(),
+        "{:#}",
+        report["tarball_folder"]
+    );
+    let statuses: Vec<(String, String)> = report["tarballs"]
+        .as_array()
+        .expect("tarballs list")
+        .iter()
+        .map(|t| {
+            (
+                t["file"].as_str().unwrap_or("").to_owned(),
+                t["status"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            ("base-1700000000.tar".to_owned(), "superseded".to_owned()),
+            ("base-1700000100.tar".to_owned(), "latest".to_owned())
+        ]
+    );
+    // The Runner looks for the latest file at the same place below its own SHARED_DIR.
+    let visibility = report["tarball_folder"]["visibility"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(visibility.len(), 1, "{visibility:?}");
+    assert_eq!(visibility[0]["runner"], "r");
+    assert_eq!(visibility[0]["status"], "visible", "{:#}", visibility[0]);
+}

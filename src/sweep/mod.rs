@@ -3,6 +3,7 @@
 //! failure becomes data in its [`NodeFacts`], never an error of the sweep.
 
 mod fanout;
+mod host_config;
 mod tarballs;
 mod verify;
 

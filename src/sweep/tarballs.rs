@@ -2,16 +2,14 @@
 //! folder on one node, the statuses, each Runner's view of every `latest` file,
 //! and the re-check-then-delete prune on the node the listing came from.
 //!
-//! Only the default folder, `SHARED_DIR/kohakuriver-containers` of the chosen
-//! node, is read; a `CONTAINER_DIR` set in the Host's KohakuRiver config is not
-//! looked up yet.
+//! The folder is `SHARED_DIR/kohakuriver-containers` of the chosen node, or the
+//! `CONTAINER_DIR` the Host's own KohakuRiver config sets (see `host_config`).
 
 use std::time::Duration;
 
 use super::{Fleet, Progress, fan_out};
 use crate::config::Node;
 use crate::facts::{NodeError, NodeErrorKind, NodeFacts, Role};
-use crate::kohakuriver::default_tarball_dir;
 use crate::tarballs::parse::{parse_listing, parse_prune, parse_visibility};
 use crate::tarballs::rules::{Parsed, classify, newer_survivor, split_name, timestamp_digits};
 use crate::tarballs::script::{self, PruneItem, batches, prune_cost};
@@ -102,7 +100,10 @@ impl Fleet {
             inv.error = Some("no reachable node to list the tarball folder on".into());
             return inv;
         };
-        let dir = default_tarball_dir(&node.shared_dir);
+        let (dir, dir_note) = self.tarball_dir(node).await;
+        if let Some(note) = dir_note {
+            tracing::info!("node {}: tarball folder {dir}: {note}", node.name);
+        }
         inv.node = Some(node.name.clone());
         inv.dir = Some(dir.clone());
         on_progress(Progress::Connecting {
@@ -140,12 +141,27 @@ impl Fleet {
         let (entries, summary) = classify(&parsed.listed, now, in_progress_secs);
         inv.entries = entries;
         inv.summary = summary;
-        inv.visibility = self.visibility(facts, &inv.entries).await;
+        // Runners reach the folder at the same place under their own SHARED_DIR;
+        // a folder outside SHARED_DIR is looked for at the same absolute path.
+        let below_share = dir
+            .strip_prefix(node.shared_dir.trim_end_matches('/'))
+            .filter(|rest| rest.starts_with('/'))
+            .map(str::to_owned);
+        let runner_dir = |runner: &Node| match &below_share {
+            Some(rest) => format!("{}{rest}", runner.shared_dir.trim_end_matches('/')),
+            None => dir.clone(),
+        };
+        inv.visibility = self.visibility(facts, &inv.entries, &runner_dir).await;
         inv
     }
 
     /// Every Runner's view of every `latest` file, Runners in config order.
-    async fn visibility(&self, facts: &[NodeFacts], entries: &[TarballEntry]) -> Vec<Visibility> {
+    async fn visibility(
+        &self,
+        facts: &[NodeFacts],
+        entries: &[TarballEntry],
+        runner_dir: &(dyn Fn(&Node) -> String + Sync),
+    ) -> Vec<Visibility> {
         let latest: Vec<&TarballEntry> = entries
             .iter()
             .filter(|e| e.status == TarballStatus::Latest && e.file_hex.is_none())
@@ -167,7 +183,10 @@ impl Fleet {
             async move {
                 let results = match unusable(facts, &runner.name) {
                     Some(why) => vec![(VisibilityStatus::Skipped, Some(why)); files.len()],
-                    None => self.runner_view(&runner, files, sizes).await,
+                    None => {
+                        self.runner_view(&runner, &runner_dir(&runner), files, sizes)
+                            .await
+                    }
                 };
                 results
                     .into_iter()
@@ -188,10 +207,10 @@ impl Fleet {
     async fn runner_view(
         &self,
         runner: &Node,
+        dir: &str,
         files: &[String],
         sizes: &[u64],
     ) -> Vec<(VisibilityStatus, Option<String>)> {
-        let dir = default_tarball_dir(&runner.shared_dir);
         let step = self.step_timeout();
         let mut out = Vec::with_capacity(files.len());
         let mut hung = false;
@@ -206,7 +225,7 @@ impl Fleet {
                 }));
                 continue;
             }
-            let text = script::visibility(&dir, first, chunk, step);
+            let text = script::visibility(dir, first, chunk, step);
             let limit = self.config.command_timeout + step;
             match self
                 .tar_script(runner, &text, limit, "tarball visibility")
