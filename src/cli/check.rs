@@ -5,7 +5,7 @@ use std::time::{Instant, SystemTime};
 
 use rivershare::config::{ConfigOrigin, Loaded};
 use rivershare::diagnose::{Policy, diagnose_with};
-use rivershare::report::human::{Style, render};
+use rivershare::report::human::render;
 use rivershare::report::{CheckReport, exit};
 use rivershare::sweep::Fleet;
 use rivershare::verify::VerifyOptions;
@@ -77,19 +77,8 @@ async fn check(loaded: Loaded, args: &CheckArgs) -> i32 {
         verify,
     )
     .with_tarballs(tarballs);
-    if args.json {
-        match serde_json::to_string_pretty(&report) {
-            Ok(text) => println!("{text}"),
-            Err(err) => {
-                eprintln!("rivershare: cannot encode the report as JSON: {err}");
-                return exit::UNKNOWN;
-            }
-        }
-    } else {
-        let color = !args.no_color
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            && std::io::stdout().is_terminal();
-        print!("{}", render(&report, Style { color }));
+    if !super::print_report(&report, args.json, args.no_color, render) {
+        return exit::UNKNOWN;
     }
     report.exit_code
 }

@@ -176,3 +176,34 @@ fn announce_config(loaded: &rivershare::config::Loaded, json: bool) {
         eprintln!("rivershare: using config {}", loaded.origin);
     }
 }
+
+/// Print a report as pretty JSON or through `render` (colour only on a terminal,
+/// never with `--no-color` or `$NO_COLOR`). False when the JSON cannot be encoded.
+fn print_report<R: serde::Serialize>(
+    report: &R,
+    json: bool,
+    no_color: bool,
+    render: impl FnOnce(&R, rivershare::report::human::Style) -> String,
+) -> bool {
+    use std::io::IsTerminal as _;
+    if json {
+        return match serde_json::to_string_pretty(report) {
+            Ok(text) => {
+                println!("{text}");
+                true
+            }
+            Err(err) => {
+                eprintln!("rivershare: cannot encode the report as JSON: {err}");
+                false
+            }
+        };
+    }
+    let color = !no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal();
+    print!(
+        "{}",
+        render(report, rivershare::report::human::Style { color })
+    );
+    true
+}

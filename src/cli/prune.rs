@@ -9,7 +9,6 @@ use std::time::SystemTime;
 use rivershare::audit::{AuditLog, records_for};
 use rivershare::config::Loaded;
 use rivershare::report::exit;
-use rivershare::report::human::Style;
 use rivershare::report::prune::{PRUNE_SCHEMA, PruneReport, render};
 use rivershare::sweep::Fleet;
 
@@ -113,19 +112,8 @@ async fn prune(loaded: Loaded, args: &PruneArgs) -> i32 {
         }
     }
 
-    if args.json {
-        match serde_json::to_string_pretty(&report) {
-            Ok(text) => println!("{text}"),
-            Err(err) => {
-                eprintln!("rivershare: cannot encode the prune report as JSON: {err}");
-                return exit::UNKNOWN;
-            }
-        }
-    } else {
-        let color = !args.no_color
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            && std::io::stdout().is_terminal();
-        print!("{}", render(&report, Style { color }));
+    if !super::print_report(&report, args.json, args.no_color, render) {
+        return exit::UNKNOWN;
     }
     report.exit_code
 }
