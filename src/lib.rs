@@ -5,7 +5,10 @@
 
 pub mod audit;
 pub mod config;
+pub mod console;
+pub mod demo;
 pub mod diagnose;
+pub mod engine;
 pub mod facts;
 pub mod framing;
 pub mod kohakuriver;
