@@ -8,6 +8,7 @@
 //! awaits I/O on its own task: results come back as messages.
 
 pub mod msg;
+pub mod rows;
 pub mod state;
 pub mod theme;
 pub mod update;

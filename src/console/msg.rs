@@ -20,7 +20,7 @@ pub enum Msg {
         height: u16,
     },
     /// Time passed: spinner frame, flash fading, auto-refresh. The runtime sends
-    /// ticks only while `App::needs_tick()` is true, so an idle console sleeps.
+    /// one only at `App::next_wakeup()`, so an idle console sleeps.
     Tick,
     /// A sweep (every node, or the nodes of an `R`) started on the engine.
     SweepStarted {

@@ -27,3 +27,14 @@ pub struct DebugOutput {
     /// It hit its timeout (the storage is probably hung).
     pub timed_out: bool,
 }
+
+use crate::diagnose::Finding;
+use crate::facts::NodeFacts;
+
+/// The read-only debug commands for `finding`, one target per affected node
+/// that can run them (reachable, probed). Pure.
+pub fn targets(finding: &Finding, facts: &[NodeFacts]) -> Vec<DebugTarget> {
+    // Filled in by the engine work; the console only depends on the signature.
+    let _ = (finding, facts);
+    Vec::new()
+}
