@@ -396,3 +396,71 @@ async fn a_hostile_shared_dir_stays_data_in_debug_commands() {
     assert_eq!(stat.exit_status, Some(0), "{stat:?}");
     assert!(stat.output.contains("$(touch"), "{stat:?}");
 }
+
+/// Set in the child run of the discovery test: the process's HOME is a
+/// temporary folder holding a KohakuRiver Host config.
+const CHILD: &str = "RIVERSHARE_ENGINE_TEST_CHILD";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_off_never_reads_the_hosts_kohakuriver_config() {
+    let Some(home) = std::env::var_os(CHILD) else {
+        // Run this very test again in a child whose HOME has a host_config.py
+        // that moves the tarball folder (the environment is not ours to change).
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(home.join(".kohakuriver")).expect("kohakuriver dir");
+        let elsewhere = tmp.path().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).expect("elsewhere");
+        std::fs::write(
+            home.join(".kohakuriver/host_config.py"),
+            format!("CONTAINER_DIR = '{}'\n", elsewhere.display()),
+        )
+        .expect("host config");
+        let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args([
+                "--exact",
+                "discovery_off_never_reads_the_hosts_kohakuriver_config",
+                "--nocapture",
+            ])
+            .env(CHILD, &home)
+            .env("HOME", &home)
+            .output()
+            .expect("child test runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("1 passed"),
+            "child failed:\n{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    };
+    let home = PathBuf::from(home);
+    let elsewhere = home.parent().expect("tmp").join("elsewhere");
+    let share = home.parent().expect("tmp").join("share");
+    std::fs::create_dir_all(share.join("kohakuriver-containers")).expect("share");
+    let opts = SweepOptions {
+        verify: false,
+        ..SweepOptions::everything()
+    };
+    let dir_with = |discovery: bool| {
+        let mut cfg = config(&[("host", "host", &share)], "");
+        cfg.kohakuriver_discovery = discovery;
+        let opts = opts.clone();
+        async move {
+            let fleet = Fleet::prepare(cfg, false).await;
+            let swept = engine::sweep(&fleet, &opts, &|_| {}).await;
+            swept.tarballs.expect("inventory").dir.expect("a folder")
+        }
+    };
+    // With discovery on (what the loader gives), the Host's config is honoured...
+    assert_eq!(
+        Path::new(&dir_with(true).await),
+        elsewhere,
+        "the setup must be seen, or the next check proves nothing"
+    );
+    // ...and with it off (the demo), never.
+    assert_eq!(
+        Path::new(&dir_with(false).await),
+        share.join("kohakuriver-containers")
+    );
+}
