@@ -8,6 +8,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::diagnose::{Code, Finding};
+use crate::facts::{AccessErrorKind, NodeErrorKind, NodeFacts};
+use crate::probe::parse::frame::{self, Status};
+use crate::shell::sh_quote;
+use crate::sweep::{Fleet, fan_out};
+use crate::tarballs::TarballInventory;
+
 /// The commands to run on one node for one finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DebugTarget {
@@ -29,13 +36,6 @@ pub struct DebugOutput {
     /// It hit its timeout (the storage is probably hung).
     pub timed_out: bool,
 }
-
-use crate::diagnose::{Code, Finding};
-use crate::facts::{AccessErrorKind, NodeErrorKind, NodeFacts};
-use crate::probe::parse::frame::{self, Status};
-use crate::shell::sh_quote;
-use crate::sweep::{Fleet, fan_out};
-use crate::tarballs::TarballInventory;
 
 /// The most of one command's stdout kept, in bytes.
 pub const OUTPUT_CAP: usize = 16 * 1024;
