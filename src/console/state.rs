@@ -91,6 +91,10 @@ pub struct SweepState {
     pub last_duration: Option<Duration>,
     /// A sweep was asked for while one ran: start it when this one ends.
     pub queued: bool,
+    /// When `update` last emitted `Effect::Sweep` whose `SweepStarted` has not
+    /// come yet: no second sweep is asked for meanwhile (an auto-refresh would
+    /// otherwise fire on every tick until the engine answers).
+    pub requested: Option<SystemTime>,
 }
 
 /// Rows cursor and scroll of one pane.
