@@ -227,7 +227,8 @@ pub struct App {
     /// Terminal size, from the last resize.
     pub width: u16,
     pub height: u16,
-    /// The time the view draws with (ages, fading); set by `update` on every message.
+    /// The time the view draws with (ages, fading). The runtime sets it to the
+    /// clock before every `update` call; `update` itself never reads the clock.
     pub now: SystemTime,
     /// Spinner frame, advanced by ticks while something runs.
     pub spinner: usize,

@@ -20,6 +20,10 @@ mod tarballs;
 #[cfg(test)]
 mod tests;
 
+// For the view: the help popup's key list, and what the marks amount to.
+pub use keys::HELP;
+pub use tarballs::{marked_entries, marked_total, unmarkable_reason};
+
 use std::time::{Duration, SystemTime};
 
 use super::msg::{Effect, Msg};

@@ -3,6 +3,7 @@
 //! over those), driven by the same messages the runtime sends.
 
 mod engine;
+mod fuzz;
 mod keys;
 mod tarballs;
 mod ticks;
