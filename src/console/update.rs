@@ -5,6 +5,13 @@
 //! call (tests set it by hand), so the same state and message always give the
 //! same result.
 //!
+//! What the runtime owes `update`:
+//! - a `Tick` at (or after) every [`App::next_wakeup`]; the first one may come
+//!   at once, and starts the first sweep (a console that never swept is due);
+//! - a `SweepStarted` for every `Effect::Sweep` it carries out (until then no
+//!   other sweep is asked for; after [`REQUEST_GRACE`] the request counts as lost);
+//! - only key presses (releases and repeats are dropped here too).
+//!
 //! - [`keys`]: key presses (popups, the filter line, the pane keys); mouse.
 //! - [`cursor`]: selection and scrolling, kept in bounds after every message.
 //! - [`tarballs`]: marks, the prune confirm dialog.
