@@ -91,6 +91,10 @@ pub struct SweepState {
     pub last_duration: Option<Duration>,
     /// A sweep was asked for while one ran: start it when this one ends.
     pub queued: bool,
+    /// When `update` last emitted `Effect::Sweep` whose `SweepStarted` has not
+    /// come yet: no second sweep is asked for meanwhile (an auto-refresh would
+    /// otherwise fire on every tick until the engine answers).
+    pub requested: Option<SystemTime>,
 }
 
 /// Rows cursor and scroll of one pane.
@@ -223,7 +227,8 @@ pub struct App {
     /// Terminal size, from the last resize.
     pub width: u16,
     pub height: u16,
-    /// The time the view draws with (ages, fading); set by `update` on every message.
+    /// The time the view draws with (ages, fading). The runtime sets it to the
+    /// clock before every `update` call; `update` itself never reads the clock.
     pub now: SystemTime,
     /// Spinner frame, advanced by ticks while something runs.
     pub spinner: usize,
