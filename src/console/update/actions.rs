@@ -130,7 +130,7 @@ pub fn debug(app: &mut App) -> Vec<Effect> {
     };
     let facts: Vec<NodeFacts> = app.nodes.iter().filter_map(|n| n.facts.clone()).collect();
     let finding = &app.findings[index];
-    let targets = crate::engine::debug::targets(finding, &facts);
+    let targets = crate::engine::debug::targets_with(finding, &facts, app.tarballs.as_ref());
     if targets.is_empty() {
         let nodes = finding.nodes.join(", ");
         set_flash(
