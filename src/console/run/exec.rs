@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{OnceCell, mpsc};
+use tokio::sync::{OnceCell, mpsc, watch};
 
 use super::adapter::{self, PruneRequest};
 use crate::audit::AuditLog;
@@ -30,6 +30,17 @@ pub struct Executor {
     fleet: Arc<OnceCell<Arc<Fleet>>>,
     tx: mpsc::UnboundedSender<Incoming>,
     next_sweep: u64,
+    /// Set when the console closes: sweeps and debug runs stop at once (their
+    /// local processes are killed on drop; SSH channels close). A prune is
+    /// never cut short: a deletion must reach the audit log.
+    closing: watch::Sender<bool>,
+}
+
+/// How a job reacts to the console closing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnClose {
+    Cancel,
+    Finish,
 }
 
 impl Executor {
@@ -39,7 +50,14 @@ impl Executor {
             fleet: Arc::new(OnceCell::new()),
             tx,
             next_sweep: 1,
+            closing: watch::Sender::new(false),
         }
+    }
+
+    /// Stop every sweep and debug run (prunes finish): the console is closing,
+    /// and the runtime must not wait for a slow node before the process exits.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
     }
 
     /// Run `job` with the fleet on its own thread; a panic there becomes `Fatal`.
@@ -48,7 +66,7 @@ impl Executor {
     /// closures general enough), so they cannot go to `tokio::spawn`. Each job
     /// runs on a blocking-pool thread that drives it with `Handle::block_on`:
     /// it still uses the runtime's timers and I/O, and never runs on the UI task.
-    fn spawn<F, Fut>(&self, what: &'static str, job: F)
+    fn spawn<F, Fut>(&self, what: &'static str, on_close: OnClose, job: F)
     where
         F: FnOnce(Arc<Fleet>, mpsc::UnboundedSender<Incoming>) -> Fut + Send + 'static,
         Fut: std::future::Future<Output = ()> + 'static,
@@ -58,8 +76,9 @@ impl Executor {
         let tx = self.tx.clone();
         let job_tx = tx.clone();
         let handle = tokio::runtime::Handle::current();
+        let mut closing = self.closing.subscribe();
         let inner = tokio::task::spawn_blocking(move || {
-            handle.block_on(async move {
+            let work = async move {
                 let notes_tx = job_tx.clone();
                 let fleet = cell
                     .get_or_init(|| async move {
@@ -74,6 +93,17 @@ impl Executor {
                     .await
                     .clone();
                 job(fleet, job_tx).await;
+            };
+            handle.block_on(async move {
+                match on_close {
+                    OnClose::Finish => work.await,
+                    OnClose::Cancel => tokio::select! {
+                        () = work => {}
+                        _ = closing.wait_for(|closed| *closed) => {
+                            tracing::info!("{what} cancelled: the console closed");
+                        }
+                    },
+                }
             });
         });
         tokio::spawn(async move {
@@ -89,7 +119,7 @@ impl Executor {
     pub fn sweep(&mut self, nodes: Option<Vec<String>>) {
         let id = self.next_sweep;
         self.next_sweep += 1;
-        self.spawn("sweep", move |fleet, tx| async move {
+        self.spawn("sweep", OnClose::Cancel, move |fleet, tx| async move {
             let send = |msg: Msg| {
                 let _ = tx.send(Incoming::Msg(msg));
             };
@@ -113,7 +143,7 @@ impl Executor {
     /// Re-check then delete `plan`, recording each deletion; refused (every
     /// file skipped) when the audit log cannot be written.
     pub fn prune(&self, inventory: TarballInventory, plan: Vec<TarballEntry>) {
-        self.spawn("prune", move |fleet, tx| async move {
+        self.spawn("prune", OnClose::Finish, move |fleet, tx| async move {
             let send = |msg: Msg| {
                 let _ = tx.send(Incoming::Msg(msg));
             };
@@ -135,7 +165,7 @@ impl Executor {
     }
 
     pub fn debug(&self, run: u64, targets: Vec<DebugTarget>) {
-        self.spawn("debug", move |fleet, tx| async move {
+        self.spawn("debug", OnClose::Cancel, move |fleet, tx| async move {
             let send = |msg: Msg| {
                 let _ = tx.send(Incoming::Msg(msg));
             };
@@ -143,6 +173,13 @@ impl Executor {
             adapter::run_debug(&fleet, &targets, &on_output).await;
             send(Msg::DebugDone { run });
         });
+    }
+}
+
+impl Drop for Executor {
+    /// Every way out of the console (quit, error, panic) closes the jobs.
+    fn drop(&mut self) {
+        self.close();
     }
 }
 

@@ -143,3 +143,39 @@ fn a_prune_without_an_audit_log_deletes_nothing() {
     assert_eq!(report.exit_code, crate::report::exit::UNKNOWN);
     assert!(report.notes.iter().any(|n| n.contains("/nope")));
 }
+
+/// Quitting mid-sweep must not wait for the sweep: closing the executor
+/// cancels it at once (the demo sweep alone takes seconds: verification waits
+/// out its deadline for the unshared node), so nothing outlives the console.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_cancels_a_running_sweep_at_once() {
+    let demo = Demo::create_in(Some(&std::env::temp_dir())).expect("demo");
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut exec = Executor::new(demo.config().clone(), tx);
+    exec.sweep(None);
+    loop {
+        match rx.recv().await.expect("channel open") {
+            Incoming::Msg(Msg::Sweep { .. }) => break,
+            Incoming::Fatal(why) => panic!("{why}"),
+            Incoming::Msg(_) => {}
+        }
+    }
+    let start = std::time::Instant::now();
+    drop(exec);
+    // The channel closes when the cancelled job drops its sender.
+    let rest = tokio::time::timeout(Duration::from_millis(1500), async {
+        let mut rest = Vec::new();
+        while let Some(m) = rx.recv().await {
+            rest.push(m);
+        }
+        rest
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the sweep still runs {:?} after closing", start.elapsed()));
+    assert!(
+        !rest
+            .iter()
+            .any(|m| matches!(m, Incoming::Msg(Msg::SweepDone { .. }))),
+        "a cancelled sweep does not finish"
+    );
+}

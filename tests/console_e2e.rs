@@ -1,0 +1,373 @@
+//! The real binary end to end: `rivershare demo` in a real terminal (tmux),
+//! driven by real key presses, pruning a real file; and the headless routes
+//! (`demo --check --json`, plain `rivershare` under `CI=true`).
+//!
+//! The demo creates its folder inside `$RIVERSHARE_DEMO_DIR` when that is set:
+//! that is how these tests find the files the console prunes, and check that
+//! the folder is gone after quitting. tmux is required: without it the tests
+//! fail, they never skip.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_rivershare");
+
+/// A private tmux server (its own socket), killed when the test ends.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(cmd: &str, env: &[(&str, &Path)]) -> Self {
+        let version = Command::new("tmux").arg("-V").output();
+        assert!(
+            version.as_ref().is_ok_and(|o| o.status.success()),
+            "tmux is required for the console end-to-end test (apt-get install tmux): {version:?}"
+        );
+        let socket = format!("rivershare-e2e-{}", std::process::id());
+        let tmux = Self { socket };
+        let mut args: Vec<String> = ["-f", "/dev/null", "new-session", "-d"]
+            .map(String::from)
+            .to_vec();
+        args.extend(["-x", "120", "-y", "40", "-s", "e2e"].map(String::from));
+        for (k, v) in env {
+            args.push("-e".into());
+            args.push(format!("{k}={}", v.display()));
+        }
+        args.push(cmd.into());
+        let out = tmux.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(out.status.success(), "tmux new-session: {out:?}");
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    /// Literal text.
+    fn type_text(&self, text: &str) {
+        let out = self.run(&["send-keys", "-t", "e2e", "-l", text]);
+        assert!(out.status.success(), "send-keys {text:?}: {out:?}");
+    }
+
+    /// A tmux key name (`Enter`, `Tab`, `Escape`, `Space`) or a single key.
+    fn key(&self, key: &str) {
+        let out = self.run(&["send-keys", "-t", "e2e", key]);
+        assert!(out.status.success(), "send-keys {key}: {out:?}");
+    }
+
+    fn screen(&self) -> String {
+        let out = self.run(&["capture-pane", "-p", "-t", "e2e"]);
+        assert!(out.status.success(), "capture-pane: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn alternate_on(&self) -> bool {
+        let out = self.run(&["display", "-p", "-t", "e2e", "#{alternate_on}"]);
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
+    /// Poll the screen until `ok` holds; panic with the screen after `limit`.
+    fn wait_for(&self, what: &str, limit: Duration, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "timed out after {limit:?} waiting for {what}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+/// Poll `ok` until it holds or `limit` passes.
+fn eventually(what: &str, limit: Duration, ok: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < limit, "timed out after {limit:?}: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn children(dir: &Path) -> Vec<PathBuf> {
+    match std::fs::read_dir(dir) {
+        Ok(rd) => rd.map(|e| e.expect("entry").path()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = children(dir)
+        .iter()
+        .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// `{name}-{ts}.tar` split into name and timestamp.
+fn split(file: &str) -> Option<(&str, u64)> {
+    let stem = file.strip_suffix(".tar")?;
+    let (name, ts) = stem.rsplit_once('-')?;
+    Some((name, ts.parse().ok()?))
+}
+
+/// What pane `key` shows: the tab line marks it as `[N Name]`.
+const PANES: [(&str, &str); 4] = [
+    ("1", "[1 Mounts]"),
+    ("2", "[2 Verify]"),
+    ("3", "[3 Tarballs]"),
+    ("4", "[4 Hints]"),
+];
+
+#[test]
+fn demo_console_opens_every_pane_prunes_a_file_and_gives_the_terminal_back() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path().join("home");
+    let state = tmp.path().join("state");
+    let demos = tmp.path().join("demos");
+    std::fs::create_dir_all(&home).expect("home");
+    let tmux = Tmux::start(
+        "env PS1='e2e-prompt$ ' sh",
+        &[
+            ("HOME", &home),
+            ("XDG_STATE_HOME", &state),
+            ("RIVERSHARE_DEMO_DIR", &demos),
+        ],
+    );
+    tmux.wait_for("the shell prompt", Duration::from_secs(10), |s| {
+        s.contains("e2e-prompt$")
+    });
+    tmux.type_text(&format!("'{BIN}' demo; echo \"rivershare exited $?\""));
+    let started = Instant::now();
+    tmux.key("Enter");
+
+    // The first frame: the header names the config.
+    tmux.wait_for("the first frame", Duration::from_secs(10), |s| {
+        s.contains("rivershare") && s.contains("demo") && !s.contains("e2e-prompt$")
+    });
+    let first_frame = started.elapsed();
+    assert!(tmux.alternate_on(), "the console uses the alternate screen");
+    let demo_dirs = children(&demos);
+    assert_eq!(demo_dirs.len(), 1, "one demo folder: {demo_dirs:?}");
+    let tars = demo_dirs[0].join("storage/kohakuriver-containers");
+    let before = listing(&tars);
+    eprintln!("first frame after {first_frame:?} (process start included)");
+
+    // Every pane, by number, then Tab wraps from the last to the first.
+    for (key, marker) in PANES {
+        tmux.key(key);
+        tmux.wait_for(marker, Duration::from_secs(5), |s| s.contains(marker));
+    }
+    tmux.key("Tab");
+    tmux.wait_for("Tab from Hints to Mounts", Duration::from_secs(5), |s| {
+        s.contains("[1 Mounts]")
+    });
+    // The sweep reached every node: the Mounts pane names the missing path's node.
+    tmux.wait_for("runner-04 in Mounts", Duration::from_secs(30), |s| {
+        s.contains("runner-04")
+    });
+
+    // Tarballs: wait for the inventory, filter down to superseded files; the
+    // first row is then one.
+    tmux.key("3");
+    tmux.wait_for("the tarball inventory", Duration::from_secs(60), |s| {
+        s.contains("pytorch-cuda12")
+    });
+    tmux.key("/");
+    tmux.type_text("superseded");
+    tmux.key("Enter");
+    tmux.key("g");
+    tmux.key("Space");
+    tmux.wait_for("the marked panel", Duration::from_secs(5), |s| {
+        s.contains("Marked 1 file")
+    });
+    tmux.key("d");
+    // The dialog names the file's folder; its default is No: move to Yes.
+    tmux.wait_for("the confirm dialog", Duration::from_secs(5), |s| {
+        s.contains("kohakuriver-containers") && s.contains("Yes") && s.contains("No")
+    });
+    tmux.key("Tab");
+    tmux.key("Enter");
+
+    // The file is gone from the disk, and only that one.
+    let audit = state.join("rivershare/audit.log");
+    eventually("one file deleted", Duration::from_secs(30), || {
+        listing(&tars).len() == before.len() - 1
+    });
+    let after = listing(&tars);
+    let gone: Vec<&String> = before.iter().filter(|f| !after.contains(f)).collect();
+    assert_eq!(gone.len(), 1, "{gone:?}");
+    let gone = gone[0].as_str();
+    let (name, ts) = split(gone).unwrap_or_else(|| panic!("{gone} is a versioned tarball"));
+    assert!(
+        after
+            .iter()
+            .filter_map(|f| split(f))
+            .any(|(n, t)| n == name && t > ts),
+        "{gone} was superseded: a newer {name} remains in {after:?}"
+    );
+    eventually("the audit line", Duration::from_secs(10), || {
+        std::fs::read_to_string(&audit).is_ok_and(|t| t.contains(gone))
+    });
+    let log = std::fs::read_to_string(&audit).expect("audit log");
+    let line = log.lines().find(|l| l.contains(gone)).expect("audit line");
+    assert!(line.contains("node=host"), "{line}");
+    assert!(
+        line.contains(&format!("{}/{gone}", tars.display())),
+        "{line}"
+    );
+
+    // Close the results, quit, and the shell is back on the normal screen.
+    tmux.key("Escape");
+    tmux.key("q");
+    let screen = tmux.wait_for("the shell after quitting", Duration::from_secs(10), |s| {
+        s.contains("rivershare exited 0")
+    });
+    assert!(
+        screen.contains("e2e-prompt$"),
+        "the prompt is back:\n{screen}"
+    );
+    assert!(!tmux.alternate_on(), "the alternate screen was left");
+    eventually("the demo folder is removed", Duration::from_secs(5), || {
+        children(&demos).is_empty()
+    });
+}
+
+fn rivershare(args: &[&str], home: &Path, envs: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_STATE_HOME", home.join(".state"))
+        .env_remove("RIVERSHARE_CONFIG")
+        .env_remove("SSH_AUTH_SOCK")
+        .env_remove("CI");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("rivershare runs")
+}
+
+fn codes_on(report: &Value, node: &str) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| {
+            f["nodes"]
+                .as_array()
+                .is_some_and(|n| n.iter().any(|n| n == node))
+        })
+        .map(|f| f["code"].as_str().expect("code").to_owned())
+        .collect()
+}
+
+#[test]
+fn demo_check_json_names_the_broken_nodes_and_removes_its_folder() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let demos = tmp.path().join("demos");
+    let demos_str = demos.to_str().expect("utf-8");
+    let out = rivershare(
+        &["demo", "--check", "--json"],
+        tmp.path(),
+        &[("RIVERSHARE_DEMO_DIR", demos_str)],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Critical findings (not_shared, path_missing): exit 2.
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let nodes: Vec<&str> = report["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["name"].as_str().expect("name"))
+        .collect();
+    let root = nix_is_root();
+    let mut expected = vec!["host", "runner-01", "runner-02", "runner-03", "runner-04"];
+    if !root {
+        expected.push("runner-05");
+    }
+    assert_eq!(nodes, expected);
+    assert!(codes_on(&report, "runner-03").contains(&"not_shared".to_owned()));
+    assert!(codes_on(&report, "runner-04").contains(&"path_missing".to_owned()));
+    for healthy in ["host", "runner-01", "runner-02"] {
+        let codes = codes_on(&report, healthy);
+        assert!(
+            !codes
+                .iter()
+                .any(|c| c == "not_shared" || c == "path_missing"),
+            "{healthy}: {codes:?}"
+        );
+    }
+    if !root {
+        assert!(codes_on(&report, "runner-05").contains(&"permission_denied".to_owned()));
+    }
+    let tarballs = &report["tarballs"];
+    assert!(
+        tarballs
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["status"] == "superseded")),
+        "{tarballs}"
+    );
+    assert!(children(&demos).is_empty(), "the demo folder is removed");
+}
+
+fn nix_is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+#[test]
+fn without_a_terminal_plain_rivershare_prints_the_check_report() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let share = tmp.path().join("share");
+    for sub in ["kohakuriver-containers", "shared_data", "logs"] {
+        std::fs::create_dir_all(share.join(sub)).expect("layout");
+    }
+    let config = tmp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "min_free_gib = 0\n[[nodes]]\nname = \"solo\"\nrole = \"host\"\ntransport = \"local\"\nshared_dir = {:?}\n",
+            share.display().to_string()
+        ),
+    )
+    .expect("config");
+    let config = config.to_str().expect("utf-8");
+    let check = rivershare(&["--config", config, "check"], tmp.path(), &[]);
+    let plain = rivershare(&["--config", config], tmp.path(), &[("CI", "true")]);
+    let (check_out, plain_out) = (
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&plain.stdout),
+    );
+    assert_eq!(plain.status.code(), check.status.code(), "{plain_out}");
+    let first = |s: &str| s.lines().next().unwrap_or_default().to_owned();
+    assert!(first(&plain_out).starts_with("NODES"), "{plain_out}");
+    assert_eq!(first(&plain_out), first(&check_out));
+    assert!(plain_out.contains("solo"), "{plain_out}");
+    // No terminal: `tui` refuses instead of drawing into a pipe.
+    let tui = rivershare(&["--config", config, "tui"], tmp.path(), &[]);
+    assert_eq!(tui.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&tui.stderr).contains("needs a terminal"));
+}
