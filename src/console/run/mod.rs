@@ -117,7 +117,14 @@ pub async fn run(config: Config, settings: Settings, notes: Vec<String>) -> colo
         .terminal
         .draw(|f| view(&app, f))
         .wrap_err("cannot draw")?;
-    exec.sweep(None);
+    // The first sweep: a console that never swept is due, so `update` asks
+    // for it on this first tick (and knows it asked, so it is asked once).
+    if step(&mut app, Msg::Tick, &mut exec) {
+        guard
+            .terminal
+            .draw(|f| view(&app, f))
+            .wrap_err("cannot draw")?;
+    }
 
     let mut events = EventStream::new();
     while !app.quit {
