@@ -32,6 +32,14 @@ impl TerminalGuard {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        // After a panic, ratatui's hook has already restored the terminal and
+        // the report is on the screen. Leaving the alternate screen a second
+        // time would move the cursor back up (it restores the position saved
+        // on entry) and the shell would write over the report. Raw mode is
+        // what that hook turns off first, so it tells whether to restore.
+        if !crossterm::terminal::is_raw_mode_enabled().unwrap_or(true) {
+            return;
+        }
         if let Err(err) = ratatui::try_restore() {
             tracing::error!(%err, "cannot restore the terminal");
         }
