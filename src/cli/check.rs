@@ -4,11 +4,10 @@ use std::io::IsTerminal as _;
 use std::time::{Instant, SystemTime};
 
 use rivershare::config::{ConfigOrigin, Loaded};
-use rivershare::diagnose::{Policy, diagnose_with};
+use rivershare::engine::{self, Event, SweepOptions};
+use rivershare::report::exit;
 use rivershare::report::human::render;
-use rivershare::report::{CheckReport, exit};
 use rivershare::sweep::Fleet;
-use rivershare::verify::VerifyOptions;
 
 use super::progress::ProgressLine;
 use super::{CheckArgs, ProbeGroup};
@@ -29,54 +28,31 @@ async fn check(loaded: Loaded, args: &CheckArgs) -> i32 {
     super::announce_config(&loaded, args.json);
 
     tracing::debug!(groups = ?args.only, "check");
+    // The report's time covers preparing the fleet (keys, passphrases) too.
     let started_at = SystemTime::now();
     let started = Instant::now();
-    let policy = Policy {
-        min_free_bytes: loaded.config.min_free_bytes,
-        slow_io_mbps: loaded.config.slow_io_mbps,
-    };
     let loaded_notes = loaded.notes;
     let fleet = Fleet::prepare(loaded.config, interactive).await;
     let progress = ProgressLine::new(stderr_tty, fleet.config().nodes.len());
-    let on_progress = |event| progress.update(event);
-    let facts = fleet.probe_mounts(&on_progress).await;
-    let verify = if args.only.contains(&ProbeGroup::Verify) {
-        let opts = VerifyOptions {
-            deadline: fleet.config().verify_deadline,
-            io_bench: args.io_bench,
-        };
-        Some(fleet.verify(Some(&facts), opts, &on_progress).await)
-    } else {
-        None
+    let opts = SweepOptions {
+        verify: args.only.contains(&ProbeGroup::Verify),
+        tarballs: args.only.contains(&ProbeGroup::Tarballs),
+        io_bench: args.io_bench,
+        nodes: None,
     };
-    let tarballs = if args.only.contains(&ProbeGroup::Tarballs) {
-        // The shared group (when verification ran) is where the inventory falls
-        // back to when the Host is unreachable.
-        let shared = verify.as_ref().and_then(|v| v.shared.as_deref());
-        let secs = fleet.config().in_progress_secs;
-        Some(
-            fleet
-                .tarball_inventory(&facts, shared, secs, &on_progress)
-                .await,
-        )
-    } else {
-        None
+    let on_event = |event| {
+        if let Event::Progress(p) = event {
+            progress.update(p);
+        }
     };
+    let mut result = engine::sweep(&fleet, &opts, &on_event).await;
     progress.finish();
+    result.started_at = started_at;
+    result.duration = started.elapsed();
 
-    let findings = diagnose_with(&facts, verify.as_ref(), tarballs.as_ref(), policy);
     let mut notes = loaded_notes;
     notes.extend(fleet.notes());
-    let report = CheckReport::new(
-        &facts,
-        findings,
-        started_at,
-        started.elapsed(),
-        origin,
-        notes,
-        verify,
-    )
-    .with_tarballs(tarballs);
+    let report = result.into_report(origin, notes);
     if !super::print_report(&report, args.json, args.no_color, render) {
         return exit::UNKNOWN;
     }

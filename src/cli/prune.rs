@@ -4,10 +4,10 @@
 
 use std::io::IsTerminal as _;
 use std::path::Path;
-use std::time::SystemTime;
 
-use rivershare::audit::{AuditLog, records_for};
+use rivershare::audit::AuditLog;
 use rivershare::config::Loaded;
+use rivershare::engine::{self, Event, PruneRequest, SweepOptions};
 use rivershare::report::exit;
 use rivershare::report::prune::{PRUNE_SCHEMA, PruneReport, render};
 use rivershare::sweep::Fleet;
@@ -62,19 +62,29 @@ async fn prune(loaded: Loaded, args: &PruneArgs) -> i32 {
 
     let fleet = Fleet::prepare(loaded.config, interactive).await;
     let progress = ProgressLine::new(stderr_tty, fleet.config().nodes.len());
-    let on_progress = |event| progress.update(event);
-    let facts = fleet.probe_mounts(&on_progress).await;
-    let secs = fleet.config().in_progress_secs;
-    let inventory = fleet
-        .tarball_inventory(&facts, None, secs, &on_progress)
-        .await;
+    let opts = SweepOptions {
+        verify: false,
+        tarballs: true,
+        io_bench: false,
+        nodes: None,
+    };
+    let on_event = |event| {
+        if let Event::Progress(p) = event {
+            progress.update(p);
+        }
+    };
+    let swept = engine::sweep(&fleet, &opts, &on_event).await;
     progress.finish();
+    let Some(inventory) = swept.tarballs else {
+        eprintln!("rivershare: prune: the sweep listed no tarball folder");
+        return exit::UNKNOWN;
+    };
     if let Some(err) = &inventory.error {
         eprintln!("rivershare: prune: cannot list the tarball folder: {err}");
         return exit::UNKNOWN;
     }
 
-    let (plan, keep, names) = match &saved {
+    let (plan, request) = match &saved {
         Some(saved) => {
             // The saved plan only makes sense for the folder it was made on.
             if saved.node != inventory.node || saved.dir != inventory.dir {
@@ -87,30 +97,31 @@ async fn prune(loaded: Loaded, args: &PruneArgs) -> i32 {
                 );
                 return exit::UNKNOWN;
             }
-            (saved.plan.clone(), saved.keep, saved.names.clone())
+            let request = PruneRequest {
+                keep: saved.keep,
+                names: saved.names.clone(),
+                dry_run,
+            };
+            (saved.plan.clone(), request)
         }
-        None => (
-            rivershare::tarballs::prune_plan(&inventory.entries, keep, &args.names),
-            keep,
-            args.names.clone(),
-        ),
+        None => {
+            let request = PruneRequest {
+                keep,
+                names: args.names.clone(),
+                dry_run,
+            };
+            (request.plan(&inventory), request)
+        }
     };
-    let results = fleet.prune(&inventory, &plan, dry_run).await;
-    let mut report = PruneReport::new(&inventory, keep, &names, dry_run, plan, results);
-    if let Some(log) = &audit {
-        report.audit_log = Some(log.path().display().to_string());
-        let now = SystemTime::now();
-        for record in records_for(&inventory, &report.results) {
-            if let Err(err) = log.append(now, &record) {
-                tracing::error!(%err, path = %record.path, "audit log");
-                report.notes.push(format!(
-                    "{} was deleted but not recorded: {err}",
-                    record.path
-                ));
-                report.exit_code = report.exit_code.max(exit::CRITICAL);
-            }
-        }
-    }
+    let report = engine::prune(
+        &fleet,
+        &inventory,
+        &plan,
+        request,
+        audit.as_ref(),
+        &|_step| {},
+    )
+    .await;
 
     if !super::print_report(&report, args.json, args.no_color, render) {
         return exit::UNKNOWN;

@@ -21,7 +21,7 @@ pub use load::{LoadEnv, choose_origin};
 pub use raw::{DEFAULTS_KEYS, NODE_KEYS, TOP_KEYS, check_name};
 pub use resolve::{
     DEFAULT_COMMAND_TIMEOUT_SECS, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT_SECS,
-    DEFAULT_IN_PROGRESS_SECS, DEFAULT_MIN_FREE_GIB, LOCAL_ADDRESS,
+    DEFAULT_IN_PROGRESS_SECS, DEFAULT_MIN_FREE_GIB, DEFAULT_REFRESH_SECS, LOCAL_ADDRESS,
 };
 pub use table::expand_tilde;
 
@@ -37,6 +37,26 @@ pub enum HostKeyPolicy {
     Strict,
     /// An unknown host's key is recorded in known_hosts, then trusted.
     AcceptNew,
+}
+
+/// The console's colours (`theme` in the config). `NO_COLOR` still wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ThemeName {
+    #[default]
+    Dark,
+    Light,
+    HighContrast,
+}
+
+impl ThemeName {
+    /// The config value: `dark`, `light`, `high-contrast`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThemeName::Dark => "dark",
+            ThemeName::Light => "light",
+            ThemeName::HighContrast => "high-contrast",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +109,15 @@ pub struct Config {
     /// A newest tarball whose mtime is younger than this many seconds is
     /// `in_progress` (never pruned).
     pub in_progress_secs: u64,
+    /// The console's auto-refresh period (`refresh_secs`, >= 1 s, default 30 s).
+    pub refresh: Duration,
+    /// The console's colours (`theme`, default dark).
+    pub theme: ThemeName,
+    /// Not a config key: the loader sets it. When false, the Host's own
+    /// KohakuRiver config is never read (the tarball folder is always
+    /// `SHARED_DIR/kohakuriver-containers`): the demo's local nodes run on the
+    /// operator's machine and must not pick up its real `~/.kohakuriver`.
+    pub kohakuriver_discovery: bool,
     pub nodes: Vec<Node>,
 }
 

@@ -9,7 +9,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::error::{ConfigError, ErrorSite, Problem};
 use super::table::Table;
-use super::{HostKeyPolicy, TransportKind};
+use super::{HostKeyPolicy, ThemeName, TransportKind};
 use crate::facts::Role;
 
 pub const TOP_KEYS: &[&str] = &[
@@ -24,6 +24,8 @@ pub const TOP_KEYS: &[&str] = &[
     "verify_deadline_secs",
     "slow_io_mbps",
     "in_progress_secs",
+    "refresh_secs",
+    "theme",
     "defaults",
     "nodes",
 ];
@@ -41,6 +43,7 @@ pub const NODE_KEYS: &[&str] = &[
 const POLICIES: &[&str] = &["strict", "accept-new"];
 const ROLES: &[&str] = &["host", "runner"];
 const TRANSPORTS: &[&str] = &["ssh", "local"];
+const THEMES: &[&str] = &["dark", "light", "high-contrast"];
 /// Node names end up in file names; keep them well inside any filesystem's limit.
 const MAX_NAME_LEN: usize = 128;
 
@@ -75,6 +78,8 @@ pub(crate) struct RawConfig {
     pub verify_deadline_secs: Option<f64>,
     pub slow_io_mbps: Option<f64>,
     pub in_progress_secs: Option<u64>,
+    pub refresh_secs: Option<u64>,
+    pub theme: Option<ThemeName>,
     pub defaults: NodeFields,
     pub nodes: Vec<RawNode>,
 }
@@ -121,6 +126,14 @@ pub(crate) fn parse(
             "slow_io_mbps" => raw.slow_io_mbps = Some(top.non_negative_number(k, value)?),
             "in_progress_secs" => {
                 raw.in_progress_secs = Some(top.integer(k, value, 0, 86_400 * 365)? as u64)
+            }
+            "refresh_secs" => raw.refresh_secs = Some(top.integer(k, value, 1, 86_400)? as u64),
+            "theme" => {
+                raw.theme = Some(match top.choice(k, value, THEMES)? {
+                    "light" => ThemeName::Light,
+                    "high-contrast" => ThemeName::HighContrast,
+                    _ => ThemeName::Dark,
+                })
             }
             "defaults" => {
                 let table = sub_table(&top, k, value)?;

@@ -1,13 +1,7 @@
 //! Colours: `dark` (default), `light`, `high-contrast`, and none at all under
 //! `NO_COLOR`. Status is always symbol and word too, never colour alone.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ThemeName {
-    #[default]
-    Dark,
-    Light,
-    HighContrast,
-}
+pub use crate::config::ThemeName;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {

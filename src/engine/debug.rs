@@ -4,7 +4,16 @@
 //! changes a node: commands that would (`umount`, `mount`, `chmod`) are only
 //! shown, in the finding's own `commands`.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
+
+use crate::diagnose::{Code, Finding};
+use crate::facts::{AccessErrorKind, NodeErrorKind, NodeFacts};
+use crate::probe::parse::frame::{self, Status};
+use crate::shell::sh_quote;
+use crate::sweep::{Fleet, fan_out};
+use crate::tarballs::TarballInventory;
 
 /// The commands to run on one node for one finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,13 +37,239 @@ pub struct DebugOutput {
     pub timed_out: bool,
 }
 
-use crate::diagnose::Finding;
-use crate::facts::NodeFacts;
+/// The most of one command's stdout kept, in bytes.
+pub const OUTPUT_CAP: usize = 16 * 1024;
+/// The most of one command's stderr kept, in bytes.
+pub const ERROR_CAP: usize = 4 * 1024;
 
 /// The read-only debug commands for `finding`, one target per affected node
 /// that can run them (reachable, probed). Pure.
 pub fn targets(finding: &Finding, facts: &[NodeFacts]) -> Vec<DebugTarget> {
-    // Filled in by the engine work; the console only depends on the signature.
-    let _ = (finding, facts);
-    Vec::new()
+    targets_with(finding, facts, None)
 }
+
+/// [`targets`], with the tarball inventory the finding came from (when there is
+/// one): a tarball finding also lists the tarball folder as each node sees it.
+/// Without it, the folder is `SHARED_DIR/kohakuriver-containers`.
+pub fn targets_with(
+    finding: &Finding,
+    facts: &[NodeFacts],
+    tarballs: Option<&TarballInventory>,
+) -> Vec<DebugTarget> {
+    let tarball_finding = finding.code.as_str().starts_with("tarball_");
+    let mut out: Vec<DebugTarget> = Vec::new();
+    for name in &finding.nodes {
+        if out.iter().any(|t| &t.node == name) {
+            continue;
+        }
+        let Some(node) = facts.iter().find(|f| &f.name == name) else {
+            continue;
+        };
+        if !can_run(node) {
+            continue;
+        }
+        let dir = sh_quote(&node.shared_dir);
+        let mut commands = vec![
+            format!("findmnt -T {dir}"),
+            format!("mount | grep -F -- {dir}"),
+        ];
+        // On a dead hard mount, df, ls and stat hang (and showmount asks the
+        // server that is gone): only the mount table is safe to read.
+        if !hung(node, finding) {
+            if let Some(server) = nfs_server(node) {
+                commands.push(format!("showmount -e {}", sh_quote(&server)));
+            }
+            commands.push(format!("ls -la {dir}"));
+            commands.push(format!("df -h {dir}"));
+            commands.push(format!("stat {dir}"));
+            if tarball_finding {
+                let folder = tarball_dir(node, facts, tarballs);
+                commands.push(format!("ls -la {}", sh_quote(&folder)));
+            }
+        }
+        out.push(DebugTarget {
+            node: name.clone(),
+            commands,
+        });
+    }
+    out
+}
+
+/// The node answered and a script can run on it: connected, even when its probe
+/// timed out or printed nonsense.
+fn can_run(node: &NodeFacts) -> bool {
+    node.reachable
+        && node.error.as_ref().is_none_or(|e| {
+            matches!(
+                e.kind,
+                NodeErrorKind::CommandTimeout | NodeErrorKind::Transport | NodeErrorKind::Probe
+            )
+        })
+}
+
+/// The node's storage is hung or its handle is stale, by its probe or the finding.
+fn hung(node: &NodeFacts, finding: &Finding) -> bool {
+    if matches!(finding.code, Code::StorageHung | Code::StaleHandle) {
+        return true;
+    }
+    if node
+        .error
+        .as_ref()
+        .is_some_and(|e| e.kind == NodeErrorKind::CommandTimeout)
+    {
+        return true;
+    }
+    node.probe.as_ref().is_some_and(|p| {
+        !p.hung_steps.is_empty()
+            || p.access
+                .as_ref()
+                .and_then(|a| a.error.as_ref())
+                .is_some_and(|e| {
+                    matches!(e.kind, AccessErrorKind::Hung | AccessErrorKind::StaleHandle)
+                })
+    })
+}
+
+/// The NFS server of the node's mount (`10.0.0.5:/export` -> `10.0.0.5`,
+/// `[fe80::1]:/x` -> `fe80::1`), when it is plain NFS (EFS has no mountd).
+fn nfs_server(node: &NodeFacts) -> Option<String> {
+    let mount = node.probe.as_ref()?.mount.as_ref()?;
+    if !mount.fstype.starts_with("nfs") || mount.provider != "nfs" {
+        return None;
+    }
+    let server = match mount.source.strip_prefix('[') {
+        Some(rest) => rest.split_once("]:")?.0,
+        None => mount.source.split_once(':')?.0,
+    };
+    // Quoting keeps it one word; a leading '-' would still read as an option.
+    let plain = !server.is_empty()
+        && !server.starts_with('-')
+        && !server.chars().any(|c| c.is_whitespace() || c.is_control());
+    plain.then(|| server.to_owned())
+}
+
+/// The tarball folder as `node` sees it: the inventory's folder on the node it
+/// was listed on, the same place below SHARED_DIR elsewhere.
+fn tarball_dir(node: &NodeFacts, facts: &[NodeFacts], inv: Option<&TarballInventory>) -> String {
+    let listed = inv.and_then(|i| Some((i.node.as_deref()?, i.dir.as_deref()?)));
+    let Some((lister, dir)) = listed else {
+        return crate::kohakuriver::default_tarball_dir(&node.shared_dir);
+    };
+    if lister == node.name {
+        return dir.to_owned();
+    }
+    let below = facts
+        .iter()
+        .find(|f| f.name == lister)
+        .and_then(|l| dir.strip_prefix(l.shared_dir.trim_end_matches('/')))
+        .filter(|rest| rest.is_empty() || rest.starts_with('/'));
+    match below {
+        Some(rest) => format!("{}{rest}", node.shared_dir.trim_end_matches('/')),
+        None => dir.to_owned(),
+    }
+}
+
+/// One script for `commands`: the shared prelude, then a section `cN` per
+/// command, each under `timeout -k 1 S`, its output capped.
+pub fn script(commands: &[String], step: Duration) -> String {
+    let mut s = format!(
+        "S={}\numask 077\n{}",
+        step.as_secs().max(1),
+        crate::framing::prelude(ERROR_CAP)
+    );
+    for (i, command) in commands.iter().enumerate() {
+        // The command text is data for `sh -c`, quoted once more here.
+        s.push_str(&format!(
+            "step c{i} {OUTPUT_CAP} T sh -c {}\n",
+            sh_quote(command)
+        ));
+    }
+    s.push_str("printf '@@rivershare end\\n'\n");
+    s
+}
+
+/// Run each target's commands on its node, nodes in parallel, and tell
+/// `on_output` about every command (in order per node) as its node finishes.
+/// A node that cannot run them gives one output per command saying why.
+pub async fn run_debug(
+    fleet: &Fleet,
+    targets: &[DebugTarget],
+    on_output: &(dyn Fn(DebugOutput) + Sync),
+) {
+    fan_out(targets, fleet.config().concurrency, |t| {
+        run_target(fleet, t, on_output)
+    })
+    .await;
+}
+
+async fn run_target(fleet: &Fleet, target: &DebugTarget, on_output: &(dyn Fn(DebugOutput) + Sync)) {
+    let each = |command: &String, output: String, exit_status, timed_out| {
+        on_output(DebugOutput {
+            node: target.node.clone(),
+            command: command.clone(),
+            output,
+            exit_status,
+            timed_out,
+        });
+    };
+    let Some(node) = fleet.config().nodes.iter().find(|n| n.name == target.node) else {
+        for c in &target.commands {
+            each(
+                c,
+                format!("node {}: not in the config", target.node),
+                None,
+                false,
+            );
+        }
+        return;
+    };
+    if target.commands.is_empty() {
+        return;
+    }
+    let step = fleet.step_timeout().max(Duration::from_secs(1));
+    let count = u32::try_from(target.commands.len()).unwrap_or(u32::MAX);
+    // Each command may use its step and the kill second; the prelude needs a moment.
+    let limit = (step + Duration::from_secs(1)) * count + Duration::from_secs(2);
+    let text = script(&target.commands, step);
+    let out = match fleet.run_on(node, &text, limit, "debug commands").await {
+        Ok(out) => out,
+        Err(e) => {
+            let timed_out = e.kind == NodeErrorKind::CommandTimeout;
+            for c in &target.commands {
+                each(c, e.to_string(), None, timed_out);
+            }
+            return;
+        }
+    };
+    let parsed = frame::split(&out.stdout);
+    for (i, command) in target.commands.iter().enumerate() {
+        let Some(section) = parsed.section(&format!("c{i}")) else {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let why = stderr.lines().next().unwrap_or("the script stopped early");
+            each(
+                command,
+                format!("node {}: no output for this command: {why}", target.node),
+                None,
+                false,
+            );
+            continue;
+        };
+        let mut text = section.out.join("\n");
+        if !section.err.is_empty() {
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(&section.err.join("\n"));
+        }
+        let (exit_status, timed_out) = match &section.status {
+            Status::Ok => (Some(0), false),
+            Status::Err(code) => (*code, false),
+            Status::Timeout => (None, true),
+            Status::Skip(_) => (None, false),
+        };
+        each(command, text, exit_status, timed_out);
+    }
+}
+
+#[cfg(test)]
+mod tests;

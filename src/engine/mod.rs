@@ -7,6 +7,8 @@
 //! (`crate::console`) and the demo. Add fields only; never rename.
 
 pub mod debug;
+mod prune;
+mod sweep;
 
 use std::time::{Duration, SystemTime};
 
@@ -18,7 +20,9 @@ use crate::sweep::Progress;
 use crate::tarballs::{PruneResult, TarballInventory};
 use crate::verify::VerifyReport;
 
-pub use debug::{DebugOutput, DebugTarget};
+pub use debug::{DebugOutput, DebugTarget, run_debug, targets, targets_with};
+pub use prune::{PruneRequest, prune};
+pub use sweep::{RAW_CAP, policy, raw_text, sweep};
 
 /// What one sweep covers.
 #[derive(Debug, Clone, PartialEq, Eq)]

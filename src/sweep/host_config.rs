@@ -78,7 +78,9 @@ impl Fleet {
     /// a configured folder came from, or why the config could not be used.
     pub(crate) async fn tarball_dir(&self, node: &Node) -> (String, Option<String>) {
         let default = crate::kohakuriver::default_tarball_dir(&node.shared_dir);
-        if node.role != Role::Host {
+        // The demo's local nodes run on the operator's own machine: its real
+        // KohakuRiver config says nothing about them.
+        if node.role != Role::Host || !self.config.kohakuriver_discovery {
             return (default, None);
         }
         let Some((source, text)) = self.host_config(node).await else {

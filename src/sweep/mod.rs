@@ -101,9 +101,36 @@ impl Fleet {
 
     /// Probe every node's mount, concurrently, bounded by `concurrency`.
     pub async fn probe_mounts(&self, on_progress: &(dyn Fn(Progress) + Sync)) -> Vec<NodeFacts> {
-        let nodes = self.config.nodes.clone();
+        self.probe_nodes(None, on_progress, &|_, _| {}).await
+    }
+
+    /// [`Fleet::probe_mounts`] for the nodes named in `only` (config order; unknown
+    /// names are ignored) or every node, calling `on_node` with each node's facts
+    /// and the probe's raw output (`None` when no probe ran) the moment that node
+    /// is done, before the others finish.
+    pub async fn probe_nodes(
+        &self,
+        only: Option<&[String]>,
+        on_progress: &(dyn Fn(Progress) + Sync),
+        on_node: &(dyn Fn(&NodeFacts, Option<&CommandOutput>) + Sync),
+    ) -> Vec<NodeFacts> {
+        let nodes: Vec<Node> = self
+            .config
+            .nodes
+            .iter()
+            .filter(|n| only.is_none_or(|names| names.contains(&n.name)))
+            .cloned()
+            .collect();
+        if let Some(names) = only {
+            for name in names {
+                if !nodes.iter().any(|n| &n.name == name) {
+                    tracing::warn!("probe: no node named {name} in the config; ignored");
+                }
+            }
+        }
         fan_out(nodes, self.config.concurrency, |node| async move {
-            let facts = self.probe_node(&node, on_progress).await;
+            let (facts, output) = self.probe_node(&node, on_progress).await;
+            on_node(&facts, output.as_ref());
             on_progress(Progress::Done {
                 node: node.name.clone(),
                 ok: facts.error.is_none(),
@@ -113,7 +140,12 @@ impl Fleet {
         .await
     }
 
-    async fn probe_node(&self, node: &Node, on_progress: &(dyn Fn(Progress) + Sync)) -> NodeFacts {
+    /// One node's facts, and the probe's raw output when the probe ran.
+    async fn probe_node(
+        &self,
+        node: &Node,
+        on_progress: &(dyn Fn(Progress) + Sync),
+    ) -> (NodeFacts, Option<CommandOutput>) {
         let mut facts = NodeFacts {
             name: node.name.clone(),
             role: node.role,
@@ -134,7 +166,7 @@ impl Fleet {
                 // Refused host keys and refused auth still prove the node answers.
                 facts.reachable = error.kind != NodeErrorKind::Unreachable;
                 facts.error = Some(error);
-                return facts;
+                return (facts, None);
             }
         };
         facts.reachable = true;
@@ -148,11 +180,15 @@ impl Fleet {
             self.step_timeout(),
             !self.config.read_only,
         );
+        let mut raw = None;
         match self.run(node, transport.as_ref(), &script).await {
-            Ok(output) => match probe_output(node, &output) {
-                Ok(probe) => facts.probe = Some(probe),
-                Err(error) => facts.error = Some(error),
-            },
+            Ok(output) => {
+                match probe_output(node, &output) {
+                    Ok(probe) => facts.probe = Some(probe),
+                    Err(error) => facts.error = Some(error),
+                }
+                raw = Some(output);
+            }
             Err(error) => {
                 if error.kind == NodeErrorKind::Transport {
                     // A dead session: reconnect on the next sweep.
@@ -161,7 +197,7 @@ impl Fleet {
                 facts.error = Some(error);
             }
         }
-        facts
+        (facts, raw)
     }
 
     async fn run(
@@ -201,6 +237,27 @@ impl Fleet {
                 ),
             )),
         }
+    }
+
+    /// Run `script` on `node` over its (reused or new) connection within `limit`;
+    /// a dead session is dropped so the next use reconnects.
+    pub(crate) async fn run_on(
+        &self,
+        node: &Node,
+        script: &str,
+        limit: Duration,
+        what: &str,
+    ) -> Result<CommandOutput, NodeError> {
+        let transport = self.transport(node).await?;
+        let result = self
+            .run_with(node, transport.as_ref(), script, limit, what)
+            .await;
+        if let Err(e) = &result
+            && e.kind == NodeErrorKind::Transport
+        {
+            self.connections.lock().await.remove(&node.name);
+        }
+        result
     }
 
     /// The node's connection: reused when there is one, opened within the connect timeout otherwise.

@@ -259,11 +259,33 @@ impl Fleet {
         plan: &[TarballEntry],
         dry_run: bool,
     ) -> Vec<PruneResult> {
+        self.prune_with(inventory, plan, dry_run, &|_| {}).await
+    }
+
+    /// [`Fleet::prune`], calling `on_result` with each file's result as it lands:
+    /// the files refused here at once, then each remote batch's files when that
+    /// batch ends. Exactly once per planned file.
+    pub async fn prune_with(
+        &self,
+        inventory: &TarballInventory,
+        plan: &[TarballEntry],
+        dry_run: bool,
+        on_result: &(dyn Fn(&PruneResult) + Sync),
+    ) -> Vec<PruneResult> {
         let result = |e: &TarballEntry, outcome, detail: Option<String>| PruneResult {
             file: e.file.clone(),
             size_bytes: e.size_bytes,
             outcome,
             detail,
+        };
+        let all = |why: &str| -> Vec<PruneResult> {
+            plan.iter()
+                .map(|e| {
+                    let r = result(e, PruneOutcome::Skipped, Some(why.to_owned()));
+                    on_result(&r);
+                    r
+                })
+                .collect()
         };
         let node = inventory
             .node
@@ -271,27 +293,24 @@ impl Fleet {
             .and_then(|n| self.config.nodes.iter().find(|c| &c.name == n));
         if !dry_run && self.config.read_only {
             // The front end refuses first; this is the engine's own guard.
-            let why = "read_only = true: nothing is deleted".to_owned();
-            return plan
-                .iter()
-                .map(|e| result(e, PruneOutcome::Skipped, Some(why.clone())))
-                .collect();
+            return all("read_only = true: nothing is deleted");
         }
         let (Some(node), Some(dir)) = (node, inventory.dir.as_ref()) else {
-            let why = "no inventory node or folder to delete on".to_owned();
-            return plan
-                .iter()
-                .map(|e| result(e, PruneOutcome::Skipped, Some(why.clone())))
-                .collect();
+            return all("no inventory node or folder to delete on");
         };
         let mut results: Vec<Option<PruneResult>> = vec![None; plan.len()];
         let mut items: Vec<(usize, PruneItem)> = Vec::new();
         for (i, e) in plan.iter().enumerate() {
-            match prune_item(&inventory.entries, e) {
-                Err(why) => results[i] = Some(result(e, PruneOutcome::Skipped, Some(why))),
-                Ok(_) if dry_run => results[i] = Some(result(e, PruneOutcome::WouldDelete, None)),
-                Ok(item) => items.push((i, item)),
-            }
+            let local = match prune_item(&inventory.entries, e) {
+                Err(why) => result(e, PruneOutcome::Skipped, Some(why)),
+                Ok(_) if dry_run => result(e, PruneOutcome::WouldDelete, None),
+                Ok(item) => {
+                    items.push((i, item));
+                    continue;
+                }
+            };
+            on_result(&local);
+            results[i] = Some(local);
         }
         let only: Vec<PruneItem> = items.iter().map(|(_, it)| it.clone()).collect();
         let step = self.step_timeout();
@@ -315,13 +334,19 @@ impl Fleet {
             };
             for (k, (outcome, detail)) in parsed.into_iter().enumerate() {
                 let i = items[first + k].0;
-                results[i] = Some(result(&plan[i], outcome, detail));
+                let landed = result(&plan[i], outcome, detail);
+                on_result(&landed);
+                results[i] = Some(landed);
             }
         }
         plan.iter()
             .zip(results)
             .map(|(e, r)| {
-                r.unwrap_or_else(|| result(e, PruneOutcome::Failed, Some("no result".into())))
+                r.unwrap_or_else(|| {
+                    let missing = result(e, PruneOutcome::Failed, Some("no result".into()));
+                    on_result(&missing);
+                    missing
+                })
             })
             .collect()
     }

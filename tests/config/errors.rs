@@ -390,3 +390,29 @@ fn no_nodes_at_all() {
     let (inv, _) = invalid("nodes = []\n");
     assert_eq!(at(&inv), (Some(1), Some(9), Some("nodes")));
 }
+
+#[test]
+fn console_keys_refresh_secs_and_theme() {
+    let (inv, shown) = invalid(&format!("refresh_secs = 0\n{NODE_A}"));
+    assert_eq!(at(&inv), (Some(1), Some(16), Some("refresh_secs")));
+    assert!(
+        shown.ends_with("refresh_secs: 0 is out of range; expected 1 to 86400"),
+        "{shown}"
+    );
+    let (_, shown) = invalid(&format!("refresh_secs = 2.5\n{NODE_A}"));
+    assert!(
+        shown.ends_with("refresh_secs: expected an integer, found a float"),
+        "{shown}"
+    );
+    let (inv, shown) = invalid(&format!("theme = \"high_contrast\"\n{NODE_A}"));
+    assert_eq!(at(&inv), (Some(1), Some(9), Some("theme")));
+    assert!(
+        shown.ends_with(
+            "expected one of: dark, light, high-contrast; did you mean 'high-contrast'?"
+        ),
+        "{shown}"
+    );
+    let (inv, shown) = invalid(&format!("refesh_secs = 5\n{NODE_A}"));
+    assert_eq!(at(&inv), (Some(1), Some(1), Some("refesh_secs")));
+    assert!(shown.contains("did you mean 'refresh_secs'?"), "{shown}");
+}

@@ -35,6 +35,9 @@ fn example_top_level_values() {
     assert_eq!(c.verify_deadline, Duration::from_secs(5));
     assert_eq!(c.slow_io_mbps, 50.0);
     assert_eq!(c.in_progress_secs, 600);
+    assert_eq!(c.refresh, Duration::from_secs(30));
+    assert_eq!(c.theme, rivershare::config::ThemeName::Dark);
+    assert!(c.kohakuriver_discovery);
 }
 
 #[test]

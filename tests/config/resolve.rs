@@ -23,6 +23,12 @@ fn a_minimal_config_gets_every_default() {
     assert_eq!(c.concurrency, 64);
     assert_eq!(c.min_free_bytes, 20 * 1024 * 1024 * 1024);
     assert!(!c.read_only);
+    assert_eq!(c.refresh, Duration::from_secs(30));
+    assert_eq!(c.theme, rivershare::config::ThemeName::Dark);
+    assert!(
+        c.kohakuriver_discovery,
+        "the loader always allows discovery"
+    );
     let n = &c.nodes[0];
     assert_eq!(n.name, "h");
     assert_eq!(n.role, Role::Host);
@@ -258,4 +264,20 @@ fn in_progress_secs_resolves_and_is_checked() {
     .expect_err("a negative age is refused");
     assert!(bad.to_string().contains("/x.toml:1:"), "{bad}");
     assert!(bad.to_string().contains("in_progress_secs"), "{bad}");
+}
+
+#[test]
+fn console_keys_resolve() {
+    for (theme, want) in [
+        ("dark", rivershare::config::ThemeName::Dark),
+        ("light", rivershare::config::ThemeName::Light),
+        ("high-contrast", rivershare::config::ThemeName::HighContrast),
+    ] {
+        let c = ok(&format!(
+            "refresh_secs = 7\ntheme = \"{theme}\"\n[[nodes]]\nname = \"a\"\nrole = \"host\"\naddress = \"a\"\n"
+        ));
+        assert_eq!(c.refresh, Duration::from_secs(7));
+        assert_eq!(c.theme, want);
+        assert_eq!(c.theme.as_str(), theme);
+    }
 }

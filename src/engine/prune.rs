@@ -1,0 +1,89 @@
+//! One prune: the re-check-then-delete of `Fleet::prune_with`, a step per file as
+//! its result lands, the report, and one audit line per deletion.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::SystemTime;
+
+use super::PruneStep;
+use crate::audit::{AuditLog, records_for};
+use crate::report::exit;
+use crate::report::prune::PruneReport;
+use crate::sweep::Fleet;
+use crate::tarballs::{TarballEntry, TarballInventory, prune_plan};
+
+/// What to prune: the plan's rule (`keep`, `names`) for the report, and whether
+/// to really delete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PruneRequest {
+    /// Newest complete versions kept per name (KohakuRiver keeps 1).
+    pub keep: usize,
+    /// Only these tarball names; empty: every name.
+    pub names: Vec<String>,
+    /// Nothing is touched; the files that would go come back as `would_delete`.
+    pub dry_run: bool,
+}
+
+impl PruneRequest {
+    /// The files this request removes from `inventory`: every `superseded` file
+    /// beyond the `keep` newest complete versions of each (selected) name.
+    pub fn plan(&self, inventory: &TarballInventory) -> Vec<TarballEntry> {
+        prune_plan(&inventory.entries, self.keep, &self.names)
+    }
+}
+
+/// Delete `plan` (entries of `inventory`) on the inventory's node, each file
+/// re-checked right before its delete; `on_step` hears each file's result as it
+/// lands. With `audit`, every deletion is appended to the log; a deletion that
+/// cannot be recorded becomes a note and raises the exit code to CRITICAL.
+pub async fn prune(
+    fleet: &Fleet,
+    inventory: &TarballInventory,
+    plan: &[TarballEntry],
+    request: PruneRequest,
+    audit: Option<&AuditLog>,
+    on_step: &(dyn Fn(PruneStep) + Sync),
+) -> PruneReport {
+    let total = plan.len();
+    let done = AtomicUsize::new(0);
+    let on_result = |result: &crate::tarballs::PruneResult| {
+        let done = done.fetch_add(1, Ordering::SeqCst) + 1;
+        on_step(PruneStep {
+            done,
+            total,
+            result: result.clone(),
+        });
+    };
+    tracing::info!(
+        keep = request.keep,
+        names = ?request.names,
+        dry_run = request.dry_run,
+        files = total,
+        "prune"
+    );
+    let results = fleet
+        .prune_with(inventory, plan, request.dry_run, &on_result)
+        .await;
+    let mut report = PruneReport::new(
+        inventory,
+        request.keep,
+        &request.names,
+        request.dry_run,
+        plan.to_vec(),
+        results,
+    );
+    if let Some(log) = audit {
+        report.audit_log = Some(log.path().display().to_string());
+        let now = SystemTime::now();
+        for record in records_for(inventory, &report.results) {
+            if let Err(err) = log.append(now, &record) {
+                tracing::error!(%err, path = %record.path, "audit log");
+                report.notes.push(format!(
+                    "{} was deleted but not recorded: {err}",
+                    record.path
+                ));
+                report.exit_code = report.exit_code.max(exit::CRITICAL);
+            }
+        }
+    }
+    report
+}

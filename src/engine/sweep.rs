@@ -1,0 +1,133 @@
+//! One sweep: the mount probe (streamed node by node), then verification, then
+//! the tarball inventory, then the findings over all of it.
+
+use std::time::{Instant, SystemTime};
+
+use super::{Event, SweepOptions, SweepResult};
+use crate::diagnose::{Policy, diagnose_with};
+use crate::facts::NodeFacts;
+use crate::report::CheckReport;
+use crate::sweep::Fleet;
+use crate::transport::CommandOutput;
+use crate::verify::VerifyOptions;
+
+/// The most of a probe's raw output kept for the detail view.
+pub const RAW_CAP: usize = 64 * 1024;
+
+/// stdout then stderr, capped at [`RAW_CAP`] bytes, lossy UTF-8.
+pub fn raw_text(output: &CommandOutput) -> String {
+    let mut bytes = Vec::with_capacity((output.stdout.len() + output.stderr.len()).min(RAW_CAP));
+    bytes.extend_from_slice(&output.stdout[..output.stdout.len().min(RAW_CAP)]);
+    let room = RAW_CAP - bytes.len();
+    bytes.extend_from_slice(&output.stderr[..output.stderr.len().min(room)]);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// What diagnosis needs from the config.
+pub fn policy(fleet: &Fleet) -> Policy {
+    Policy {
+        min_free_bytes: fleet.config().min_free_bytes,
+        slow_io_mbps: fleet.config().slow_io_mbps,
+    }
+}
+
+/// Sweep `fleet` as `opts` says, telling `on_event` everything the moment it is
+/// known. A node's failure is data, never an error. The connections stay open in
+/// the fleet, so the next sweep reuses them.
+pub async fn sweep(
+    fleet: &Fleet,
+    opts: &SweepOptions,
+    on_event: &(dyn Fn(Event) + Sync),
+) -> SweepResult {
+    let started_at = SystemTime::now();
+    let started = Instant::now();
+    let on_progress = |p| on_event(Event::Progress(p));
+    let on_node = |facts: &NodeFacts, output: Option<&CommandOutput>| {
+        on_event(Event::NodeProbed {
+            facts: Box::new(facts.clone()),
+            raw: output.map(raw_text),
+        });
+    };
+    tracing::debug!(?opts, "sweep");
+    let facts = fleet
+        .probe_nodes(opts.nodes.as_deref(), &on_progress, &on_node)
+        .await;
+    // Verification and the inventory need the whole cluster.
+    let whole = opts.nodes.is_none();
+    let verify = if opts.verify && whole {
+        let vopts = VerifyOptions {
+            deadline: fleet.config().verify_deadline,
+            io_bench: opts.io_bench,
+        };
+        let report = fleet.verify(Some(&facts), vopts, &on_progress).await;
+        on_event(Event::Verified(Box::new(report.clone())));
+        Some(report)
+    } else {
+        None
+    };
+    let tarballs = if opts.tarballs && whole {
+        // The shared group (when verification ran) is where the inventory falls
+        // back to when the Host is unreachable.
+        let shared = verify.as_ref().and_then(|v| v.shared.as_deref());
+        let secs = fleet.config().in_progress_secs;
+        let inventory = fleet
+            .tarball_inventory(&facts, shared, secs, &on_progress)
+            .await;
+        on_event(Event::Tarballs(Box::new(inventory.clone())));
+        Some(inventory)
+    } else {
+        None
+    };
+    let findings = diagnose_with(&facts, verify.as_ref(), tarballs.as_ref(), policy(fleet));
+    SweepResult {
+        facts,
+        verify,
+        tarballs,
+        findings,
+        started_at,
+        duration: started.elapsed(),
+    }
+}
+
+impl SweepResult {
+    /// The `check` report of this sweep; `origin` names the config, `notes` are
+    /// the operator's remarks (config and connection notes).
+    pub fn into_report(self, origin: String, notes: Vec<String>) -> CheckReport {
+        CheckReport::new(
+            &self.facts,
+            self.findings,
+            self.started_at,
+            self.duration,
+            origin,
+            notes,
+            self.verify,
+        )
+        .with_tarballs(self.tarballs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn raw_text_is_stdout_then_stderr_capped() {
+        let out = CommandOutput {
+            stdout: b"out\n".to_vec(),
+            stderr: b"err\xff\n".to_vec(),
+            exit_status: Some(0),
+            elapsed: Duration::ZERO,
+        };
+        assert_eq!(raw_text(&out), "out\nerr\u{fffd}\n");
+        let big = CommandOutput {
+            stdout: vec![b'a'; RAW_CAP + 10],
+            stderr: b"lost".to_vec(),
+            exit_status: None,
+            elapsed: Duration::ZERO,
+        };
+        let text = raw_text(&big);
+        assert_eq!(text.len(), RAW_CAP);
+        assert!(!text.contains("lost"));
+    }
+}
