@@ -90,7 +90,11 @@ impl Demo {
         let seeded = seed::seed(dir.path(), root_user, std::time::SystemTime::now())?;
         let config_path = dir.path().join("config.toml");
         seed::write(&config_path, seeded.config_text.as_bytes())?;
-        let config = Config::from_toml_str(&seeded.config_text, &config_path).map_err(Box::new)?;
+        let mut config =
+            Config::from_toml_str(&seeded.config_text, &config_path).map_err(Box::new)?;
+        // The demo's nodes are folders on the operator's own machine: its real
+        // `~/.kohakuriver/host_config.py` must not move the demo's tarball folder.
+        config.kohakuriver_discovery = false;
         let mut notes = vec![format!(
             "demo: a simulated cluster of {} local nodes in {} (removed on exit)",
             config.nodes.len(),

@@ -28,6 +28,10 @@ fn builds_a_local_cluster_and_removes_it_on_drop() {
     assert_eq!(cfg.nodes[0].name, "host");
     assert_eq!(cfg.nodes[0].role, Role::Host);
     assert_eq!(cfg.verify_deadline, std::time::Duration::from_secs(2));
+    assert!(
+        !cfg.kohakuriver_discovery,
+        "the operator's ~/.kohakuriver is never read"
+    );
     let root_user = nix::unistd::geteuid().is_root();
     assert_eq!(cfg.nodes.len(), if root_user { 5 } else { 6 });
     // The healthy runners reach the host's storage through other paths.

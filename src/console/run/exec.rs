@@ -7,11 +7,10 @@ use std::sync::Arc;
 
 use tokio::sync::{OnceCell, mpsc, watch};
 
-use super::adapter::{self, PruneRequest};
 use crate::audit::AuditLog;
 use crate::config::Config;
 use crate::console::msg::Msg;
-use crate::engine::{DebugOutput, DebugTarget, Event, PruneStep, SweepOptions};
+use crate::engine::{self, DebugOutput, DebugTarget, Event, PruneRequest, PruneStep, SweepOptions};
 use crate::report::exit;
 use crate::report::prune::PruneReport;
 use crate::sweep::Fleet;
@@ -132,7 +131,7 @@ impl Executor {
                 ..SweepOptions::everything()
             };
             let on_event = |event: Event| send(Msg::Sweep { id, event });
-            let result = adapter::sweep(&fleet, &opts, &on_event).await;
+            let result = engine::sweep(&fleet, &opts, &on_event).await;
             send(Msg::SweepDone {
                 id,
                 result: Box::new(result),
@@ -156,7 +155,7 @@ impl Executor {
             let report = match log {
                 Ok(log) => {
                     let on_step = |step: PruneStep| send(Msg::PruneStep(step));
-                    adapter::prune(&fleet, &inventory, &plan, request, Some(&log), &on_step).await
+                    engine::prune(&fleet, &inventory, &plan, request, Some(&log), &on_step).await
                 }
                 Err(err) => refused(&inventory, plan, &err.to_string()),
             };
@@ -170,7 +169,7 @@ impl Executor {
                 let _ = tx.send(Incoming::Msg(msg));
             };
             let on_output = |output: DebugOutput| send(Msg::DebugOutput { run, output });
-            adapter::run_debug(&fleet, &targets, &on_output).await;
+            engine::run_debug(&fleet, &targets, &on_output).await;
             send(Msg::DebugDone { run });
         });
     }

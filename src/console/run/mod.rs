@@ -7,7 +7,6 @@
 //! engine message, a signal or `App::next_wakeup()`: an idle console uses no
 //! CPU.
 
-mod adapter;
 mod exec;
 mod terminal;
 
@@ -23,7 +22,7 @@ use tokio::sync::mpsc;
 
 use super::msg::{Effect, Msg};
 use super::state::{App, NodePhase, NodeRow, Settings};
-use super::theme::{Theme, ThemeName};
+use super::theme::Theme;
 use super::update::update;
 use super::view::view;
 use crate::config::Config;
@@ -50,10 +49,9 @@ pub fn settings(
                 .read_only
                 .then(|| "read_only = true in the config".to_owned())
         }),
-        // ADAPTER (engine merge): `config.refresh` and `config.theme`.
-        refresh_every: Duration::from_secs(30),
+        refresh_every: config.refresh,
         theme: Theme {
-            name: ThemeName::default(),
+            name: config.theme,
             no_color,
         },
         policy: Policy {
