@@ -40,7 +40,18 @@ impl Tmux {
         args.push(cmd.into());
         let out = tmux.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
         assert!(out.status.success(), "tmux new-session: {out:?}");
+        // Accept OSC 52 from the application into a tmux buffer (the clipboard).
+        let out = tmux.run(&["set", "-g", "set-clipboard", "on"]);
+        assert!(out.status.success(), "tmux set-clipboard: {out:?}");
         tmux
+    }
+
+    /// The newest tmux paste buffer (where OSC 52 lands), if any.
+    fn clipboard(&self) -> Option<String> {
+        let out = self.run(&["show-buffer"]);
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -185,6 +196,25 @@ fn demo_console_opens_every_pane_prunes_a_file_and_gives_the_terminal_back() {
     tmux.wait_for("runner-04 in Mounts", Duration::from_secs(30), |s| {
         s.contains("runner-04")
     });
+
+    // Hints: the worst finding first (runner-04's missing path); `c` puts its
+    // fix commands on the clipboard through OSC 52.
+    tmux.key("4");
+    tmux.wait_for("the findings", Duration::from_secs(30), |s| {
+        s.contains("path_missing")
+    });
+    tmux.key("g");
+    tmux.key("c");
+    let missing = demo_dirs[0].join("nodes/runner-04/mnt/shared");
+    eventually(
+        "the fix commands on the clipboard",
+        Duration::from_secs(5),
+        || {
+            tmux.clipboard().is_some_and(|c| {
+                c.contains("findmnt -T") && c.contains(&missing.display().to_string())
+            })
+        },
+    );
 
     // Tarballs: wait for the inventory, filter down to superseded files; the
     // first row is then one.

@@ -88,6 +88,7 @@ pub fn no_color_from_env() -> bool {
 /// Run the console on `config` until the operator quits. `notes` are shown
 /// as remarks (where the config came from, what the demo left out).
 pub async fn run(config: Config, settings: Settings, notes: Vec<String>) -> color_eyre::Result<()> {
+    let begun = std::time::Instant::now();
     let mut app = App::new(settings, node_rows(&config), SystemTime::now());
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut exec = Executor::new(config, tx);
@@ -115,6 +116,7 @@ pub async fn run(config: Config, settings: Settings, notes: Vec<String>) -> colo
         .terminal
         .draw(|f| view(&app, f))
         .wrap_err("cannot draw")?;
+    tracing::info!(after = ?begun.elapsed(), "console: first frame drawn");
     // The first sweep: a console that never swept is due, so `update` asks
     // for it on this first tick (and knows it asked, so it is asked once).
     if step(&mut app, Msg::Tick, &mut exec) {
