@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -27,7 +28,14 @@ impl Tmux {
             version.as_ref().is_ok_and(|o| o.status.success()),
             "tmux is required for the console end-to-end test (apt-get install tmux): {version:?}"
         );
-        let socket = format!("rivershare-e2e-{}", std::process::id());
+        // One server per test: tests run in parallel, and kill-server must
+        // only ever stop this test's own.
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let socket = format!(
+            "rivershare-e2e-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
         let tmux = Self { socket };
         let mut args: Vec<String> = ["-f", "/dev/null", "new-session", "-d"]
             .map(String::from)
@@ -398,4 +406,115 @@ fn without_a_terminal_plain_rivershare_prints_the_check_report() {
     let tui = rivershare(&["--config", config, "tui"], tmp.path(), &[]);
     assert_eq!(tui.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&tui.stderr).contains("needs a terminal"));
+}
+
+/// Colour parameters of SGR sequences (`ESC [ ... m`): 30-37, 38, 40-47, 48,
+/// 90-97, 100-107. Bold, reverse and resets are not colour.
+fn colour_codes(screen: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for seq in screen.split("\x1b[").skip(1) {
+        let Some(end) = seq.find('m') else { continue };
+        let params = &seq[..end];
+        if !params.chars().all(|c| c.is_ascii_digit() || c == ';') {
+            continue;
+        }
+        let is_colour = params
+            .split(';')
+            .next()
+            .and_then(|p| p.parse::<u32>().ok())
+            .is_some_and(|p| matches!(p, 30..=38 | 40..=48 | 90..=97 | 100..=107));
+        if is_colour {
+            found.push(params.to_owned());
+        }
+    }
+    found
+}
+
+/// Plain `rivershare` on a terminal opens the console on the loaded config; with
+/// `--read-only` no file can be marked or pruned, and `NO_COLOR` leaves the
+/// screen without a single colour.
+#[test]
+fn plain_rivershare_on_a_terminal_is_the_console_read_only_and_colourless() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path().join("home");
+    let state = tmp.path().join("state");
+    std::fs::create_dir_all(&home).expect("home");
+    let share = tmp.path().join("share");
+    let tars = share.join("kohakuriver-containers");
+    for sub in ["kohakuriver-containers", "shared_data", "logs"] {
+        std::fs::create_dir_all(share.join(sub)).expect("layout");
+    }
+    let day = Duration::from_secs(86_400);
+    for (file, age) in [("app-1700000001.tar", 3), ("app-1700000002.tar", 2)] {
+        let f = std::fs::File::create(tars.join(file)).expect("tarball");
+        f.set_len(4096).expect("size");
+        f.set_modified(std::time::SystemTime::now() - day * age)
+            .expect("mtime");
+    }
+    let config = tmp.path().join("lab.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "min_free_gib = 0\n[[nodes]]\nname = \"solo\"\nrole = \"host\"\ntransport = \"local\"\nshared_dir = {:?}\n",
+            share.display().to_string()
+        ),
+    )
+    .expect("config");
+    let no_color = tmp.path().join("1");
+    let tmux = Tmux::start(
+        "env PS1='e2e-prompt$ ' sh",
+        &[
+            ("HOME", &home),
+            ("XDG_STATE_HOME", &state),
+            // Any non-empty value; a path is what `Tmux::start` takes.
+            ("NO_COLOR", &no_color),
+        ],
+    );
+    tmux.wait_for("the shell prompt", Duration::from_secs(10), |s| {
+        s.contains("e2e-prompt$")
+    });
+    tmux.type_text(&format!(
+        "CI= '{BIN}' --read-only --config '{}'; echo \"rivershare exited $?\"",
+        config.display()
+    ));
+    tmux.key("Enter");
+    let screen = tmux.wait_for("the console on lab.toml", Duration::from_secs(10), |s| {
+        s.contains("lab.toml") && s.contains("READ-ONLY")
+    });
+    assert!(
+        tmux.alternate_on(),
+        "the console, not the check report:\n{screen}"
+    );
+    tmux.key("3");
+    tmux.wait_for("the inventory", Duration::from_secs(30), |s| {
+        s.contains("app-1700000001.tar")
+    });
+    let out = tmux.run(&["capture-pane", "-e", "-p", "-t", "e2e"]);
+    let styled = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        styled.contains('\x1b'),
+        "capture-pane -e keeps the attributes"
+    );
+    let colours = colour_codes(&styled);
+    assert!(colours.is_empty(), "NO_COLOR, yet colours: {colours:?}");
+
+    // Marking is refused, and says why; no dialog, nothing deleted.
+    tmux.key("/");
+    tmux.type_text("superseded");
+    tmux.key("Enter");
+    tmux.key("Space");
+    tmux.wait_for("the read-only refusal", Duration::from_secs(5), |s| {
+        s.contains("--read-only was given")
+    });
+    tmux.key("d");
+    tmux.key("q");
+    tmux.wait_for("the shell after quitting", Duration::from_secs(10), |s| {
+        s.contains("rivershare exited 0")
+    });
+    assert!(!tmux.alternate_on());
+    assert_eq!(
+        listing(&tars),
+        ["app-1700000001.tar", "app-1700000002.tar"],
+        "read-only: nothing deleted"
+    );
 }
