@@ -373,3 +373,45 @@ fn plain_rivershare_on_a_terminal_is_the_console_read_only_and_colourless() {
         "read-only: nothing deleted"
     );
 }
+
+/// As an ordinary user the demo has its sixth node: a read-only folder that
+/// the write test is refused on (`permission_denied`). Root ignores modes, so
+/// this runs the demo as `nobody` (needs root to switch; fails without it).
+#[test]
+fn demo_as_an_ordinary_user_has_a_permission_denied_node() {
+    use std::os::unix::fs::PermissionsExt as _;
+    assert!(
+        nix_is_root(),
+        "this test runs the demo as `nobody` through runuser, which needs root"
+    );
+    // A copy of the binary and a home `nobody` can reach, wherever the
+    // checkout lives.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o1777)).expect("chmod");
+    let bin = tmp.path().join("rivershare");
+    std::fs::copy(BIN, &bin).expect("copy the binary");
+    let demos = tmp.path().join("demos");
+    let out = Command::new("runuser")
+        .args(["-u", "nobody", "--", "env"])
+        .arg(format!("HOME={}", tmp.path().display()))
+        .arg(format!(
+            "XDG_STATE_HOME={}",
+            tmp.path().join("state").display()
+        ))
+        .arg(format!("RIVERSHARE_DEMO_DIR={}", demos.display()))
+        .arg(&bin)
+        .args(["demo", "--check", "--json"])
+        .output()
+        .expect("runuser runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert!(
+        codes_on(&report, "runner-05").contains(&"permission_denied".to_owned()),
+        "{:?}",
+        codes_on(&report, "runner-05")
+    );
+    assert!(!codes_on(&report, "host").contains(&"permission_denied".to_owned()));
+    // The 0555 folder is writable again before removal: nothing is left.
+    assert!(children(&demos).is_empty(), "{:?}", children(&demos));
+}
