@@ -340,6 +340,15 @@ fn plain_rivershare_on_a_terminal_is_the_console_read_only_and_colourless() {
         tmux.alternate_on(),
         "the console, not the check report:\n{screen}"
     );
+    // Resizing works at any moment; below 80x24 the screen says so.
+    for (w, h, what) in [
+        ("70", "20", "Terminal too small"),
+        ("120", "40", "lab.toml"),
+    ] {
+        let out = tmux.run(&["resize-window", "-t", "e2e", "-x", w, "-y", h]);
+        assert!(out.status.success(), "resize-window: {out:?}");
+        tmux.wait_for(what, Duration::from_secs(5), |s| s.contains(what));
+    }
     tmux.key("3");
     tmux.wait_for("the inventory", Duration::from_secs(30), |s| {
         s.contains("app-1700000001.tar")
