@@ -283,6 +283,9 @@ fn without_a_terminal_plain_rivershare_prints_the_check_report() {
     let tui = rivershare(&["--config", config, "tui"], tmp.path(), &[]);
     assert_eq!(tui.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&tui.stderr).contains("needs a terminal"));
+    let demo = rivershare(&["demo"], tmp.path(), &[]);
+    assert_eq!(demo.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&demo.stderr).contains("demo --check"));
 }
 
 /// Plain `rivershare` on a terminal opens the console on the loaded config; with
