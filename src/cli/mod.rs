@@ -1,6 +1,8 @@
 //! Command-line front ends. Only this layer prints or picks exit codes.
 
 mod check;
+mod console;
+mod demo;
 mod logging;
 mod progress;
 mod prune;
@@ -32,8 +34,9 @@ struct Cli {
     #[arg(long, global = true)]
     read_only: bool,
 
+    /// Without a command: the console on a terminal, else what `check` prints
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,6 +46,26 @@ enum Command {
     /// Delete superseded container tarballs; a dry run unless --yes. Exit 0 all went,
     /// 1 some skipped, 2 some failed, 3 refused or could not run
     Prune(PruneArgs),
+    /// The console: a live view of every node, the verification matrix, the
+    /// tarballs and the findings (the default on a terminal)
+    Tui,
+    /// A simulated cluster of local folders (no SSH, no root, no network), removed on exit
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct DemoArgs {
+    /// Print the `check` report for the demo cluster instead of opening the console
+    #[arg(long)]
+    check: bool,
+
+    /// With --check: one JSON document (schema rivershare/check/v1) on stdout
+    #[arg(long, requires = "check")]
+    json: bool,
+
+    /// With --check: no colour, even on a terminal (also: $NO_COLOR)
+    #[arg(long, requires = "check")]
+    no_color: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -98,6 +121,18 @@ struct CheckArgs {
     no_color: bool,
 }
 
+impl CheckArgs {
+    /// What a bare `rivershare check` does: every probe group, human output.
+    fn everything() -> Self {
+        Self {
+            json: false,
+            only: vec![ProbeGroup::Mounts, ProbeGroup::Verify, ProbeGroup::Tarballs],
+            io_bench: false,
+            no_color: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ProbeGroup {
     /// Reachability, mount, access, usage, layout, persistence
@@ -125,6 +160,11 @@ pub fn run() -> i32 {
     let _ = color_eyre::install();
     let _log_guard = logging::init(cli.log_file.as_deref());
 
+    // The demo brings its own config: the operator's is not even read.
+    if let Some(Command::Demo(args)) = &cli.command {
+        return demo::run(args, cli.read_only);
+    }
+
     let mut loaded = match Config::load(cli.config.as_deref()) {
         Ok(loaded) => loaded,
         Err(err) => {
@@ -150,8 +190,13 @@ pub fn run() -> i32 {
     }
 
     match cli.command {
-        Command::Check(args) => check::run(loaded, &args),
-        Command::Prune(args) => prune::run(loaded, &args, read_only),
+        Some(Command::Check(args)) => check::run(loaded, &args),
+        Some(Command::Prune(args)) => prune::run(loaded, &args, read_only),
+        Some(Command::Tui) => console::run(loaded, read_only),
+        None if console::interactive() => console::run(loaded, read_only),
+        None => check::run(loaded, &CheckArgs::everything()),
+        // Dispatched above, before any config is loaded.
+        Some(Command::Demo(_)) => exit::UNKNOWN,
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod msg;
 pub mod rows;
+pub mod run;
 pub mod state;
 pub mod theme;
 pub mod update;

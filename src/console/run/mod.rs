@@ -1,0 +1,208 @@
+//! The console's runtime: owns the terminal, turns terminal events, engine
+//! results and timers into `Msg`s, feeds them to `update`, carries out the
+//! `Effect`s on other tasks, and redraws only when a message changed the state.
+//!
+//! Nothing here decides anything: keys mean what `update` says, and screens
+//! look how `view` draws them. The loop sleeps until a terminal event, an
+//! engine message, a signal or `App::next_wakeup()`: an idle console uses no
+//! CPU.
+
+mod exec;
+mod terminal;
+
+pub use terminal::osc52;
+
+use std::time::{Duration, SystemTime};
+
+use color_eyre::eyre::{WrapErr as _, eyre};
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use futures::StreamExt as _;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+use super::msg::{Effect, Msg};
+use super::state::{App, NodePhase, NodeRow, Settings};
+use super::theme::Theme;
+use super::update::update;
+use super::view::view;
+use crate::config::Config;
+use crate::diagnose::Policy;
+use exec::{Executor, Incoming};
+use terminal::TerminalGuard;
+
+/// Shortest sleep before a `Tick`: a wake-up time already in the past must not
+/// turn the loop into a busy loop.
+const MIN_TICK: Duration = Duration::from_millis(50);
+
+/// The console's fixed settings for `config`. `no_color`: `NO_COLOR` is set.
+pub fn settings(
+    config: &Config,
+    config_name: String,
+    read_only_reason: Option<String>,
+    no_color: bool,
+) -> Settings {
+    Settings {
+        config_name,
+        read_only: config.read_only,
+        read_only_reason: read_only_reason.or_else(|| {
+            config
+                .read_only
+                .then(|| "read_only = true in the config".to_owned())
+        }),
+        refresh_every: config.refresh,
+        theme: Theme {
+            name: config.theme,
+            no_color,
+        },
+        policy: Policy {
+            min_free_bytes: config.min_free_bytes,
+            slow_io_mbps: config.slow_io_mbps,
+        },
+        in_progress_secs: config.in_progress_secs,
+    }
+}
+
+/// One pending row per configured node, in config order.
+pub fn node_rows(config: &Config) -> Vec<NodeRow> {
+    config
+        .nodes
+        .iter()
+        .map(|n| NodeRow {
+            name: n.name.clone(),
+            role: n.role,
+            address: n.address.clone(),
+            shared_dir: n.shared_dir.clone(),
+            phase: NodePhase::Pending,
+            facts: None,
+            raw: None,
+            updated: None,
+        })
+        .collect()
+}
+
+/// `NO_COLOR` set to anything non-empty.
+pub fn no_color_from_env() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// Run the console on `config` until the operator quits. `notes` are shown
+/// as remarks (where the config came from, what the demo left out).
+pub async fn run(config: Config, settings: Settings, notes: Vec<String>) -> color_eyre::Result<()> {
+    let begun = std::time::Instant::now();
+    let mut app = App::new(settings, node_rows(&config), SystemTime::now());
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut exec = Executor::new(config, tx);
+    let mut sigterm = signal(SignalKind::terminate()).wrap_err("cannot watch SIGTERM")?;
+    let mut sighup = signal(SignalKind::hangup()).wrap_err("cannot watch SIGHUP")?;
+    let mut sigint = signal(SignalKind::interrupt()).wrap_err("cannot watch SIGINT")?;
+
+    let mut guard = TerminalGuard::enter().wrap_err("cannot take over the terminal")?;
+    let size = guard
+        .terminal
+        .size()
+        .wrap_err("cannot read the terminal size")?;
+    let mut pending = vec![Msg::Resize {
+        width: size.width,
+        height: size.height,
+    }];
+    if !notes.is_empty() {
+        pending.push(Msg::Notes(notes));
+    }
+    for msg in pending {
+        step(&mut app, msg, &mut exec);
+    }
+    // The first frame, before any connection is made.
+    guard
+        .terminal
+        .draw(|f| view(&app, f))
+        .wrap_err("cannot draw")?;
+    tracing::info!(after = ?begun.elapsed(), "console: first frame drawn");
+    // The first sweep: a console that never swept is due, so `update` asks
+    // for it on this first tick (and knows it asked, so it is asked once).
+    if step(&mut app, Msg::Tick, &mut exec) {
+        guard
+            .terminal
+            .draw(|f| view(&app, f))
+            .wrap_err("cannot draw")?;
+    }
+
+    let mut events = EventStream::new();
+    while !app.quit {
+        let sleep = tick_in(&app);
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => translate(ev),
+                Some(Err(e)) => return Err(e).wrap_err("cannot read the terminal"),
+                None => break,
+            },
+            incoming = rx.recv() => match incoming {
+                Some(Incoming::Msg(msg)) => Some(msg),
+                Some(Incoming::Fatal(why)) => return Err(eyre!("{why}")),
+                // The executor keeps a sender: the channel never closes.
+                None => None,
+            },
+            () = sleep_for(sleep) => Some(Msg::Tick),
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+            _ = sigint.recv() => break,
+        };
+        let Some(msg) = msg else { continue };
+        if step(&mut app, msg, &mut exec) {
+            guard
+                .terminal
+                .draw(|f| view(&app, f))
+                .wrap_err("cannot draw")?;
+        }
+    }
+    drop(guard);
+    Ok(())
+}
+
+/// Feed one message to `update` (with the clock set) and carry out its
+/// effects. True when the state changed, so the screen needs a redraw.
+fn step(app: &mut App, msg: Msg, exec: &mut Executor) -> bool {
+    app.now = SystemTime::now();
+    let before = app.clone();
+    let mut queue = vec![msg];
+    while let Some(msg) = queue.pop() {
+        for effect in update(app, msg) {
+            match effect {
+                Effect::Sweep { nodes } => exec.sweep(nodes),
+                Effect::Prune { inventory, plan } => exec.prune(*inventory, plan),
+                Effect::Debug { run, targets } => exec.debug(run, targets),
+                Effect::Copy(text) => queue.push(Msg::Copied(terminal::copy(&text))),
+                Effect::Quit => app.quit = true,
+            }
+        }
+    }
+    // `now` was set before the snapshot: it alone never forces a redraw.
+    before != *app
+}
+
+/// Only key presses reach `update`; repeats and releases are dropped.
+fn translate(ev: TermEvent) -> Option<Msg> {
+    match ev {
+        TermEvent::Key(key) if key.kind == KeyEventKind::Press => Some(Msg::Key(key)),
+        TermEvent::Resize(width, height) => Some(Msg::Resize { width, height }),
+        _ => None,
+    }
+}
+
+/// How long until the console wants a `Tick`; `None`: sleep until something happens.
+fn tick_in(app: &App) -> Option<Duration> {
+    app.next_wakeup().map(|at| {
+        at.duration_since(SystemTime::now())
+            .unwrap_or_default()
+            .max(MIN_TICK)
+    })
+}
+
+async fn sleep_for(d: Option<Duration>) {
+    match d {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests;
