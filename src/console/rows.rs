@@ -107,10 +107,11 @@ pub fn tarball_rows(app: &App) -> Vec<usize> {
         .collect();
     rows.sort_by(|&a, &b| {
         let (a, b) = (&inv.entries[a], &inv.entries[b]);
+        // `then_with`: the file names are compared only on a tie (5 000 rows a frame).
         a.name
             .cmp(&b.name)
-            .then(b.timestamp.cmp(&a.timestamp))
-            .then(a.file.cmp(&b.file))
+            .then_with(|| b.timestamp.cmp(&a.timestamp))
+            .then_with(|| a.file.cmp(&b.file))
     });
     rows
 }
