@@ -91,19 +91,36 @@ pub fn cell_style(cell: Option<&Cell>, theme: Theme) -> Style {
 /// The report's group lines (split, shared storage, separate storage, nodes
 /// that saw nothing, clean-up), for the nodes in `names`.
 pub fn summary(verify: &VerifyReport, names: &[String], index: &CellIndex<'_>) -> Vec<String> {
-    // The summary only asks about nodes outside the big groups: hand it their
-    // rows and columns instead of indexing every cell of a large matrix.
-    let big = verify.groups.iter().filter(|g| g.len() > 1).flatten();
-    let big: std::collections::HashSet<&str> = big.map(String::as_str).collect();
+    // The summary asks about single-node groups (whom they see: their rows and
+    // columns) and nodes in no group (their diagonal, and whether any of their
+    // cells was attempted: one such cell is enough). Hand it only those cells
+    // instead of a copy of a 40 000-cell matrix.
+    let mut in_group: HashMap<&str, usize> = HashMap::new();
+    for g in &verify.groups {
+        for n in g {
+            in_group.insert(n.as_str(), g.len());
+        }
+    }
     let mut some: Vec<Cell> = Vec::new();
     for (i, name) in names.iter().enumerate() {
-        if big.contains(name.as_str()) {
-            continue;
-        }
-        for j in 0..names.len() {
-            some.extend(index.get(i, j).cloned());
-            if i != j {
-                some.extend(index.get(j, i).cloned());
+        match in_group.get(name.as_str()) {
+            Some(&size) if size > 1 => {}
+            Some(_) => {
+                for j in 0..names.len() {
+                    some.extend(index.get(i, j).cloned());
+                    if i != j {
+                        some.extend(index.get(j, i).cloned());
+                    }
+                }
+            }
+            None => {
+                some.extend(index.get(i, i).cloned());
+                let attempted = (0..names.len())
+                    .filter(|&j| j != i)
+                    .flat_map(|j| [index.get(i, j), index.get(j, i)])
+                    .flatten()
+                    .find(|c| c.status != CellStatus::Skipped);
+                some.extend(attempted.cloned());
             }
         }
     }
@@ -308,11 +325,15 @@ fn grid<'a>(
             if selected && r == first {
                 style = style.patch(t.button());
             }
-            spans.push(Span::styled(" ", row_style));
-            spans.push(Span::styled(
-                format!("{text:<w$}", w = cell_width - 1),
-                style,
-            ));
+            let text = format!("{text:<w$}", w = cell_width - 1);
+            if selected && r == first {
+                spans.push(Span::styled(" ", row_style));
+                spans.push(Span::styled(text, style));
+            } else {
+                // One span per cell: the leading space takes the cell's colour,
+                // which shows nothing, and halves the spans to draw.
+                spans.push(Span::styled(format!(" {text}"), style));
+            }
         }
         lines.push(Line::from(spans));
     }

@@ -238,3 +238,38 @@ fn a_large_cluster_draws_and_scrolls() {
     assert!(screen.contains("runner-055"), "{screen}");
     assert!(screen.contains("◂ 51-"), "{screen}");
 }
+
+/// The tarball order (name, newest first) does not depend on how the
+/// inventory happens to list its files: the fast path for a listing sorted by
+/// file name gives what a plain sort gives.
+#[test]
+fn tarball_rows_order_by_name_newest_first_whatever_the_listing_order() {
+    let app = large_app(3, 400);
+    let files = |app: &App| -> Vec<String> {
+        let inv = app.tarballs.as_ref().expect("inventory");
+        crate::console::rows::tarball_rows(app)
+            .into_iter()
+            .map(|i| inv.entries[i].file.clone())
+            .collect()
+    };
+    let sorted = files(&app);
+    let inv = app.tarballs.as_ref().expect("inventory");
+    let mut expected: Vec<&crate::tarballs::TarballEntry> = inv.entries.iter().collect();
+    expected.sort_by(|a, b| {
+        a.name
+            .cmp(&b.name)
+            .then(b.timestamp.cmp(&a.timestamp))
+            .then(a.file.cmp(&b.file))
+    });
+    let expected: Vec<String> = expected.iter().map(|e| e.file.clone()).collect();
+    assert_eq!(sorted, expected);
+    let mut shuffled = app.clone();
+    if let Some(inv) = shuffled.tarballs.as_mut() {
+        // A fixed, thorough shuffle: every 7th from each start.
+        let n = inv.entries.len();
+        let order: Vec<usize> = (0..7).flat_map(|s| (s..n).step_by(7)).collect();
+        inv.entries = order.iter().map(|&i| inv.entries[i].clone()).collect();
+        inv.entries.reverse();
+    }
+    assert_eq!(files(&shuffled), expected);
+}
