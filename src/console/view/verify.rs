@@ -42,18 +42,13 @@ pub struct CellIndex<'a> {
 
 impl<'a> CellIndex<'a> {
     pub fn new(verify: &'a VerifyReport, names: &'a [String]) -> Self {
+        // Every row's first cell names its writer and the first row names every
+        // reader: then the engine's nested writer/reader loop laid it out, and
+        // `get` need not compare names again.
         let n = names.len();
-        let direct = verify.matrix.len() == n * n
-            && verify
-                .matrix
-                .iter()
-                .step_by(n.max(1) + 1)
-                .enumerate()
-                .all(|(i, c)| {
-                    names
-                        .get(i)
-                        .is_some_and(|name| c.writer == *name && c.reader == *name)
-                });
+        let m = &verify.matrix;
+        let direct = m.len() == n * n
+            && (0..n).all(|i| m[i * n].writer == names[i] && m[i].reader == names[i]);
         let map = (!direct).then(|| {
             verify
                 .matrix
@@ -72,10 +67,7 @@ impl<'a> CellIndex<'a> {
         let (w, r) = (self.names.get(writer)?, self.names.get(reader)?);
         match &self.map {
             Some(map) => map.get(&(w.as_str(), r.as_str())).copied(),
-            None => self
-                .matrix
-                .get(writer * self.names.len() + reader)
-                .filter(|c| c.writer == *w && c.reader == *r),
+            None => self.matrix.get(writer * self.names.len() + reader),
         }
     }
 }

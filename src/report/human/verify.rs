@@ -256,7 +256,8 @@ pub(crate) fn groups(
             );
         }
     }
-    let grouped: Vec<&String> = verify.groups.iter().flatten().collect();
+    // A set: the console draws this summary every frame, for hundreds of nodes.
+    let grouped: std::collections::HashSet<&String> = verify.groups.iter().flatten().collect();
     let outside: Vec<&str> = names
         .iter()
         .filter(|n| !grouped.contains(n))
