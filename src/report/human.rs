@@ -2,8 +2,8 @@
 //! (as `clush -b` does), then the findings, worst first, each with its hint and
 //! the commands to run.
 
-mod tarballs;
-mod verify;
+pub(crate) mod tarballs;
+pub(crate) mod verify;
 
 use std::fmt::Write as _;
 
@@ -49,6 +49,17 @@ struct Row {
 
 const KEY_OPTIONS: [&str; 6] = ["rw", "ro", "hard", "soft", "noatime", "_netdev"];
 
+/// The mount options worth an operator's eye (`rw`/`ro`, `hard`/`soft`, `vers=`,
+/// ...), in the mount's order. Shared with the console's Mounts pane.
+pub(crate) fn key_options(mount: &crate::facts::MountInfo) -> Vec<&str> {
+    mount
+        .options
+        .iter()
+        .map(String::as_str)
+        .filter(|o| KEY_OPTIONS.contains(o) || o.starts_with("vers="))
+        .collect()
+}
+
 fn row(node: &NodeReport, findings: &[Finding]) -> Row {
     let dash = || "-".to_owned();
     let mut codes: Vec<&str> = findings
@@ -58,12 +69,7 @@ fn row(node: &NodeReport, findings: &[Finding]) -> Row {
         .collect();
     codes.dedup();
     let options = node.mount.as_ref().map_or_else(dash, |m| {
-        let shown: Vec<&str> = m
-            .options
-            .iter()
-            .map(String::as_str)
-            .filter(|o| KEY_OPTIONS.contains(o) || o.starts_with("vers="))
-            .collect();
+        let shown = key_options(m);
         if shown.is_empty() {
             dash()
         } else {

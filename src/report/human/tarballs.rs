@@ -13,7 +13,7 @@ fn size(bytes: u64) -> String {
     humansize::format_size(bytes, humansize::BINARY.decimal_places(1))
 }
 
-fn status_name(status: TarballStatus) -> &'static str {
+pub(crate) fn status_name(status: TarballStatus) -> &'static str {
     match status {
         TarballStatus::Latest => "latest",
         TarballStatus::InProgress => "in_progress",

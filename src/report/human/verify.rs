@@ -26,9 +26,9 @@ const DETAILS_MAX: usize = 8;
 /// Above the row labels: rows are writers, columns readers.
 const CORNER: &str = "writer\\reader";
 
-pub(super) const LEGEND: &str = "legend: ok seen  !M missing  !X other token (mismatch)  !E read error  !H read hung  -- skipped";
+pub(crate) const LEGEND: &str = "legend: ok seen  !M missing  !X other token (mismatch)  !E read error  !H read hung  -- skipped";
 
-fn symbol(cell: Option<&Cell>) -> (&'static str, &'static str) {
+pub(crate) fn symbol(cell: Option<&Cell>) -> (&'static str, &'static str) {
     match cell {
         None => ("??", "2"),
         Some(c) => match c.status {
@@ -195,7 +195,7 @@ fn details(out: &mut String, verify: &VerifyReport) {
     }
 }
 
-fn groups(
+pub(crate) fn groups(
     out: &mut String,
     verify: &VerifyReport,
     cells: &Cells<'_>,
@@ -256,7 +256,8 @@ fn groups(
             );
         }
     }
-    let grouped: Vec<&String> = verify.groups.iter().flatten().collect();
+    // A set: the console draws this summary every frame, for hundreds of nodes.
+    let grouped: std::collections::HashSet<&String> = verify.groups.iter().flatten().collect();
     let outside: Vec<&str> = names
         .iter()
         .filter(|n| !grouped.contains(n))

@@ -1,0 +1,111 @@
+//! The header line: config, READ-ONLY, node counts, the sweep, auto-refresh.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::super::state::{App, NodePhase};
+use super::Ctx;
+use super::format::{age, secs_between, spinner};
+use super::status::counts;
+
+/// What the running sweep is doing: `probing 3/8`, `verifying`, `listing tarballs`.
+pub fn sweep_phase(app: &App) -> String {
+    if app.sweep.listing_tarballs {
+        return "listing tarballs".to_owned();
+    }
+    if app.sweep.verifying {
+        return "verifying".to_owned();
+    }
+    let swept = |name: &str| {
+        app.sweep
+            .running_nodes
+            .as_ref()
+            .is_none_or(|nodes| nodes.iter().any(|n| n == name))
+    };
+    let (done, total) = app
+        .nodes
+        .iter()
+        .filter(|n| swept(&n.name))
+        .fold((0, 0), |(d, t), n| {
+            (d + usize::from(n.phase == NodePhase::Done), t + 1)
+        });
+    format!("probing {done}/{total}")
+}
+
+pub fn render(app: &App, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
+    let t = ctx.theme;
+    // Narrow terminals get the short forms, so the sweep and auto-refresh fit.
+    let narrow = area.width < 110;
+    let sep = || Span::styled(if narrow { "│" } else { " │ " }, t.pending());
+    let mut spans = vec![
+        Span::styled(if narrow { " " } else { " rivershare " }, t.title()),
+        Span::styled(app.settings.config_name.clone(), t.header()),
+    ];
+    if app.settings.read_only {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(" READ-ONLY ", t.read_only()));
+    }
+    spans.push(sep());
+    let c = counts(&ctx.status);
+    spans.push(Span::raw(format!("{} nodes: ", app.nodes.len())));
+    let parts = [
+        (c.ok, "✔ ok", t.ok()),
+        (c.warn, "▲ warn", t.warn()),
+        (c.fail, "✖ fail", t.crit()),
+        (
+            c.unreachable,
+            if narrow { "? unreach" } else { "? unreachable" },
+            t.unknown(),
+        ),
+        (c.pending, "· pending", t.pending()),
+    ];
+    let mut first = true;
+    for (n, word, style) in parts {
+        // Zero pending is noise; zero failed is good news worth showing.
+        if n == 0 && word == "· pending" {
+            continue;
+        }
+        if !first {
+            spans.push(Span::raw(if narrow { " " } else { "  " }));
+        }
+        first = false;
+        let style = if n == 0 { t.pending() } else { style };
+        spans.push(Span::styled(format!("{n} {word}"), style));
+    }
+    spans.push(sep());
+    if app.sweep.running.is_some() {
+        spans.push(Span::styled(
+            format!("{} {}", spinner(app.spinner), sweep_phase(app)),
+            t.info(),
+        ));
+        spans.push(Span::raw("  "));
+    }
+    match app.sweep.last_done {
+        Some(done) => {
+            let mut text = format!("swept {} ago", age(secs_between(done, app.now)));
+            if let Some(took) = app.sweep.last_duration.filter(|_| !narrow) {
+                text.push_str(&format!(" in {:.1} s", took.as_secs_f64()));
+            }
+            spans.push(Span::raw(text));
+        }
+        None => spans.push(Span::styled("not swept yet", t.pending())),
+    }
+    if app.sweep.queued {
+        spans.push(Span::styled(" (+1 queued)", t.pending()));
+    }
+    spans.push(sep());
+    if app.frozen {
+        spans.push(Span::styled("frozen", t.warn()));
+    } else {
+        spans.push(Span::raw(format!(
+            "auto {}",
+            age(app.settings.refresh_every.as_secs())
+        )));
+    }
+    if narrow {
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
