@@ -386,7 +386,10 @@ fn widths(app: &App, rows: &[MountRow]) -> Widths {
         (
             Col::Options,
             clamp_len(
-                mounts().map(|m| key_options(m).join(",").chars().count()),
+                mounts().map(|m| {
+                    let shown = key_options(m);
+                    shown.iter().map(|o| o.chars().count()).sum::<usize>() + shown.len()
+                }),
                 "OPTIONS",
                 20,
             ),

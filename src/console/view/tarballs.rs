@@ -378,23 +378,21 @@ fn table(
 }
 
 /// The entries whose file is marked. The inventory lists files sorted by
-/// name, as the marks are: one merge pass instead of a set lookup per file.
-/// Falls back to lookups if the entries are not sorted.
+/// file name: a binary search per mark finds them. When one is not found that
+/// way (an unsorted listing, or a mark whose file left the inventory), every
+/// entry is looked up in the marks instead.
 fn marked_entries<'a>(app: &App, inv: &'a TarballInventory) -> Vec<&'a TarballEntry> {
-    let sorted = inv.entries.windows(2).all(|w| w[0].file <= w[1].file);
-    if !sorted {
-        return inv
-            .entries
-            .iter()
-            .filter(|e| app.marks.contains(&e.file))
-            .collect();
-    }
     let mut out = Vec::with_capacity(app.marks.len());
-    let mut entries = inv.entries.iter().peekable();
     for mark in &app.marks {
-        while entries.next_if(|e| e.file < *mark).is_some() {}
-        while let Some(e) = entries.next_if(|e| e.file == *mark) {
-            out.push(e);
+        match inv.entries.binary_search_by(|e| e.file.as_str().cmp(mark)) {
+            Ok(i) => out.push(&inv.entries[i]),
+            Err(_) => {
+                return inv
+                    .entries
+                    .iter()
+                    .filter(|e| app.marks.contains(&e.file))
+                    .collect();
+            }
         }
     }
     out

@@ -107,10 +107,11 @@ pub fn summary(verify: &VerifyReport, names: &[String], index: &CellIndex<'_>) -
             }
             None => {
                 some.extend(index.get(i, i).cloned());
-                let attempted = (0..names.len())
-                    .filter(|&j| j != i)
-                    .flat_map(|j| [index.get(i, j), index.get(j, i)])
-                    .flatten()
+                // Its row first (next to each other in memory), then its column.
+                let others = || (0..names.len()).filter(move |&j| j != i);
+                let attempted = others()
+                    .filter_map(|j| index.get(i, j))
+                    .chain(others().filter_map(|j| index.get(j, i)))
                     .find(|c| c.status != CellStatus::Skipped);
                 some.extend(attempted.cloned());
             }
