@@ -35,9 +35,17 @@ pub fn sweep_phase(app: &App) -> String {
 }
 
 pub fn render(app: &App, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
+    // The short forms when the long ones do not fit, so the sweep and the
+    // auto-refresh state stay on screen.
+    let mut line = header_line(app, ctx, false);
+    if line.width() > usize::from(area.width) {
+        line = header_line(app, ctx, true);
+    }
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn header_line(app: &App, ctx: &Ctx<'_>, narrow: bool) -> Line<'static> {
     let t = ctx.theme;
-    // Narrow terminals get the short forms, so the sweep and auto-refresh fit.
-    let narrow = area.width < 110;
     let sep = || Span::styled(if narrow { "│" } else { " │ " }, t.pending());
     let mut spans = vec![
         Span::styled(if narrow { " " } else { " rivershare " }, t.title()),
@@ -64,7 +72,7 @@ pub fn render(app: &App, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
     let mut first = true;
     for (n, word, style) in parts {
         // Zero pending is noise; zero failed is good news worth showing.
-        if n == 0 && word == "· pending" {
+        if n == 0 && (narrow || word == "· pending") {
             continue;
         }
         if !first {
@@ -85,7 +93,8 @@ pub fn render(app: &App, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
     match app.sweep.last_done {
         Some(done) => {
             let mut text = format!("swept {} ago", age(secs_between(done, app.now)));
-            if let Some(took) = app.sweep.last_duration.filter(|_| !narrow) {
+            let busy = narrow || app.sweep.running.is_some();
+            if let Some(took) = app.sweep.last_duration.filter(|_| !busy) {
                 text.push_str(&format!(" in {:.1} s", took.as_secs_f64()));
             }
             spans.push(Span::raw(text));
@@ -107,5 +116,5 @@ pub fn render(app: &App, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
     if narrow {
         spans.push(Span::raw(" "));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    Line::from(spans)
 }
