@@ -77,6 +77,21 @@ pub fn cut(text: &str, width: usize) -> String {
     out
 }
 
+/// `text` cut to its last `width` characters, with `…` in front when cut: for
+/// paths, whose end tells nodes apart.
+pub fn cut_left(text: &str, width: usize) -> String {
+    let len = text.chars().count();
+    if len <= width {
+        return text.to_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::from('…');
+    out.extend(text.chars().skip(len - (width - 1)));
+    out
+}
+
 /// `line` cut to `width` columns, with `…` when cut; span styles are kept.
 pub fn cut_line(line: Line<'static>, width: usize) -> Line<'static> {
     if line.width() <= width {
@@ -140,6 +155,9 @@ mod tests {
         assert_eq!(age(12), "12 s");
         assert_eq!(age(3 * 86_400 + 5), "3 d");
         assert_eq!(cut("abcdef", 4), "abc…");
+        assert_eq!(cut_left("/a/b/cdef", 4), "…def");
+        assert_eq!(cut_left("/a", 4), "/a");
+        assert_eq!(cut_left("/abc", 0), "");
         assert_eq!(cut("abc", 4), "abc");
         assert_eq!(cut("abc", 0), "");
     }

@@ -16,7 +16,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use super::super::rows::{MountRow, mount_rows};
 use super::super::state::{App, NodePhase, NodeRow, Pane};
 use super::Ctx;
-use super::format::{PENDING, cut_line, size, spinner, window};
+use super::format::{PENDING, cut_left, cut_line, size, spinner, window};
 use super::layout::{filter_note, pane_block};
 use crate::facts::NodeFacts;
 use crate::report::human::key_options;
@@ -149,7 +149,9 @@ impl Draw<'_> {
             return Cell::from(Span::styled(row.label.clone(), style));
         }
         if col == Col::Path {
-            return Cell::from(node.shared_dir.clone());
+            // Paths differ at their end (`.../runner-01/mnt/share`): keep the tail.
+            let width = usize::from(self.widths.get(&Col::Path));
+            return Cell::from(cut_left(&node.shared_dir, width));
         }
         let (facts, old) = match load(node) {
             Load::Pending => return Cell::from(Span::styled(PENDING, t.pending())),
