@@ -56,16 +56,7 @@ impl Fleet {
         limit: Duration,
         what: &str,
     ) -> Result<CommandOutput, NodeError> {
-        let transport = self.transport(node).await?;
-        let result = self
-            .run_with(node, transport.as_ref(), text, limit, what)
-            .await;
-        if let Err(e) = &result
-            && e.kind == NodeErrorKind::Transport
-        {
-            self.connections.lock().await.remove(&node.name);
-        }
-        let out = result?;
+        let out = self.run_on(node, text, limit, what).await?;
         let marker = script::BEGIN_MARKER.as_bytes();
         if !out.stdout.windows(marker.len()).any(|w| w == marker) {
             let stderr = String::from_utf8_lossy(&out.stderr);

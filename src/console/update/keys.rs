@@ -194,12 +194,7 @@ fn popup_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             KeyCode::Char('y') => return actions::quit_now(app),
             KeyCode::Enter if *yes => return actions::quit_now(app),
             KeyCode::Char('n') | KeyCode::Esc | KeyCode::Enter => app.popup = None,
-            KeyCode::Left
-            | KeyCode::Right
-            | KeyCode::Tab
-            | KeyCode::BackTab
-            | KeyCode::Char('h')
-            | KeyCode::Char('l') => *yes = !*yes,
+            code if switches_button(code) => *yes = !*yes,
             _ => {}
         },
         Some(popup) => match key.code {
@@ -291,4 +286,18 @@ pub fn mouse(app: &mut App, mouse: MouseEvent) -> Vec<Effect> {
         cursor::move_by(app, if down { 1 } else { -1 });
     }
     Vec::new()
+}
+
+/// In a two-button dialog every direction key moves to the other button,
+/// whatever order the view draws them in.
+pub(super) fn switches_button(code: KeyCode) -> bool {
+    matches!(
+        code,
+        KeyCode::Left
+            | KeyCode::Right
+            | KeyCode::Tab
+            | KeyCode::BackTab
+            | KeyCode::Char('h')
+            | KeyCode::Char('l')
+    )
 }

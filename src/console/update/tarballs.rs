@@ -166,14 +166,7 @@ pub fn confirm_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     };
     match key.code {
-        // Two buttons: every direction key moves to the other one, whatever
-        // the order the view draws them in.
-        KeyCode::Left
-        | KeyCode::Right
-        | KeyCode::Tab
-        | KeyCode::BackTab
-        | KeyCode::Char('h')
-        | KeyCode::Char('l') => *yes = !*yes,
+        code if super::keys::switches_button(code) => *yes = !*yes,
         KeyCode::Char('y') => *yes = true,
         KeyCode::Char('n') => *yes = false,
         KeyCode::Down | KeyCode::Char('j') => {

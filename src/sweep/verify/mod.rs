@@ -226,16 +226,7 @@ impl Fleet {
         limit: Duration,
         what: &str,
     ) -> Result<CommandOutput, NodeError> {
-        let transport = self.transport(node).await?;
-        let result = self
-            .run_with(node, transport.as_ref(), script, limit, what)
-            .await;
-        if let Err(e) = &result
-            && e.kind == NodeErrorKind::Transport
-        {
-            self.connections.lock().await.remove(&node.name);
-        }
-        let out = result?;
+        let out = self.run_on(node, script, limit, what).await?;
         match no_frame(node, what, &out) {
             Some(e) => Err(e),
             None => Ok(out),
