@@ -52,7 +52,12 @@ pub fn sweep_event(app: &mut App, id: u64, event: Event) -> Vec<Effect> {
             Progress::Done { node, .. } => set_phase(app, &node, NodePhase::Done),
             Progress::Verifying { .. } => app.sweep.verifying = true,
         },
-        Event::NodeProbed { facts, raw } => store_facts(app, *facts, raw),
+        Event::NodeProbed { facts, raw } => {
+            store_facts(app, *facts, raw);
+            // Each node's verdict shows as soon as its facts do (with the last
+            // matrix and inventory); the sweep's own findings replace these at the end.
+            rediagnose(app);
+        }
         Event::Verified(report) => {
             app.verify = Some(*report);
             app.sweep.verifying = false;
@@ -63,6 +68,17 @@ pub fn sweep_event(app: &mut App, id: u64, event: Event) -> Vec<Effect> {
         }
     }
     Vec::new()
+}
+
+/// The findings over every node's latest facts and the last matrix and inventory.
+fn rediagnose(app: &mut App) {
+    let facts: Vec<NodeFacts> = app.nodes.iter().filter_map(|n| n.facts.clone()).collect();
+    app.findings = crate::diagnose::diagnose_with(
+        &facts,
+        app.verify.as_ref(),
+        app.tarballs.as_ref(),
+        app.settings.policy,
+    );
 }
 
 fn set_phase(app: &mut App, name: &str, phase: NodePhase) {
@@ -109,13 +125,7 @@ pub fn sweep_done(app: &mut App, id: u64, result: SweepResult) -> Vec<Effect> {
         }
     }
     if partial {
-        let facts: Vec<NodeFacts> = app.nodes.iter().filter_map(|n| n.facts.clone()).collect();
-        app.findings = crate::diagnose::diagnose_with(
-            &facts,
-            app.verify.as_ref(),
-            app.tarballs.as_ref(),
-            app.settings.policy,
-        );
+        rediagnose(app);
     } else {
         // Usually already here from `Verified` / `Tarballs`; a result without
         // one (the step did not run) keeps the last.

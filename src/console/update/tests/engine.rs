@@ -301,3 +301,39 @@ fn notes_are_kept_once() {
     );
     assert_eq!(app.notes, notes);
 }
+
+#[test]
+fn a_node_verdict_shows_as_soon_as_its_facts_arrive() {
+    let mut app = app();
+    app.findings.clear();
+    send(&mut app, [Msg::SweepStarted { id: 9, nodes: None }]);
+    let gone = unreachable("runner-02");
+    let effects = send(
+        &mut app,
+        [Msg::Sweep {
+            id: 9,
+            event: Event::NodeProbed {
+                facts: Box::new(gone.clone()),
+                raw: None,
+            },
+        }],
+    );
+    assert!(effects.is_empty());
+    // Still running: the finding comes from this node's facts, not from the sweep's end.
+    assert_eq!(app.sweep.running, Some(9));
+    let facts: Vec<NodeFacts> = app.nodes.iter().filter_map(|n| n.facts.clone()).collect();
+    let expected = crate::diagnose::diagnose_with(
+        &facts,
+        app.verify.as_ref(),
+        app.tarballs.as_ref(),
+        app.settings.policy,
+    );
+    assert_eq!(app.findings, expected);
+    assert!(
+        app.findings
+            .iter()
+            .any(|f| f.code == Code::Unreachable && f.nodes == ["runner-02"]),
+        "{:?}",
+        app.findings
+    );
+}
