@@ -12,12 +12,6 @@ use super::status::counts;
 
 /// What the running sweep is doing: `probing 3/8`, `verifying`, `listing tarballs`.
 pub fn sweep_phase(app: &App) -> String {
-    if app.sweep.listing_tarballs {
-        return "listing tarballs".to_owned();
-    }
-    if app.sweep.verifying {
-        return "verifying".to_owned();
-    }
     let swept = |name: &str| {
         app.sweep
             .running_nodes
@@ -31,6 +25,16 @@ pub fn sweep_phase(app: &App) -> String {
         .fold((0, 0), |(d, t), n| {
             (d + usize::from(n.phase == NodePhase::Done), t + 1)
         });
+    // The phases run in this order; a flag stays set until its result lands.
+    if done < total {
+        return format!("probing {done}/{total}");
+    }
+    if app.sweep.verifying {
+        return "verifying".to_owned();
+    }
+    if app.sweep.listing_tarballs {
+        return "listing tarballs".to_owned();
+    }
     format!("probing {done}/{total}")
 }
 

@@ -55,3 +55,22 @@ pub fn on(mut app: App, pane: Pane) -> App {
     app.pane = pane;
     app
 }
+
+/// The header names the phase the sweep is in: probing until every node has
+/// answered, then verifying, then listing tarballs (whose flags are set from the start).
+#[test]
+fn the_header_names_the_phase_in_order() {
+    use super::header::sweep_phase;
+    use crate::console::state::NodePhase;
+    let mut app = super::fixture::demo_app();
+    app.sweep.running = Some(3);
+    app.sweep.verifying = true;
+    app.sweep.listing_tarballs = true;
+    app.nodes[1].phase = NodePhase::Probing;
+    let total = app.nodes.len();
+    assert_eq!(sweep_phase(&app), format!("probing {}/{total}", total - 1));
+    app.nodes[1].phase = NodePhase::Done;
+    assert_eq!(sweep_phase(&app), "verifying");
+    app.sweep.verifying = false;
+    assert_eq!(sweep_phase(&app), "listing tarballs");
+}
