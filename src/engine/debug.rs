@@ -196,8 +196,9 @@ pub async fn run_debug(
     targets: &[DebugTarget],
     on_output: &(dyn Fn(DebugOutput) + Sync),
 ) {
-    fan_out(targets, fleet.config().concurrency, |t| {
-        run_target(fleet, t, on_output)
+    // Indices, not borrowed items, so the future stays `Send` (see `Fleet::verify`).
+    fan_out(0..targets.len(), fleet.config().concurrency, |i| {
+        run_target(fleet, &targets[i], on_output)
     })
     .await;
 }

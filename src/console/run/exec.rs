@@ -59,51 +59,44 @@ impl Executor {
         self.closing.send_replace(true);
     }
 
-    /// Run `job` with the fleet on its own thread; a panic there becomes `Fatal`.
-    ///
-    /// The engine's futures are not all `Send` (rustc cannot prove the fan-out
-    /// closures general enough), so they cannot go to `tokio::spawn`. Each job
-    /// runs on a blocking-pool thread that drives it with `Handle::block_on`:
-    /// it still uses the runtime's timers and I/O, and never runs on the UI task.
+    /// Run `job` with the fleet on a task of its own, never on the UI task; a
+    /// panic there becomes `Fatal`.
     fn spawn<F, Fut>(&self, what: &'static str, on_close: OnClose, job: F)
     where
         F: FnOnce(Arc<Fleet>, mpsc::UnboundedSender<Incoming>) -> Fut + Send + 'static,
-        Fut: std::future::Future<Output = ()> + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
     {
         let cell = self.fleet.clone();
         let config = self.config.clone();
         let tx = self.tx.clone();
         let job_tx = tx.clone();
-        let handle = tokio::runtime::Handle::current();
         let mut closing = self.closing.subscribe();
-        let inner = tokio::task::spawn_blocking(move || {
-            let work = async move {
-                let notes_tx = job_tx.clone();
-                let fleet = cell
-                    .get_or_init(|| async move {
-                        // Never interactive: no passphrase prompt under the console.
-                        let fleet = Fleet::prepare(config, false).await;
-                        let notes = fleet.notes();
-                        if !notes.is_empty() {
-                            let _ = notes_tx.send(Incoming::Msg(Msg::Notes(notes)));
-                        }
-                        Arc::new(fleet)
-                    })
-                    .await
-                    .clone();
-                job(fleet, job_tx).await;
-            };
-            handle.block_on(async move {
-                match on_close {
-                    OnClose::Finish => work.await,
-                    OnClose::Cancel => tokio::select! {
-                        () = work => {}
-                        _ = closing.wait_for(|closed| *closed) => {
-                            tracing::info!("{what} cancelled: the console closed");
-                        }
-                    },
-                }
-            });
+        let work = async move {
+            let notes_tx = job_tx.clone();
+            let fleet = cell
+                .get_or_init(|| async move {
+                    // Never interactive: no passphrase prompt under the console.
+                    let fleet = Fleet::prepare(config, false).await;
+                    let notes = fleet.notes();
+                    if !notes.is_empty() {
+                        let _ = notes_tx.send(Incoming::Msg(Msg::Notes(notes)));
+                    }
+                    Arc::new(fleet)
+                })
+                .await
+                .clone();
+            job(fleet, job_tx).await;
+        };
+        let inner = tokio::spawn(async move {
+            match on_close {
+                OnClose::Finish => work.await,
+                OnClose::Cancel => tokio::select! {
+                    () = work => {}
+                    _ = closing.wait_for(|closed| *closed) => {
+                        tracing::info!("{what} cancelled: the console closed");
+                    }
+                },
+            }
         });
         tokio::spawn(async move {
             if let Err(err) = inner.await

@@ -22,11 +22,10 @@ impl Fleet {
         let limit = self.config.command_timeout;
         let step = self.step_timeout();
 
-        let first: Vec<Option<CleanupParsed>> = fan_out(
-            nodes.iter().zip(written),
-            self.config.concurrency,
-            |(node, w)| {
-                let ran = w.ran;
+        let first: Vec<Option<CleanupParsed>> =
+            fan_out(0..nodes.len(), self.config.concurrency, |i| {
+                // An index, not borrowed items: see `Fleet::verify`.
+                let (node, ran) = (&nodes[i], written[i].ran);
                 async move {
                     if !ran {
                         return None;
@@ -41,9 +40,8 @@ impl Fleet {
                             .await,
                     )
                 }
-            },
-        )
-        .await;
+            })
+            .await;
 
         // One node per group that wrote, plus any node that wrote but is in no group.
         let mut reps: Vec<usize> = Vec::new();

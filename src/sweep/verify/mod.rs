@@ -135,11 +135,12 @@ impl Fleet {
             .collect();
         let limit = self.config.concurrency;
 
-        let written: Vec<Written> = fan_out(
-            nodes.iter().zip(&plans).zip(&tokens),
-            limit,
-            |((node, plan), token)| self.write_node(node, plan, &run_id, token, on_progress),
-        )
+        // Items are indices, not references: a closure over borrowed items makes
+        // rustc unable to prove the future `Send` (its lifetimes are not general
+        // enough), and the console runs sweeps on spawned tasks.
+        let written: Vec<Written> = fan_out(0..nodes.len(), limit, |i| {
+            self.write_node(&nodes[i], &plans[i], &run_id, &tokens[i], on_progress)
+        })
         .await;
 
         // Tokens to read: those written, in config order.
@@ -147,7 +148,8 @@ impl Fleet {
             .filter(|&i| written[i].outcome.status == WriteStatus::Ok)
             .collect();
         let reads: Vec<Option<Result<Vec<ReadParsed>, NodeError>>> =
-            fan_out(nodes.iter().zip(&written), limit, |(reader, w)| {
+            fan_out(0..nodes.len(), limit, |i| {
+                let (reader, w) = (&nodes[i], &written[i]);
                 let expected: Vec<Expected> = ok_writers
                     .iter()
                     .map(|&wi| Expected {
