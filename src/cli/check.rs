@@ -21,6 +21,7 @@ async fn check(loaded: Loaded, args: &CheckArgs) -> i32 {
     let interactive = stderr_tty && std::io::stdin().is_terminal();
     let origin = match &loaded.origin {
         ConfigOrigin::Embedded => "embedded".to_owned(),
+        ConfigOrigin::Demo(_) => "demo".to_owned(),
         ConfigOrigin::Flag(p) | ConfigOrigin::Env(p) | ConfigOrigin::Xdg(p) => {
             p.display().to_string()
         }

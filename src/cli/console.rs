@@ -17,6 +17,7 @@ pub fn interactive() -> bool {
 pub fn config_name(origin: &ConfigOrigin) -> String {
     match origin {
         ConfigOrigin::Embedded => "embedded".to_owned(),
+        ConfigOrigin::Demo(_) => "demo".to_owned(),
         ConfigOrigin::Flag(p) | ConfigOrigin::Env(p) | ConfigOrigin::Xdg(p) => {
             p.file_name().map_or_else(
                 || p.display().to_string(),

@@ -30,7 +30,7 @@ pub fn run(args: &DemoArgs, read_only: bool) -> i32 {
     let code = if args.check {
         let loaded = Loaded {
             config,
-            origin: ConfigOrigin::Flag(demo.config_path().to_path_buf()),
+            origin: ConfigOrigin::Demo(demo.config_path().to_path_buf()),
             notes: demo.notes().to_vec(),
         };
         let check = CheckArgs {

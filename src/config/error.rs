@@ -207,7 +207,10 @@ impl std::error::Error for ConfigError {
 
 fn origin_path(origin: &ConfigOrigin) -> Option<&std::path::Path> {
     match origin {
-        ConfigOrigin::Flag(p) | ConfigOrigin::Env(p) | ConfigOrigin::Xdg(p) => Some(p),
+        ConfigOrigin::Flag(p)
+        | ConfigOrigin::Env(p)
+        | ConfigOrigin::Xdg(p)
+        | ConfigOrigin::Demo(p) => Some(p),
         ConfigOrigin::Embedded => None,
     }
 }
@@ -218,6 +221,7 @@ fn origin_label(origin: &ConfigOrigin) -> &'static str {
         ConfigOrigin::Env(_) => "$RIVERSHARE_CONFIG",
         ConfigOrigin::Xdg(_) => "the XDG config directory",
         ConfigOrigin::Embedded => "the embedded default",
+        ConfigOrigin::Demo(_) => "`rivershare demo`",
     }
 }
 

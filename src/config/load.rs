@@ -85,7 +85,10 @@ impl Config {
     ) -> Result<Loaded, ConfigError> {
         let origin = choose_origin(explicit, env);
         let path = match &origin {
-            ConfigOrigin::Flag(p) | ConfigOrigin::Env(p) | ConfigOrigin::Xdg(p) => p.clone(),
+            ConfigOrigin::Flag(p)
+            | ConfigOrigin::Env(p)
+            | ConfigOrigin::Xdg(p)
+            | ConfigOrigin::Demo(p) => p.clone(),
             ConfigOrigin::Embedded => {
                 let (config, notes) = embedded(&discover(), env.home.as_deref());
                 return Ok(Loaded {

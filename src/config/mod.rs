@@ -132,6 +132,8 @@ pub enum ConfigOrigin {
     Xdg(PathBuf),
     /// None found: one local node.
     Embedded,
+    /// The config `rivershare demo` wrote for its simulated cluster.
+    Demo(PathBuf),
 }
 
 #[derive(Debug, Clone)]
