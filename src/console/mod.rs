@@ -7,6 +7,7 @@
 //! tasks; [`view::view`] draws the state and does nothing else. The console never
 //! awaits I/O on its own task: results come back as messages.
 
+pub mod index;
 pub mod msg;
 pub mod rows;
 pub mod run;

@@ -5,6 +5,7 @@
 //! CONTRACT: signatures are shared; the view owner may refine how rows are
 //! ordered and what "identical" means for folding.
 
+use super::index::sorted;
 use super::state::{App, NodePhase, Pane};
 use crate::report::nodeset;
 
@@ -99,38 +100,25 @@ pub fn tarball_rows(app: &App) -> Vec<usize> {
         return Vec::new();
     };
     let filter = &app.filters[2].text;
-    // The view sorts up to 5 000 rows a frame. The inventory lists files by
-    // file name, so a name's versions are usually together, oldest first:
-    // reversing each run of one name usually gives the final order already,
-    // which the sort then only confirms in one pass. Any other input is
-    // simply sorted.
-    type Key<'a> = (
-        Option<&'a str>,
-        std::cmp::Reverse<Option<u64>>,
-        &'a str,
-        usize,
-    );
-    let mut keys: Vec<Key<'_>> = Vec::with_capacity(inv.entries.len());
-    let mut run_start = 0;
-    for (i, e) in inv.entries.iter().enumerate() {
-        if !(matches(filter, &e.file) || matches(filter, &format!("{:?}", e.status))) {
-            continue;
+    let keep = |e: &crate::tarballs::TarballEntry| {
+        matches(filter, &e.file) || matches(filter, &format!("{:?}", e.status))
+    };
+    // The order is sorted once when the inventory arrives (`App::set_tarballs`).
+    match &app.tarball_index {
+        Some(index) if index.fits(inv) => {
+            if filter.is_empty() {
+                index.order.clone()
+            } else {
+                index
+                    .order
+                    .iter()
+                    .copied()
+                    .filter(|&i| keep(&inv.entries[i]))
+                    .collect()
+            }
         }
-        let key = (
-            e.name.as_deref(),
-            std::cmp::Reverse(e.timestamp),
-            e.file.as_str(),
-            i,
-        );
-        if keys.last().is_some_and(|last: &Key<'_>| last.0 != key.0) {
-            keys[run_start..].reverse();
-            run_start = keys.len();
-        }
-        keys.push(key);
+        _ => sorted(inv, keep),
     }
-    keys[run_start..].reverse();
-    keys.sort_unstable();
-    keys.into_iter().map(|(_, _, _, i)| i).collect()
 }
 
 /// Hint rows: indices into `App::findings` (already worst first).

@@ -224,7 +224,7 @@ pub fn new_inventory(app: &mut App, inventory: TarballInventory) {
             .any(|e| &e.file == file && unmarkable_reason(e).is_none())
     });
     let dropped = before - app.marks.len();
-    app.tarballs = Some(inventory);
+    app.set_tarballs(Some(inventory));
     if dropped > 0 {
         set_flash(
             app,

@@ -93,7 +93,7 @@ pub fn cut_left(text: &str, width: usize) -> String {
 }
 
 /// `line` cut to `width` columns, with `…` when cut; span styles are kept.
-pub fn cut_line(line: Line<'static>, width: usize) -> Line<'static> {
+pub fn cut_line<'a>(line: Line<'a>, width: usize) -> Line<'a> {
     if line.width() <= width {
         return line;
     }

@@ -133,8 +133,8 @@ struct Draw<'a> {
     mounted: usize,
 }
 
-impl Draw<'_> {
-    fn cell(&self, row: &MountRow, col: Col) -> Cell<'static> {
+impl<'a> Draw<'a> {
+    fn cell(&self, row: &MountRow, col: Col) -> Cell<'a> {
         let t = self.ctx.theme;
         let Some(&first) = row.nodes.first() else {
             return Cell::from("");
@@ -177,7 +177,7 @@ impl Draw<'_> {
         }
     }
 
-    fn value(&self, index: usize, facts: &NodeFacts, col: Col) -> Line<'static> {
+    fn value(&self, index: usize, facts: &'a NodeFacts, col: Col) -> Line<'a> {
         let t = self.ctx.theme;
         let probe = facts.probe.as_ref();
         let mount = probe.and_then(|p| p.mount.as_ref());
@@ -188,8 +188,8 @@ impl Draw<'_> {
                 (true, Some(ms)) => Line::from(format!("✔ {ms:.1}ms")),
                 (true, None) => Line::from("✔ up"),
             },
-            Col::Fs => mount.map_or_else(dash, |m| Line::from(m.fstype.clone())),
-            Col::Source => mount.map_or_else(dash, |m| Line::from(m.source.clone())),
+            Col::Fs => mount.map_or_else(dash, |m| Line::from(m.fstype.as_str())),
+            Col::Source => mount.map_or_else(dash, |m| Line::from(m.source.as_str())),
             Col::Options => mount.map_or_else(dash, |m| self.options(key_options(m))),
             Col::Rw => rw(probe, self.ctx),
             Col::Free => match probe.and_then(|p| p.usage) {
@@ -221,18 +221,18 @@ impl Draw<'_> {
     }
 
     /// Key options, those outside the majority highlighted.
-    fn options(&self, shown: Vec<&str>) -> Line<'static> {
+    fn options(&self, shown: Vec<&'a str>) -> Line<'a> {
         let t = self.ctx.theme;
         // With one or two mounted nodes there is no meaningful majority.
         let judge = self.mounted >= 3;
-        let mut spans: Vec<Span<'static>> = Vec::new();
+        let mut spans: Vec<Span<'a>> = Vec::new();
         for (i, o) in shown.iter().enumerate() {
             if i > 0 {
                 spans.push(Span::raw(","));
             }
             let odd = judge && !self.major.contains(o);
             spans.push(Span::styled(
-                (*o).to_owned(),
+                *o,
                 if odd { t.highlight() } else { Style::new() },
             ));
         }

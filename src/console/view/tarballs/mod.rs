@@ -143,7 +143,7 @@ pub fn render(app: &App, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect, focused: 
     let cursor = app.cursors[2];
     let body = usize::from(table_area.height.saturating_sub(1));
     let (start, end) = window(cursor.selected, cursor.offset, rows.len(), body);
-    let seen = seen(inv, &rows[start..end]);
+    let seen = seen(app, inv);
     frame.render_widget(Paragraph::new(head_lines(app, inv, &seen, t)), top);
     if marked_height > 0 {
         marked_panel(app, inv, t, frame, marked);
@@ -219,11 +219,7 @@ fn table(
         };
         let marked = app.marks.contains(&e.file);
         let visibility = if e.status == TarballStatus::Latest {
-            let problems = seen
-                .by_file
-                .get(e.file.as_str())
-                .map_or(&[][..], Vec::as_slice);
-            match problems {
+            match seen.problems(row) {
                 [] if seen.runners > 0 => Span::styled("✔ all runners", t.ok()),
                 [] => Span::raw("-"),
                 [one] => Span::styled(

@@ -271,5 +271,10 @@ fn tarball_rows_order_by_name_newest_first_whatever_the_listing_order() {
         inv.entries = order.iter().map(|&i| inv.entries[i].clone()).collect();
         inv.entries.reverse();
     }
+    let inventory = shuffled.tarballs.take();
+    shuffled.set_tarballs(inventory);
+    assert_eq!(files(&shuffled), expected);
+    // Without the index (an inventory assigned directly), the same order.
+    shuffled.tarball_index = None;
     assert_eq!(files(&shuffled), expected);
 }
