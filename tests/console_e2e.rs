@@ -7,7 +7,7 @@
 //! the folder is gone after quitting. tmux is required: without it the tests
 //! fail, they never skip.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -254,19 +254,7 @@ fn nix_is_root() -> bool {
 #[test]
 fn without_a_terminal_plain_rivershare_prints_the_check_report() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let share = tmp.path().join("share");
-    for sub in ["kohakuriver-containers", "shared_data", "logs"] {
-        std::fs::create_dir_all(share.join(sub)).expect("layout");
-    }
-    let config = tmp.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "min_free_gib = 0\n[[nodes]]\nname = \"solo\"\nrole = \"host\"\ntransport = \"local\"\nshared_dir = {:?}\n",
-            share.display().to_string()
-        ),
-    )
-    .expect("config");
+    let (_, config) = solo_node(tmp.path(), "config.toml");
     let config = config.to_str().expect("utf-8");
     let check = rivershare(&["--config", config, "check"], tmp.path(), &[]);
     let plain = rivershare(&["--config", config], tmp.path(), &[("CI", "true")]);
@@ -297,11 +285,8 @@ fn plain_rivershare_on_a_terminal_is_the_console_read_only_and_colourless() {
     let home = tmp.path().join("home");
     let state = tmp.path().join("state");
     std::fs::create_dir_all(&home).expect("home");
-    let share = tmp.path().join("share");
+    let (share, config) = solo_node(tmp.path(), "lab.toml");
     let tars = share.join("kohakuriver-containers");
-    for sub in ["kohakuriver-containers", "shared_data", "logs"] {
-        std::fs::create_dir_all(share.join(sub)).expect("layout");
-    }
     let day = Duration::from_secs(86_400);
     for (file, age) in [("app-1700000001.tar", 3), ("app-1700000002.tar", 2)] {
         let f = std::fs::File::create(tars.join(file)).expect("tarball");
@@ -309,15 +294,6 @@ fn plain_rivershare_on_a_terminal_is_the_console_read_only_and_colourless() {
         f.set_modified(std::time::SystemTime::now() - day * age)
             .expect("mtime");
     }
-    let config = tmp.path().join("lab.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "min_free_gib = 0\n[[nodes]]\nname = \"solo\"\nrole = \"host\"\ntransport = \"local\"\nshared_dir = {:?}\n",
-            share.display().to_string()
-        ),
-    )
-    .expect("config");
     let no_color = tmp.path().join("1");
     let tmux = Tmux::start(
         "env PS1='e2e-prompt$ ' sh",
@@ -426,4 +402,23 @@ fn demo_as_an_ordinary_user_has_a_permission_denied_node() {
     assert!(!codes_on(&report, "host").contains(&"permission_denied".to_owned()));
     // The 0555 folder is writable again before removal: nothing is left.
     assert!(children(&demos).is_empty(), "{:?}", children(&demos));
+}
+
+/// A share with KohakuRiver's layout under `dir/share`, and a config `dir/name`
+/// with one local node `solo` on it.
+fn solo_node(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let share = dir.join("share");
+    for sub in ["kohakuriver-containers", "shared_data", "logs"] {
+        std::fs::create_dir_all(share.join(sub)).expect("layout");
+    }
+    let config = dir.join(name);
+    std::fs::write(
+        &config,
+        format!(
+            "min_free_gib = 0\n[[nodes]]\nname = \"solo\"\nrole = \"host\"\ntransport = \"local\"\nshared_dir = {:?}\n",
+            share.display().to_string()
+        ),
+    )
+    .expect("config");
+    (share, config)
 }
