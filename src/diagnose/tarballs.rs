@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::{Code, Finding};
 use crate::facts::NodeFacts;
 use crate::shell::sh_word;
-use crate::tarballs::{TarballInventory, TarballStatus, VisibilityStatus};
+use crate::tarballs::{TarballInventory, TarballStatus};
 
 /// The node findings about the folder itself are attached to: the one it was
 /// listed on.
@@ -102,21 +102,13 @@ fn runner_dir(
 fn not_visible(nodes: &[NodeFacts], inventory: &TarballInventory, dir: &str) -> Vec<Finding> {
     let mut by_runner: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for v in &inventory.visibility {
-        let why = match v.status {
-            VisibilityStatus::Visible | VisibilityStatus::Skipped => continue,
-            VisibilityStatus::Missing => "missing",
-            VisibilityStatus::SizeDiffers => "size differs",
-            VisibilityStatus::Error => "error",
+        let Some(problem) = v.problem() else {
+            continue;
         };
-        let detail = v
-            .detail
-            .as_deref()
-            .map(|d| format!(" ({d})"))
-            .unwrap_or_default();
         by_runner
             .entry(v.runner.as_str())
             .or_default()
-            .push(format!("{}: {why}{detail}", v.file));
+            .push(format!("{}: {problem}", v.file));
     }
     by_runner
         .into_iter()

@@ -99,6 +99,37 @@ pub struct Visibility {
     pub detail: Option<String>,
 }
 
+impl VisibilityStatus {
+    /// The word reports use: `visible`, `missing`, `size differs`, `error`, `skipped`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VisibilityStatus::Visible => "visible",
+            VisibilityStatus::Missing => "missing",
+            VisibilityStatus::SizeDiffers => "size differs",
+            VisibilityStatus::Error => "error",
+            VisibilityStatus::Skipped => "skipped",
+        }
+    }
+}
+
+impl Visibility {
+    /// What is wrong, as reports word it (`missing`, `size differs (12 vs 34)`);
+    /// `None` when the Runner sees the file or was not asked.
+    pub fn problem(&self) -> Option<String> {
+        if matches!(
+            self.status,
+            VisibilityStatus::Visible | VisibilityStatus::Skipped
+        ) {
+            return None;
+        }
+        let why = self.status.as_str();
+        Some(match &self.detail {
+            Some(d) => format!("{why} ({d})"),
+            None => why.to_owned(),
+        })
+    }
+}
+
 /// The inventory: read once from one node's tarball folder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TarballInventory {

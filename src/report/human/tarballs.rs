@@ -142,18 +142,8 @@ pub(super) fn render(
         .visibility
         .iter()
         .filter_map(|v| {
-            let why = match v.status {
-                VisibilityStatus::Visible | VisibilityStatus::Skipped => return None,
-                VisibilityStatus::Missing => "missing",
-                VisibilityStatus::SizeDiffers => "size differs",
-                VisibilityStatus::Error => "error",
-            };
-            let detail = v
-                .detail
-                .as_deref()
-                .map(|d| format!(" ({d})"))
-                .unwrap_or_default();
-            Some(format!("{} cannot see {}: {why}{detail}", v.runner, v.file))
+            let problem = v.problem()?;
+            Some(format!("{} cannot see {}: {problem}", v.runner, v.file))
         })
         .collect();
     if problems.is_empty() {

@@ -11,7 +11,7 @@ use super::super::Ctx;
 use super::super::format::{age, age_of_unix, millis, secs_between, size};
 use super::super::hints::{finding_lines, severity_label};
 use super::super::status::node_status;
-use super::super::tarballs::{status_style, visibility_word};
+use super::super::tarballs::status_style;
 use super::super::verify::cell_style;
 use crate::facts::NodeFacts;
 use crate::report::human::tarballs::status_name;
@@ -368,7 +368,7 @@ fn file_lines(app: &App, file: &str, t: Theme) -> Vec<Line<'static>> {
             };
             let mut spans = vec![
                 Span::raw(format!("  {:<16}", v.runner)),
-                Span::styled(visibility_word(v.status), style),
+                Span::styled(v.status.as_str(), style),
             ];
             if let Some(d) = &v.detail {
                 spans.push(Span::raw(format!(" ({d})")));

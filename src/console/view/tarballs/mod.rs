@@ -19,7 +19,7 @@ use super::hints::folded_nodes;
 use super::layout::{filter_note, pane_block};
 use crate::diagnose::Code;
 use crate::report::human::tarballs::status_name;
-use crate::tarballs::{TarballEntry, TarballInventory, TarballStatus, VisibilityStatus};
+use crate::tarballs::{TarballEntry, TarballInventory, TarballStatus};
 
 pub fn status_style(status: TarballStatus, theme: Theme) -> Style {
     match status {
@@ -29,16 +29,6 @@ pub fn status_style(status: TarballStatus, theme: Theme) -> Style {
         TarballStatus::Legacy | TarballStatus::Unrecognized | TarballStatus::Symlink => {
             theme.pending()
         }
-    }
-}
-
-pub fn visibility_word(status: VisibilityStatus) -> &'static str {
-    match status {
-        VisibilityStatus::Visible => "visible",
-        VisibilityStatus::Missing => "missing",
-        VisibilityStatus::SizeDiffers => "size differs",
-        VisibilityStatus::Error => "error",
-        VisibilityStatus::Skipped => "skipped",
     }
 }
 
@@ -223,7 +213,7 @@ fn table(
                 [] if seen.runners > 0 => Span::styled("✔ all runners", t.ok()),
                 [] => Span::raw("-"),
                 [one] => Span::styled(
-                    format!("✖ {} {}", one.runner, visibility_word(one.status)),
+                    format!("✖ {} {}", one.runner, one.status.as_str()),
                     t.crit(),
                 ),
                 many => Span::styled(format!("✖ {} runners miss it", many.len()), t.crit()),
