@@ -392,18 +392,15 @@ fn default_check_verifies_across_nodes_and_flags_the_one_that_shares_nothing() {
     let _lonely = Mounted::new(&["-t", "tmpfs", "-o", "size=16m", "tmpfs"], &lonely);
     layout(&lonely);
     let config = root.join("c.toml");
-    let mut body = String::from("min_free_gib = 0\nverify_deadline_secs = 1\n");
-    for (name, role, dir) in [
-        ("a", "host", &share),
-        ("b", "runner", &other_path),
-        ("c", "runner", &lonely),
-    ] {
-        body.push_str(&format!(
-            "[[nodes]]\nname = \"{name}\"\nrole = \"{role}\"\ntransport = \"local\"\nshared_dir = {:?}\n",
-            dir.display().to_string()
-        ));
-    }
-    std::fs::write(&config, body).expect("write");
+    write_local_config(
+        &config,
+        "min_free_gib = 0\nverify_deadline_secs = 1\n",
+        &[
+            ("a", "host", share.as_path()),
+            ("b", "runner", other_path.as_path()),
+            ("c", "runner", lonely.as_path()),
+        ],
+    );
     let out = rivershare(
         &[
             "--config",
@@ -452,15 +449,14 @@ fn io_bench_measures_each_shared_node_and_flags_the_slow_ones() {
     let _bind = Mounted::new(&["--bind", share.to_str().expect("utf-8")], &other);
     let config = root.join("c.toml");
     // No storage reaches a million MB/s: both nodes must be flagged slow.
-    let mut body =
-        String::from("min_free_gib = 0\nslow_io_mbps = 1000000\ncommand_timeout_secs = 30\n");
-    for (name, role, dir) in [("a", "host", &share), ("b", "runner", &other)] {
-        body.push_str(&format!(
-            "[[nodes]]\nname = \"{name}\"\nrole = \"{role}\"\ntransport = \"local\"\nshared_dir = {:?}\n",
-            dir.display().to_string()
-        ));
-    }
-    std::fs::write(&config, body).expect("write");
+    write_local_config(
+        &config,
+        "min_free_gib = 0\nslow_io_mbps = 1000000\ncommand_timeout_secs = 30\n",
+        &[
+            ("a", "host", share.as_path()),
+            ("b", "runner", other.as_path()),
+        ],
+    );
     let out = rivershare(
         &[
             "--config",
@@ -542,14 +538,14 @@ fn the_hosts_container_dir_setting_moves_the_tarball_folder() {
     )
     .expect("host config");
     let config = root.join("c.toml");
-    let mut body = String::from("min_free_gib = 0\n");
-    for (name, role, dir) in [("h", "host", &share), ("r", "runner", &runner_view)] {
-        body.push_str(&format!(
-            "[[nodes]]\nname = \"{name}\"\nrole = \"{role}\"\ntransport = \"local\"\nshared_dir = {:?}\n",
-            dir.display().to_string()
-        ));
-    }
-    std::fs::write(&config, body).expect("write");
+    write_local_config(
+        &config,
+        "min_free_gib = 0\n",
+        &[
+            ("h", "host", share.as_path()),
+            ("r", "runner", runner_view.as_path()),
+        ],
+    );
     let out = rivershare(
         &[
             "--config",
@@ -595,4 +591,17 @@ fn the_hosts_container_dir_setting_moves_the_tarball_folder() {
     assert_eq!(visibility.len(), 1, "{visibility:?}");
     assert_eq!(visibility[0]["runner"], "r");
     assert_eq!(visibility[0]["status"], "visible", "{:#}", visibility[0]);
+}
+
+/// Write a config of local nodes (name, role, SHARED_DIR) after `head`, the
+/// top-level keys.
+fn write_local_config(config: &Path, head: &str, nodes: &[(&str, &str, &Path)]) {
+    let mut body = String::from(head);
+    for (name, role, dir) in nodes {
+        body.push_str(&format!(
+            "[[nodes]]\nname = \"{name}\"\nrole = \"{role}\"\ntransport = \"local\"\nshared_dir = {:?}\n",
+            dir.display().to_string()
+        ));
+    }
+    std::fs::write(config, body).expect("write");
 }
