@@ -3,7 +3,7 @@
 //! on this machine. Needs root for the mounts; fails loudly without it.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -11,17 +11,9 @@ use serde_json::Value;
 mod mounts;
 use mounts::Mounted;
 
-fn rivershare(args: &[&str], home: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rivershare"))
-        .args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_STATE_HOME", home.join(".state"))
-        .env_remove("RIVERSHARE_CONFIG")
-        .env_remove("SSH_AUTH_SOCK")
-        .output()
-        .expect("rivershare runs")
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::rivershare;
 
 fn node<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["nodes"]

@@ -3,19 +3,10 @@
 //! files; a refused prune must leave every file in place.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn rivershare(args: &[&str], home: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rivershare"))
-        .args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_STATE_HOME", home.join(".state"))
-        .env_remove("RIVERSHARE_CONFIG")
-        .env_remove("SSH_AUTH_SOCK")
-        .output()
-        .expect("rivershare runs")
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::rivershare;
 
 /// A local node whose tarball folder holds a latest and two superseded versions.
 fn seeded(root: &Path, extra: &str) -> (String, Vec<std::path::PathBuf>) {
