@@ -50,7 +50,10 @@ share stale @ERR_CAP@ sh -c '
     g="$1/$b.gone.$4"
     # Losing the rename to another node is not an error: that node removes it.
     mv -- "$1/$b" "$g" 2>/dev/null || continue
-    if rm -rf -- "$g"; then printf "removed %s\n" "$b"; fi
+    rm -rf -- "$g" || continue
+    # A folder another node already claimed (`.gone.`, listed before that node
+    # removed it, or left by a node that died) was counted by its claimer.
+    case $b in *.gone.*) ;; *) printf "removed %s\n" "$b" ;; esac
   done' rivershare-stale "$V" "$RUN" "$STALE_MIN" "$N"
 
 share write @ERR_CAP@ sh -c '
