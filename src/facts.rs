@@ -161,6 +161,21 @@ pub struct Persistence {
     pub fstab: bool,
     /// A systemd mount (or automount) unit for the mount point, by name.
     pub mount_unit: Option<String>,
+    /// The `/etc/fstab` entry for the mount point, when there is one. Secrets in
+    /// its options (`password=`, `pass=`) are replaced by `***` on the node side
+    /// of the parser, so they never reach JSON, logs or the screen.
+    #[serde(default)]
+    pub fstab_entry: Option<FstabEntry>,
+}
+
+/// One `/etc/fstab` line, split into its fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FstabEntry {
+    pub source: String,
+    pub target: String,
+    pub fstype: String,
+    /// Comma-separated options, in order, secrets redacted (`password=***`).
+    pub options: Vec<String>,
 }
 
 /// Everything the probe script learned on one node. Fields are `None` when the
@@ -197,4 +212,42 @@ pub struct NodeFacts {
     pub error: Option<NodeError>,
     /// `None` when the node could not be probed.
     pub probe: Option<ProbeFacts>,
+    /// What the node's own KohakuRiver unit and config say; `None` when discovery
+    /// did not run (turned off, or the node could not be reached).
+    #[serde(default)]
+    pub kohakuriver: Option<KohakuriverFacts>,
+}
+
+/// The node's KohakuRiver service, as read over its connection (never executed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KohakuriverFacts {
+    /// `kohakuriver-host` or `kohakuriver-runner`, when systemd knows the unit.
+    pub unit: Option<UnitFacts>,
+    /// The config file read: the unit's `--config`, else `~/.kohakuriver/<role>_config.py`.
+    pub config_path: Option<String>,
+    /// SHARED_DIR as a plain string in that file.
+    pub shared_dir: Option<String>,
+    /// CONTAINER_DIR (Host) or CONTAINER_TAR_DIR (Runner), when set to a non-empty string.
+    pub tarball_dir: Option<String>,
+    /// Why the config could not be used, each with its line: the file exists but a
+    /// variable is not a plain string, or it cannot be read or parsed.
+    pub problems: Vec<ConfigProblem>,
+}
+
+/// What `systemctl cat kohakuriver-<role>` says about ordering against the share.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitFacts {
+    pub name: String,
+    /// Paths in `RequiresMountsFor=`.
+    pub requires_mounts_for: Vec<String>,
+    /// Units in `After=`, `Requires=`, `BindsTo=` and `Wants=` of `[Unit]`.
+    pub ordered_after: Vec<String>,
+}
+
+/// One reason a KohakuRiver config file could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigProblem {
+    /// 1-based line in the config file, when the problem has one.
+    pub line: Option<usize>,
+    pub message: String,
 }

@@ -52,9 +52,11 @@ pub fn healthy(name: &str, role: Role) -> NodeFacts {
             persistence: Some(Persistence {
                 fstab: true,
                 mount_unit: None,
+                fstab_entry: None,
             }),
             hung_steps: vec![],
             warnings: vec![],
         }),
+        kohakuriver: None,
     }
 }

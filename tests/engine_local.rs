@@ -289,7 +289,9 @@ fn finding(code: Code, nodes: &[&str]) -> Finding {
         severity: Severity::Critical,
         nodes: nodes.iter().map(|n| (*n).to_owned()).collect(),
         title: "t".into(),
+        why: String::new(),
         hint: "h".into(),
+        debug_commands: Vec::new(),
         commands: Vec::new(),
         evidence: Vec::new(),
     }

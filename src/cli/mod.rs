@@ -3,6 +3,9 @@
 mod check;
 mod console;
 mod demo;
+mod discover;
+mod explain;
+mod init;
 mod logging;
 mod progress;
 mod prune;
@@ -51,6 +54,13 @@ enum Command {
     Tui,
     /// A simulated cluster of local folders (no SSH, no root, no network), removed on exit
     Demo(DemoArgs),
+    /// Ask a KohakuRiver Host for its nodes (GET URL/api/nodes) and print a ready
+    /// rivershare config
+    Discover(discover::DiscoverArgs),
+    /// Write a first config: from a Host's node list with --host, else a commented example
+    Init(init::InitArgs),
+    /// What a finding code means, why it matters and how to fix it; no code lists them all
+    Explain(explain::ExplainArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -161,8 +171,13 @@ pub fn run() -> i32 {
     let _log_guard = logging::init(cli.log_file.as_deref());
 
     // The demo brings its own config: the operator's is not even read.
-    if let Some(Command::Demo(args)) = &cli.command {
-        return demo::run(args, cli.read_only);
+    // These need no config either: they write one, or print the catalogue.
+    match &cli.command {
+        Some(Command::Demo(args)) => return demo::run(args, cli.read_only),
+        Some(Command::Discover(args)) => return discover::run(args),
+        Some(Command::Init(args)) => return init::run(args, cli.config.as_deref()),
+        Some(Command::Explain(args)) => return explain::run(args),
+        _ => {}
     }
 
     let mut loaded = match Config::load(cli.config.as_deref()) {
@@ -196,7 +211,9 @@ pub fn run() -> i32 {
         None if console::interactive() => console::run(loaded, read_only),
         None => check::run(loaded, &CheckArgs::everything()),
         // Dispatched above, before any config is loaded.
-        Some(Command::Demo(_)) => exit::UNKNOWN,
+        Some(Command::Demo(_) | Command::Discover(_) | Command::Init(_) | Command::Explain(_)) => {
+            exit::UNKNOWN
+        }
     }
 }
 

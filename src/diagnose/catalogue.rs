@@ -74,6 +74,12 @@ codes! {
     TarballSuperseded => "tarball_superseded", Info, "older versions of a tarball name take space; `rivershare prune` reclaims it";
     TarballInProgress => "tarball_in_progress", Info, "the newest tarball of a name is young or still growing: being written now";
     TarballUnrecognized => "tarball_unrecognized", Info, "a .tar file in the tarball folder matches no KohakuRiver name pattern";
+    ConfigUnreadable => "config_unreadable", Warning, "a node's KohakuRiver config exists but SHARED_DIR, CONTAINER_DIR or CONTAINER_TAR_DIR cannot be read from it; the default is used";
+    SharedDirDiffers => "shared_dir_differs", Warning, "nodes use different SHARED_DIR strings: tarballs and /shared work, task logs do not";
+    UnitNotOrdered => "unit_not_ordered", Warning, "the kohakuriver-host or kohakuriver-runner unit does not wait for the share (no RequiresMountsFor=SHARED_DIR)";
+    MountOptions => "mount_options", Warning, "the mount options are risky or slow for this kind of storage (soft, small rsize/wsize, atime updates, ...)";
+    CredentialsInFstab => "credentials_in_fstab", Warning, "an SMB/CIFS password is written in /etc/fstab, which every user can read";
+    LayoutMode => "layout_mode", Warning, "a KohakuRiver folder's mode keeps its writers out (kohakuriver-containers 755, shared_data 1777, logs writable by Runners)";
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 mod catalogue;
 mod cluster;
+pub mod hints;
 mod node;
 #[cfg(test)]
 pub(crate) mod tarball_fixture;
@@ -34,7 +35,15 @@ pub struct Finding {
     pub severity: Severity,
     pub nodes: Vec<String>,
     pub title: String,
+    /// Why it matters, in KohakuRiver terms (the catalogue's text).
+    #[serde(default)]
+    pub why: String,
+    /// The fix, in prose, with this node's values.
     pub hint: String,
+    /// Read-only commands that investigate it (the console's `x` runs these).
+    #[serde(default)]
+    pub debug_commands: Vec<String>,
+    /// State-changing commands that fix it: only ever shown, never run.
     pub commands: Vec<String>,
     /// Per-node raw evidence (`runner-2: touch: ...: Read-only file system`).
     /// Not part of the grouping key: nodes with the same problem group even when
@@ -55,8 +64,34 @@ impl Finding {
             severity: code.severity(),
             nodes: vec![node.to_owned()],
             title,
+            why: hints::entry(code).map_or_else(String::new, |e| e.why.to_owned()),
             hint,
+            debug_commands: Vec::new(),
             commands,
+            evidence: Vec::new(),
+        }
+    }
+
+    /// A finding for `node` whose why, fix and commands all come from the
+    /// catalogue entry of `code`, filled with `vars` (commands naming a value
+    /// `vars` lacks are left out).
+    #[allow(dead_code, reason = "the catalogue rules of issue 6 use it next")]
+    pub(crate) fn catalogued(
+        code: Code,
+        node: &str,
+        title: impl Into<String>,
+        vars: &hints::Vars,
+    ) -> Self {
+        let entry = hints::entry(code);
+        Self {
+            code,
+            severity: code.severity(),
+            nodes: vec![node.to_owned()],
+            title: title.into(),
+            why: entry.map_or_else(String::new, |e| e.why.to_owned()),
+            hint: entry.map_or_else(String::new, |e| vars.fill_text(e.fix)),
+            debug_commands: entry.map_or_else(Vec::new, |e| vars.commands(e.debug)),
+            commands: entry.map_or_else(Vec::new, |e| vars.commands(e.fix_commands)),
             evidence: Vec::new(),
         }
     }
@@ -74,7 +109,9 @@ impl Finding {
         self.code == other.code
             && self.severity == other.severity
             && self.title == other.title
+            && self.why == other.why
             && self.hint == other.hint
+            && self.debug_commands == other.debug_commands
             && self.commands == other.commands
     }
 }

@@ -169,6 +169,7 @@ fn low_space_layout_and_persistence_are_warnings() {
     p.persistence = Some(Persistence {
         fstab: false,
         mount_unit: None,
+        fstab_entry: None,
     });
     let findings = diagnose(&[node], POLICY);
     assert_eq!(
@@ -192,6 +193,7 @@ fn a_mount_unit_counts_as_persistent() {
     probe(&mut node).persistence = Some(Persistence {
         fstab: false,
         mount_unit: Some("mnt-cluster\\x2dshare.mount".to_owned()),
+        fstab_entry: None,
     });
     assert_eq!(diagnose(&[node], POLICY), vec![]);
 }
@@ -254,6 +256,7 @@ fn worst_is_the_maximum_severity() {
     probe(&mut node).persistence = Some(Persistence {
         fstab: false,
         mount_unit: None,
+        fstab_entry: None,
     });
     let findings = diagnose(&[node], POLICY);
     assert_eq!(worst(&findings), Some(Severity::Warning));

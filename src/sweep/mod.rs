@@ -156,6 +156,7 @@ impl Fleet {
             rtt_ms: None,
             error: None,
             probe: None,
+            kohakuriver: None,
         };
         on_progress(Progress::Connecting {
             node: node.name.clone(),

@@ -26,6 +26,7 @@ fn node(name: &str, dir: &str) -> NodeFacts {
             }),
             ..ProbeFacts::default()
         }),
+        kohakuriver: None,
     }
 }
 
@@ -35,7 +36,9 @@ fn finding(code: Code, nodes: &[&str]) -> Finding {
         severity: Severity::Critical,
         nodes: nodes.iter().map(|n| (*n).to_owned()).collect(),
         title: "t".into(),
+        why: String::new(),
         hint: "h".into(),
+        debug_commands: Vec::new(),
         commands: vec!["umount -l /mnt/cluster-share".into()],
         evidence: Vec::new(),
     }

@@ -368,5 +368,9 @@ fn persistence(frame: &Frame, target: &str, warnings: &mut Vec<String>) -> Optio
             }
             u.name
         });
-    Some(Persistence { fstab, mount_unit })
+    Some(Persistence {
+        fstab,
+        mount_unit,
+        fstab_entry: None,
+    })
 }

@@ -65,6 +65,7 @@ pub(super) fn no_persistence() -> Option<Persistence> {
     Some(Persistence {
         fstab: false,
         mount_unit: None,
+        fstab_entry: None,
     })
 }
 

@@ -77,7 +77,8 @@ fn whole_probe_healthy_nfs() {
         f.persistence,
         Some(Persistence {
             fstab: true,
-            mount_unit: None
+            mount_unit: None,
+            fstab_entry: None,
         })
     );
     assert_eq!(f.layout, kohaku_layout());
@@ -251,7 +252,8 @@ fn persistence_by_unit_file() {
         f.persistence,
         Some(Persistence {
             fstab: false,
-            mount_unit: Some("mnt-cluster\\x2dshare.mount".into())
+            mount_unit: Some("mnt-cluster\\x2dshare.mount".into()),
+            fstab_entry: None,
         })
     );
 }
