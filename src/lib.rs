@@ -8,6 +8,7 @@ pub mod config;
 pub mod console;
 pub mod demo;
 pub mod diagnose;
+pub mod discover;
 pub mod engine;
 pub mod facts;
 pub mod framing;
