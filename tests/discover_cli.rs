@@ -5,6 +5,10 @@
 mod host;
 #[path = "discover_cli/init.rs"]
 mod init;
+// Shared with the console's end-to-end test; only `Tmux` is used here.
+#[allow(dead_code)]
+#[path = "support/tmux.rs"]
+mod tmux;
 
 use std::net::TcpListener;
 use std::path::Path;

@@ -1,9 +1,12 @@
 //! `rivershare init`: the example without --host, discovery with it.
 
+use std::time::Duration;
+
 use rivershare::config::Config;
 use rivershare::facts::Role;
 
 use super::host::Host;
+use super::tmux::Tmux;
 use super::{TOKEN, load, rivershare, text};
 
 #[test]
@@ -91,4 +94,41 @@ fn init_with_a_host_needs_yes_off_a_terminal() {
         None,
     );
     assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+}
+
+/// On a terminal (a private tmux), `init --host` asks, and only `y` writes.
+#[test]
+fn init_with_a_host_asks_on_a_terminal() {
+    let host = Host::nodes();
+    let home = tempfile::tempdir().expect("home");
+    for (answer, writes) in [("n", false), ("y", true)] {
+        let path = home.path().join(format!("asked-{answer}.toml"));
+        let cmd = format!(
+            "env -u RIVERSHARE_TOKEN -u RIVERSHARE_CONFIG {} --config {} init --host {}; \
+             echo EXIT=$?; sleep 60",
+            env!("CARGO_BIN_EXE_rivershare"),
+            path.display(),
+            host.url()
+        );
+        let term = Tmux::start(&cmd, &[("HOME", home.path())]);
+        let question = format!("Write 3 nodes to {}? [y/N]", path.display());
+        term.wait_for("the question", Duration::from_secs(20), |s| {
+            s.contains(&question)
+        });
+        assert!(!path.exists(), "nothing is written before the answer");
+        term.type_text(answer);
+        term.key("Enter");
+        let screen = term.wait_for("the exit code", Duration::from_secs(20), |s| {
+            s.contains("EXIT=")
+        });
+        assert!(screen.contains("EXIT=0"), "{screen}");
+        assert_eq!(path.exists(), writes, "answer {answer}: {screen}");
+        if writes {
+            let text = std::fs::read_to_string(&path).expect("written");
+            assert_eq!(load(&text).nodes.len(), 3);
+            assert!(screen.contains("next: rivershare --config"), "{screen}");
+        } else {
+            assert!(screen.contains("nothing written"), "{screen}");
+        }
+    }
 }
