@@ -165,6 +165,29 @@ fn the_token_is_sent_as_bearer_and_never_printed() {
             "{request}"
         );
     }
+    // Not in the log either, even at trace level (ureq dumps raw requests there).
+    let log = home.path().join("trace.log");
+    let traced = Command::new(env!("CARGO_BIN_EXE_rivershare"))
+        .args([
+            "--log-file",
+            log.to_str().expect("utf-8"),
+            "discover",
+            "--host",
+            &url,
+        ])
+        .env("HOME", home.path())
+        .env("RIVERSHARE_TOKEN", TOKEN)
+        .env("RIVERSHARE_LOG", "trace")
+        .output()
+        .expect("rivershare runs");
+    assert_eq!(traced.status.code(), Some(0), "{}", text(&traced.stderr));
+    let logged = std::fs::read_to_string(&log).expect("the log is written");
+    assert!(logged.contains("asking the Host for its nodes"), "{logged}");
+    assert!(logged.contains("token=true"), "{logged}");
+    assert!(
+        !logged.contains(&TOKEN[..12]) && !logged.contains("Bearer"),
+        "{logged}"
+    );
     // --help shows where the token may come from, never its value.
     let help = rivershare(&["discover", "--help"], home.path(), Some(TOKEN));
     assert!(text(&help.stdout).contains("RIVERSHARE_TOKEN"));

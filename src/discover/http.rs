@@ -97,16 +97,22 @@ pub fn fetch(
         request = request.header("Authorization", format!("Bearer {}", token.expose()));
     }
     tracing::info!(%url, token = token.is_some(), "asking the Host for its nodes");
-    let mut response = request
-        .call()
-        .map_err(|e| client_error(&url, host.port, timeout, e, &scrub))?;
-    let status = response.status().as_u16();
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(MAX_BODY_BYTES)
-        .read_to_vec()
-        .map_err(|e| client_error(&url, host.port, timeout, e, &scrub))?;
+    // ureq logs the raw bytes it sends at trace level, Authorization header included
+    // (its docs: "NOT REDACTED"), and the log bridge would put them in rivershare's
+    // log with RIVERSHARE_LOG=trace. So its logging is switched off for the exchange:
+    // ureq runs on this thread, where the bridge looks up the subscriber.
+    let silent = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+    let (status, body) = tracing::dispatcher::with_default(&silent, || {
+        let mut response = request.call()?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY_BYTES)
+            .read_to_vec()?;
+        Ok((status, body))
+    })
+    .map_err(|e| client_error(&url, host.port, timeout, e, &scrub))?;
     tracing::info!(%url, status, bytes = body.len(), "the Host answered");
     match status {
         200..=299 => parse_nodes(&url, &body).map_err(|e| match e {
