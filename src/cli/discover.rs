@@ -58,8 +58,19 @@ pub fn run(args: &DiscoverArgs) -> i32 {
     print_warnings(&found);
     match &args.write {
         None => {
-            print!("{}", found.toml);
-            exit::OK
+            use std::io::Write as _;
+            // Not print!: it panics when the reader has gone (`| head`).
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(found.toml.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Ok(()) => exit::OK,
+                Err(err) => {
+                    eprintln!("rivershare: discover: cannot write the config to stdout: {err}");
+                    exit::UNKNOWN
+                }
+            }
         }
         Some(path) => match discover::write_config(path, &found.toml, args.force) {
             Ok(()) => {
