@@ -96,16 +96,16 @@ pub fn list() -> String {
 
 /// One code's catalogue entry, placeholders shown as `<SHARED_DIR>`, ...
 pub fn render(code: Code) -> String {
-    let mut out = format!("{} ({})\n", code.as_str(), severity_text(code.severity()));
+    let mut out = format!("{} ({})", code.as_str(), severity_text(code.severity()));
     let Some(e) = entry(code) else {
         out.push_str(&format!(
-            "  {}\n\n  The catalogue has no entry for this code yet.\n",
+            "\n  when: {}\n\n  The catalogue has no entry for this code yet.\n",
             code.summary()
         ));
         return out;
     };
     let vars = Vars::placeholders();
-    out.push_str(&format!("  {}\n  {}\n", e.title, code.summary()));
+    out.push_str(&format!(": {}\n  when: {}\n", e.title, code.summary()));
     section(&mut out, "why", &vars.fill_text(e.why));
     section(&mut out, "fix", &vars.fill_text(e.fix));
     commands(
@@ -200,7 +200,10 @@ mod tests {
     #[test]
     fn an_entry_shows_its_commands_with_placeholders() {
         let text = render(Code::PermissionDenied);
-        assert!(text.starts_with("permission_denied (critical)\n"), "{text}");
+        assert!(
+            text.starts_with("permission_denied (critical): no write permission on SHARED_DIR\n"),
+            "{text}"
+        );
         assert!(text.contains("no_root_squash"), "{text}");
         assert!(text.contains("  $ ls -ld <SHARED_DIR>\n"), "{text}");
         assert!(

@@ -28,6 +28,9 @@ const NOT_MOUNTED_DEBUG: &[&str] = &{
     let [a, b, c, d] = reach_server!();
     [
         "findmnt -T {dir}",
+        "df -h {dir}",
+        "stat {dir}",
+        "ls -la {dir}",
         "grep -F {dir} /etc/fstab",
         "systemctl status {unit}",
         a,
