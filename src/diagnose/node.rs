@@ -191,8 +191,13 @@ fn hung(node: &NodeFacts, vars: &Vars, steps: &str) -> Finding {
     .with_evidence(format!("timed out: {steps}"))
 }
 
+/// What only verification can tell apart from a real problem; `verify` drops it
+/// when the node turns out not to share the storage.
+pub(super) const STORAGE_SERVER_CAVEAT: &str =
+    " If this node is the storage server and exports this very disk, nothing is wrong.";
+
 fn not_mounted(node: &NodeFacts, vars: &Vars, mount: &MountInfo) -> Finding {
-    Finding::catalogued(
+    let mut finding = Finding::catalogued(
         Code::NotMounted,
         &node.name,
         format!(
@@ -205,7 +210,9 @@ fn not_mounted(node: &NodeFacts, vars: &Vars, mount: &MountInfo) -> Finding {
     .with_evidence(format!(
         "{} on {} ({})",
         mount.fstype, mount.target, mount.source
-    ))
+    ));
+    finding.hint.push_str(STORAGE_SERVER_CAVEAT);
+    finding
 }
 
 fn access_finding(node: &NodeFacts, vars: &Vars, kind: AccessErrorKind) -> Option<Finding> {

@@ -49,8 +49,11 @@ fn rejudge_not_mounted(
     };
     if not_shared.contains(&node.as_str()) {
         finding.severity = Severity::Critical;
-        finding.hint.push_str(
-            " Verification confirms it: this node does not see the other nodes' files, nor they its.",
+        // Not the storage server after all: the probe-only caveat goes.
+        finding.hint = finding.hint.replace(super::node::STORAGE_SERVER_CAVEAT, "");
+        finding.hint.insert_str(
+            0,
+            "Verification confirms it: this node does not see the other nodes' files, nor they its. ",
         );
         return;
     }

@@ -28,7 +28,6 @@ const NOT_MOUNTED_DEBUG: &[&str] = &{
     let [a, b, c, d] = reach_server!();
     [
         "findmnt -T {dir}",
-        "df -h {dir}",
         "stat {dir}",
         "ls -la {dir}",
         "grep -F {dir} /etc/fstab",
@@ -67,8 +66,7 @@ pub(in crate::diagnose::hints) const ENTRIES: &[Entry] = &[
               that the directory exists, so it does not complain.",
         fix: "Mount the share at {dir} as the other nodes do, make it persistent (an /etc/fstab line \
               with _netdev), then restart {unit} so it works on the share. If the mount fails, check \
-              the storage server, the firewall and the network. If this node is the storage server \
-              and exports this very disk, nothing is wrong.",
+              the storage server, the firewall and the network.",
         debug: NOT_MOUNTED_DEBUG,
         fix_commands: &[
             "echo {fstab_line} | sudo tee -a /etc/fstab",
