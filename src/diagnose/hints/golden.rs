@@ -109,3 +109,88 @@ fn tarball_not_visible_lists_the_runners_own_folder() {
     );
     insta::assert_json_snapshot!(f);
 }
+
+/// Every finding the rules produce, from every kind of node failure, carries
+/// the catalogue's why and fix, and its debug commands are the entry's
+/// read-only templates filled in (never one of its fix commands).
+#[test]
+fn every_rule_fills_its_finding_from_the_catalogue() {
+    use crate::facts::{NodeError, NodeErrorKind, Persistence, Usage};
+    let mut nodes = Vec::new();
+    for (i, kind) in [
+        NodeErrorKind::Unreachable,
+        NodeErrorKind::AuthFailed,
+        NodeErrorKind::HostKeyUnknown,
+        NodeErrorKind::HostKeyChanged,
+        NodeErrorKind::CommandTimeout,
+        NodeErrorKind::Probe,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut n = healthy(&format!("err-{i}"), Role::Runner);
+        n.error = Some(NodeError::new(kind, "detail"));
+        n.probe = None;
+        nodes.push(n);
+    }
+    for (i, kind) in [
+        AccessErrorKind::ReadOnly,
+        AccessErrorKind::PermissionDenied,
+        AccessErrorKind::StaleHandle,
+        AccessErrorKind::Hung,
+        AccessErrorKind::Missing,
+        AccessErrorKind::NoSpace,
+        AccessErrorKind::Other,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut n = healthy(&format!("access-{i}"), Role::Runner);
+        access_error(&mut n, kind, "write: failed");
+        nodes.push(n);
+    }
+    let mut n = healthy("layout", Role::Host);
+    let p = n.probe.as_mut().expect("probe");
+    p.layout[0].present = false;
+    p.usage = Some(Usage {
+        total_bytes: 10,
+        used_bytes: 9,
+        avail_bytes: 1,
+    });
+    p.persistence = Some(Persistence {
+        fstab: false,
+        mount_unit: None,
+        fstab_entry: None,
+    });
+    nodes.push(n);
+    let mut n = healthy("missing", Role::Host);
+    n.probe.as_mut().expect("probe").exists = false;
+    nodes.push(n);
+    let policy = Policy {
+        min_free_bytes: 5,
+        slow_io_mbps: 0.0,
+    };
+    let findings = diagnose_with(&nodes, None, Some(&inventory()), policy);
+    let mut seen: Vec<Code> = findings.iter().map(|f| f.code).collect();
+    seen.dedup();
+    assert!(seen.len() >= 18, "{seen:?}");
+    for f in &findings {
+        let entry = super::entry(f.code).expect("an entry");
+        assert!(!f.why.is_empty() && !f.why.contains('{'), "{f:#?}");
+        assert!(!f.hint.is_empty(), "{f:#?}");
+        for c in &f.debug_commands {
+            let template = entry
+                .debug
+                .iter()
+                .find(|t| t.split_whitespace().next() == c.split_whitespace().next());
+            assert!(
+                template.is_some(),
+                "{:?}: `{c}` is not a debug template",
+                f.code
+            );
+        }
+        for c in &f.commands {
+            assert!(!f.debug_commands.contains(c), "{:?}: `{c}` is both", f.code);
+        }
+    }
+}
