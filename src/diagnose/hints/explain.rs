@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Entry, PLACEHOLDERS, Vars, entry};
+use super::{Entry, PLACEHOLDERS, Vars, entry, runs_on_node};
 use crate::diagnose::{Code, Severity};
 use crate::report::human::wrap;
 
@@ -108,10 +108,17 @@ pub fn render(code: Code) -> String {
     out.push_str(&format!(": {}\n  when: {}\n", e.title, code.summary()));
     section(&mut out, "why", &vars.fill_text(e.why));
     section(&mut out, "fix", &vars.fill_text(e.fix));
+    let (on_node, from_here): (Vec<&str>, Vec<&str>) =
+        e.debug.iter().partition(|t| runs_on_node(t));
     commands(
         &mut out,
-        "investigate (read-only; the console's x runs these):",
-        &vars.commands(e.debug),
+        "investigate (read-only; the console's x runs these on the node):",
+        &vars.commands(&on_node),
+    );
+    commands(
+        &mut out,
+        "investigate from this machine (read-only):",
+        &vars.commands(&from_here),
     );
     commands(
         &mut out,
@@ -215,6 +222,15 @@ mod tests {
         let investigate = text.find("investigate").expect("investigate");
         let fix = text.find("fix commands").expect("fix commands");
         assert!(investigate < fix);
+        // What reaches the node from outside is not said to run on it.
+        let text = render(Code::Unreachable);
+        assert!(
+            text.contains(
+                "investigate from this machine (read-only):\n  $ ping -c 3 <NODE_ADDRESS>\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("x runs these"), "{text}");
     }
 
     #[test]
