@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use super::hints::Vars;
 use super::{Code, Finding};
 use crate::facts::{NodeFacts, Role};
-use crate::shell::sh_word;
+use crate::report::nodeset::fold;
 
 /// What a node really reaches at SHARED_DIR: the mount's source plus the path of
 /// SHARED_DIR below the mount point. `user@` (sshfs) and trailing slashes are
@@ -47,6 +48,19 @@ pub(super) fn findings(nodes: &[NodeFacts]) -> Vec<Finding> {
         .max_by_key(|(_, members)| (members.len(), members.iter().any(|n| n.role == Role::Host)))
         .map(|(source, _)| source.clone())
         .unwrap_or_default();
+    // Every source with the nodes that mount it, the reference first.
+    let listed: Vec<String> = std::iter::once(&reference)
+        .chain(by_source.keys().filter(|s| **s != reference))
+        .filter_map(|source| {
+            let names: Vec<&str> = by_source
+                .get(source)?
+                .iter()
+                .map(|n| n.name.as_str())
+                .collect();
+            Some(format!("{source} on {}", fold(&names)))
+        })
+        .collect();
+    let sources = format!("Sources: {}.", listed.join("; "));
     let mut out = Vec::new();
     for (source, members) in &by_source {
         if *source == reference {
@@ -54,16 +68,13 @@ pub(super) fn findings(nodes: &[NodeFacts]) -> Vec<Finding> {
         }
         for node in members {
             out.push(
-                Finding::for_node(
+                Finding::catalogued(
                     Code::SourceMismatch,
                     &node.name,
                     format!("mounts {source}, most nodes mount {reference}"),
-                    "Nodes that mount different storage do not see each other's files: Runners miss the Host's \
-                     tarballs (\"Tarball not found\") and the Host cannot serve their task logs. Mount the same \
-                     export everywhere."
-                        .to_owned(),
-                    vec![format!("findmnt -no SOURCE -T {}", sh_word(&node.shared_dir))],
+                    &Vars::for_node_in(node, nodes),
                 )
+                .refine(&sources)
                 .with_evidence(format!("{} -> {source}", node.shared_dir)),
             );
         }

@@ -52,30 +52,9 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn for_node(
-        code: Code,
-        node: &str,
-        title: String,
-        hint: String,
-        commands: Vec<String>,
-    ) -> Self {
-        Self {
-            code,
-            severity: code.severity(),
-            nodes: vec![node.to_owned()],
-            title,
-            why: hints::entry(code).map_or_else(String::new, |e| e.why.to_owned()),
-            hint,
-            debug_commands: Vec::new(),
-            commands,
-            evidence: Vec::new(),
-        }
-    }
-
     /// A finding for `node` whose why, fix and commands all come from the
     /// catalogue entry of `code`, filled with `vars` (commands naming a value
     /// `vars` lacks are left out).
-    #[allow(dead_code, reason = "the catalogue rules of issue 6 use it next")]
     pub(crate) fn catalogued(
         code: Code,
         node: &str,
@@ -88,12 +67,26 @@ impl Finding {
             severity: code.severity(),
             nodes: vec![node.to_owned()],
             title: title.into(),
-            why: entry.map_or_else(String::new, |e| e.why.to_owned()),
+            why: entry.map_or_else(String::new, |e| vars.fill_text(e.why)),
             hint: entry.map_or_else(String::new, |e| vars.fill_text(e.fix)),
             debug_commands: entry.map_or_else(Vec::new, |e| vars.commands(e.debug)),
             commands: entry.map_or_else(Vec::new, |e| vars.commands(e.fix_commands)),
             evidence: Vec::new(),
         }
+    }
+
+    /// Puts what this finding knows beyond the catalogue (a role's consequence,
+    /// the groups verification found) in front of the catalogue's fix.
+    fn refine(mut self, detail: impl AsRef<str>) -> Self {
+        let detail = detail.as_ref().trim();
+        if !detail.is_empty() {
+            self.hint = if self.hint.is_empty() {
+                detail.to_owned()
+            } else {
+                format!("{detail} {}", self.hint)
+            };
+        }
+        self
     }
 
     fn with_evidence(mut self, evidence: impl Into<String>) -> Self {
@@ -132,7 +125,7 @@ pub fn diagnose_with(
 ) -> Vec<Finding> {
     let mut all: Vec<Finding> = nodes
         .iter()
-        .flat_map(|facts| node::findings(facts, policy))
+        .flat_map(|facts| node::findings(facts, nodes, policy))
         .collect();
     all.extend(cluster::findings(nodes));
     if let Some(verify) = verify {

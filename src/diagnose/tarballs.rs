@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use super::hints::{Vars, entry};
 use super::{Code, Finding};
 use crate::facts::NodeFacts;
-use crate::shell::sh_word;
 use crate::tarballs::{TarballInventory, TarballStatus};
 
 /// The node findings about the folder itself are attached to: the one it was
@@ -15,8 +15,19 @@ fn lister(inventory: &TarballInventory) -> &str {
     inventory.node.as_deref().unwrap_or("-")
 }
 
-fn join(dir: &str, file: &str) -> String {
-    format!("{}/{file}", dir.trim_end_matches('/'))
+/// The values of `node` (when it is one of `nodes`) with the tarball folder as
+/// it sees it.
+fn vars_for(nodes: &[NodeFacts], node: &str, tarball_dir: &str) -> Vars {
+    nodes
+        .iter()
+        .find(|n| n.name == node)
+        .map_or_else(Vars::default, |n| Vars::for_node_in(n, nodes))
+        .with("node", node)
+        .with("tarball_dir", tarball_dir.trim_end_matches('/'))
+}
+
+fn fix_templates(code: Code) -> &'static [&'static str] {
+    entry(code).map_or(&[], |e| e.fix_commands)
 }
 
 pub(super) fn findings(nodes: &[NodeFacts], inventory: &TarballInventory) -> Vec<Finding> {
@@ -25,15 +36,16 @@ pub(super) fn findings(nodes: &[NodeFacts], inventory: &TarballInventory) -> Vec
         return out;
     }
     let dir = inventory.dir.as_deref().unwrap_or("kohakuriver-containers");
-    out.extend(name_case(inventory, dir));
+    let vars = vars_for(nodes, lister(inventory), dir);
+    out.extend(name_case(inventory, &vars));
     out.extend(not_visible(nodes, inventory, dir));
-    out.extend(superseded(inventory, dir));
-    out.extend(in_progress(inventory, dir));
-    out.extend(unrecognized(inventory, dir));
+    out.extend(superseded(inventory, dir, &vars));
+    out.extend(in_progress(inventory, &vars));
+    out.extend(unrecognized(inventory, dir, &vars));
     out
 }
 
-fn name_case(inventory: &TarballInventory, dir: &str) -> Vec<Finding> {
+fn name_case(inventory: &TarballInventory, vars: &Vars) -> Vec<Finding> {
     let mut by_name: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for entry in &inventory.entries {
         if let Some(name) = entry.name.as_deref()
@@ -46,31 +58,31 @@ fn name_case(inventory: &TarballInventory, dir: &str) -> Vec<Finding> {
         .into_iter()
         .map(|(name, files)| {
             let lower = name.to_lowercase();
-            let commands = files
+            let vars = vars.clone().with("name", name);
+            let mut finding = Finding::catalogued(
+                Code::TarballNameCase,
+                lister(inventory),
+                format!("tarball name {name} has upper-case letters"),
+                &vars,
+            )
+            .refine(format!(
+                "Runners look this environment up by its lower-cased name ({lower})."
+            ));
+            finding.commands = files
                 .iter()
                 .filter_map(|file| {
                     // A lossy (non-UTF-8) file name may not start with the name as shown.
                     let renamed = format!("{lower}{}", file.strip_prefix(name)?);
-                    Some(format!(
-                        "mv -n -- {} {}",
-                        sh_word(&join(dir, file)),
-                        sh_word(&join(dir, &renamed))
-                    ))
+                    Some(
+                        vars.clone()
+                            .with("file", file)
+                            .with("lower_file", &renamed)
+                            .commands(fix_templates(Code::TarballNameCase)),
+                    )
                 })
+                .flatten()
                 .collect();
-            Finding::for_node(
-                Code::TarballNameCase,
-                lister(inventory),
-                format!("tarball name {name} has upper-case letters"),
-                format!(
-                    "Runners look tarballs up by the lower-cased name ({lower}), so they never find these \
-                     files, and KohakuRiver's own clean-up never removes their old versions. Re-create the \
-                     environment with a lower-case name, or rename the files to lower case (mv -n refuses to \
-                     overwrite an existing file)."
-                ),
-                commands,
-            )
-            .with_evidence(files.join(", "))
+            finding.with_evidence(files.join(", "))
         })
         .collect()
 }
@@ -114,11 +126,7 @@ fn not_visible(nodes: &[NodeFacts], inventory: &TarballInventory, dir: &str) -> 
         .into_iter()
         .map(|(runner, problems)| {
             let here = runner_dir(nodes, inventory, dir, runner);
-            let shared = nodes
-                .iter()
-                .find(|n| n.name == runner)
-                .map_or_else(|| here.clone(), |n| n.shared_dir.clone());
-            let mut finding = Finding::for_node(
+            let mut finding = Finding::catalogued(
                 Code::TarballNotVisible,
                 runner,
                 format!(
@@ -126,15 +134,7 @@ fn not_visible(nodes: &[NodeFacts], inventory: &TarballInventory, dir: &str) -> 
                     if problems.len() == 1 { "" } else { "s" },
                     lister(inventory)
                 ),
-                "Tasks on this Runner fail with \"Tarball not found\": it loads container tarballs straight \
-                 from the share, and the file the Host wrote is not there (or not whole) at this node's own \
-                 path. The Shared Storage Guide: check that SHARED_DIR points to the same storage on every \
-                 node."
-                    .to_owned(),
-                vec![
-                    format!("ls -la {}", sh_word(&here)),
-                    format!("findmnt -T {}", sh_word(&shared)),
-                ],
+                &vars_for(nodes, runner, &here),
             );
             for problem in problems {
                 finding = finding.with_evidence(problem);
@@ -144,7 +144,7 @@ fn not_visible(nodes: &[NodeFacts], inventory: &TarballInventory, dir: &str) -> 
         .collect()
 }
 
-fn superseded(inventory: &TarballInventory, dir: &str) -> Vec<Finding> {
+fn superseded(inventory: &TarballInventory, dir: &str, vars: &Vars) -> Vec<Finding> {
     let mut by_name: BTreeMap<&str, (u32, u64)> = BTreeMap::new();
     for entry in &inventory.entries {
         if entry.status == TarballStatus::Superseded
@@ -163,7 +163,7 @@ fn superseded(inventory: &TarballInventory, dir: &str) -> Vec<Finding> {
                 .iter()
                 .find(|s| s.name == name)
                 .map_or(bytes, |s| s.reclaimable_bytes);
-            Finding::for_node(
+            Finding::catalogued(
                 Code::TarballSuperseded,
                 lister(inventory),
                 format!(
@@ -171,46 +171,46 @@ fn superseded(inventory: &TarballInventory, dir: &str) -> Vec<Finding> {
                     if count == 1 { "" } else { "s" },
                     size(reclaimable)
                 ),
-                "KohakuRiver keeps only the newest tarball of a name and deletes the older ones after \
-                 writing a new one; these are leftovers (a removal that failed is only logged). `rivershare \
-                 prune` deletes them after re-checking each file; without --yes it only shows what would go."
-                    .to_owned(),
-                vec![format!("rivershare prune --name {}", sh_word(name))],
+                &vars.clone().with("name", name),
             )
         })
         .collect()
 }
 
-fn in_progress(inventory: &TarballInventory, dir: &str) -> Vec<Finding> {
+fn in_progress(inventory: &TarballInventory, vars: &Vars) -> Vec<Finding> {
     inventory
         .entries
         .iter()
         .filter(|e| e.status == TarballStatus::InProgress)
         .map(|entry| {
-            let last_good = inventory.entries.iter().find(|e| {
-                e.status == TarballStatus::LastGood && e.name == entry.name
-            });
+            let last_good = inventory
+                .entries
+                .iter()
+                .find(|e| e.status == TarballStatus::LastGood && e.name == entry.name);
             let kept = last_good.map_or_else(
-                || " There is no older complete version: until it is finished, Runners have none.".to_owned(),
-                |e| format!(" The previous version, {}, is kept as last_good.", e.file),
+                || {
+                    "There is no older complete version: until it is finished, Runners have none."
+                        .to_owned()
+                },
+                |e| format!("The previous version, {}, is kept as last_good.", e.file),
             );
-            Finding::for_node(
+            let mut vars = vars.clone().with("file", &entry.file);
+            if let Some(name) = &entry.name {
+                vars = vars.with("name", name);
+            }
+            Finding::catalogued(
                 Code::TarballInProgress,
                 lister(inventory),
                 format!("{} is being written (young or still growing)", entry.file),
-                format!(
-                    "KohakuRiver writes a tarball straight to its final name, so a newest file that is very \
-                     recent or changing size may be half-written. It is never pruned.{kept} If it stays this \
-                     way, the creation failed part-way: re-create the environment."
-                ),
-                vec![format!("ls -l --time-style=full-iso {}", sh_word(&join(dir, &entry.file)))],
+                &vars,
             )
+            .refine(kept)
             .with_evidence(format!("{} bytes, mtime {}", entry.size_bytes, entry.mtime))
         })
         .collect()
 }
 
-fn unrecognized(inventory: &TarballInventory, dir: &str) -> Vec<Finding> {
+fn unrecognized(inventory: &TarballInventory, dir: &str, vars: &Vars) -> Vec<Finding> {
     let files: Vec<&str> = inventory
         .entries
         .iter()
@@ -220,7 +220,7 @@ fn unrecognized(inventory: &TarballInventory, dir: &str) -> Vec<Finding> {
     if files.is_empty() {
         return Vec::new();
     }
-    let mut finding = Finding::for_node(
+    let mut finding = Finding::catalogued(
         Code::TarballUnrecognized,
         lister(inventory),
         format!(
@@ -229,10 +229,7 @@ fn unrecognized(inventory: &TarballInventory, dir: &str) -> Vec<Finding> {
             if files.len() == 1 { "" } else { "s" },
             if files.len() == 1 { "es" } else { "" }
         ),
-        "KohakuRiver only loads tarballs named {name}-{unix_seconds}.tar; these files are never used by \
-         it and never pruned by rivershare. Move or delete them by hand if nobody needs them."
-            .to_owned(),
-        vec![format!("ls -la {}", sh_word(dir))],
+        vars,
     );
     for file in files {
         finding = finding.with_evidence(file);

@@ -179,7 +179,7 @@ fn low_space_layout_and_persistence_are_warnings() {
     assert!(findings.iter().all(|f| f.severity == Severity::Warning));
     assert_eq!(
         findings[1].commands[0],
-        "sudo mkdir -p /mnt/cluster-share/shared_data"
+        "sudo mkdir -p -m 1777 /mnt/cluster-share/shared_data"
     );
     assert_eq!(
         findings[2].commands[0],

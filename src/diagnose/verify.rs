@@ -4,9 +4,9 @@
 
 mod shared;
 
+use super::hints::Vars;
 use super::{Code, Finding, Policy, Severity};
 use crate::facts::{AccessErrorKind, NodeFacts};
-use crate::shell::sh_word;
 use crate::verify::{CellStatus, VerifyReport, WriteStatus};
 
 /// Add the verification findings to the per-node and cluster `findings` (not yet
@@ -30,8 +30,9 @@ pub(super) fn apply(
     let not_shared_nodes: Vec<String> = not_shared_nodes.iter().map(|n| (*n).to_owned()).collect();
     findings.extend(not_shared);
     for node in nodes {
-        hung_while_verifying(node, verify, findings);
-        write_errors(node, verify, findings, &not_shared_nodes);
+        let vars = Vars::for_node_in(node, nodes);
+        hung_while_verifying(node, &vars, verify, findings);
+        write_errors(node, &vars, verify, findings, &not_shared_nodes);
     }
     findings.extend(slow_storage(nodes, verify, policy));
 }
@@ -48,8 +49,11 @@ fn rejudge_not_mounted(
     };
     if not_shared.contains(&node.as_str()) {
         finding.severity = Severity::Critical;
-        finding.hint.push_str(
-            " Verification confirms it: this node does not see the other nodes' files, nor they its.",
+        // Not the storage server after all: the probe-only caveat goes.
+        finding.hint = finding.hint.replace(super::node::STORAGE_SERVER_CAVEAT, "");
+        finding.hint.insert_str(
+            0,
+            "Verification confirms it: this node does not see the other nodes' files, nor they its. ",
         );
         return;
     }
@@ -63,19 +67,24 @@ fn rejudge_not_mounted(
              rest of the shared group read each other's files. Most likely this node is the storage server \
              and exports this local disk; then nothing is wrong. Check that the export is the one the others mount."
             .to_owned();
-        let dir = nodes
-            .iter()
-            .find(|n| n.name == *node)
-            .map(|n| sh_word(&n.shared_dir));
-        if let Some(dir) = dir {
-            finding.commands = vec![format!("findmnt -T {dir}"), "sudo exportfs -v".to_owned()];
+        // Read-only, but exportfs runs on the storage server (here, this node):
+        // shown, as the catalogue shows every server-side command.
+        finding.commands = vec!["sudo exportfs -v".to_owned()];
+        if let Some(n) = nodes.iter().find(|n| n.name == *node) {
+            finding.debug_commands =
+                Vars::for_node_in(n, nodes).commands(&["findmnt -T {dir}", "cat /etc/exports"]);
         }
     }
 }
 
 /// A hung write or a hung read while verifying is `storage_hung`, even when the
 /// probe itself finished in time.
-fn hung_while_verifying(node: &NodeFacts, verify: &VerifyReport, findings: &mut Vec<Finding>) {
+fn hung_while_verifying(
+    node: &NodeFacts,
+    vars: &Vars,
+    verify: &VerifyReport,
+    findings: &mut Vec<Finding>,
+) {
     let name = node.name.as_str();
     let mut evidence: Vec<String> = verify
         .writes
@@ -117,22 +126,10 @@ fn hung_while_verifying(node: &NodeFacts, verify: &VerifyReport, findings: &mut 
     let finding = match existing {
         Some(f) => f,
         None => {
-            let dir = sh_word(&node.shared_dir);
-            findings.push(Finding::for_node(
-                Code::StorageHung,
-                name,
-                format!("storage at {} hung during verification", node.shared_dir),
-                "The probe finished, but writing or reading a small verification file on SHARED_DIR did \
+            findings.push(Finding::catalogued(Code::StorageHung, name, format!("storage at {} hung during verification", node.shared_dir), vars).refine("The probe finished, but writing or reading a small verification file on SHARED_DIR did \
                  not within the deadline. The share is hanging intermittently or just went away: on a \
-                 hard-mounted NFS share whose server is unreachable every access blocks. Check the server \
-                 and the network, then remount."
-                    .to_owned(),
-                vec![
-                    format!("findmnt -T {dir}"),
-                    format!("timeout 10 stat {dir}"),
-                    format!("sudo umount -f -l {dir} && sudo mount {dir}"),
-                ],
-            ));
+                 hard-mounted NFS share whose server is unreachable every access blocks."
+                    ));
             let last = findings.len() - 1;
             &mut findings[last]
         }
@@ -146,6 +143,7 @@ fn hung_while_verifying(node: &NodeFacts, verify: &VerifyReport, findings: &mut 
 /// finding: it only adds evidence, unless the probe's write passed.
 fn write_errors(
     node: &NodeFacts,
+    vars: &Vars,
     verify: &VerifyReport,
     findings: &mut Vec<Finding>,
     not_shared: &[String],
@@ -188,19 +186,9 @@ fn write_errors(
         f.evidence.push(line);
         return;
     }
-    let dir = sh_word(&node.shared_dir);
-    let mut finding = Finding::for_node(
-        Code::WriteFailed,
-        name,
-        format!("writing a verification file on {} failed", node.shared_dir),
-        "The probe's write test passed, but writing the verification token failed moments later: the \
+    let mut finding = Finding::catalogued(Code::WriteFailed, name, format!("writing a verification file on {} failed", node.shared_dir), vars).refine("The probe's write test passed, but writing the verification token failed moments later: the \
          share is failing intermittently (the evidence has the message)."
-            .to_owned(),
-        vec![
-            format!("ls -la {dir}"),
-            format!("touch {dir}/.rivershare-test && rm {dir}/.rivershare-test"),
-        ],
-    );
+            );
     finding.evidence.push(line);
     findings.push(finding);
 }
@@ -216,28 +204,21 @@ fn slow_storage(nodes: &[NodeFacts], verify: &VerifyReport, policy: Policy) -> V
         if !(slow(result.write_mbps) || slow(result.read_mbps)) {
             continue;
         }
-        let dir = nodes
+        let vars = nodes
             .iter()
             .find(|n| n.name == result.node)
-            .map_or_else(|| "SHARED_DIR".to_owned(), |n| sh_word(&n.shared_dir));
+            .map_or_else(Vars::default, |n| Vars::for_node_in(n, nodes));
         let speed = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1} MB/s"));
         out.push(
-            Finding::for_node(
+            Finding::catalogued(
                 Code::SlowStorage,
                 &result.node,
                 format!("shared storage slower than {limit} MB/s"),
-                "Writing or reading a 64 MiB file on SHARED_DIR was slow; container tarballs are several \
-                 GB, so task start-up will crawl. KohakuRiver's Shared Storage Guide mounts NFS with \
-                 rsize=131072,wsize=131072 (or more), hard and noatime: small rsize/wsize or sync cost \
-                 throughput. Then check the network: link speed and duplex, errors and drops, an \
-                 overloaded server or a 1 Gbit/s link shared by many nodes."
-                    .to_owned(),
-                vec![
-                    format!("findmnt -no OPTIONS -T {dir}"),
-                    "nfsstat -m".to_owned(),
-                    "ip -s link".to_owned(),
-                ],
+                &vars,
             )
+            .refine(format!(
+                "Writing or reading a 64 MiB file on SHARED_DIR ran below {limit} MB/s."
+            ))
             .with_evidence(format!(
                 "write {}, read {}",
                 speed(result.write_mbps),

@@ -1,13 +1,16 @@
-//! The read-only debug commands of a finding (`findmnt`, `mount | grep`,
-//! `showmount -e SERVER`, `ls -la`, `df -h`, `stat`), run on the nodes the
+//! The read-only debug commands of a finding, from its hint catalogue entry
+//! (`findmnt`, `mount | grep`, `showmount -e SERVER`, `nc -z`, `ls -la`, `df -h`,
+//! `stat`, ...), rendered with each node's own values and run on the nodes the
 //! finding names, each under `timeout -k`, `findmnt` first. Nothing here ever
-//! changes a node: commands that would (`umount`, `mount`, `chmod`) are only
-//! shown, in the finding's own `commands`.
+//! changes a node: every template passes the catalogue's read-only allow-list,
+//! and commands that would (`umount`, `mount`, `chmod`) are only shown, in the
+//! finding's own `commands`.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::diagnose::hints::{self, Vars};
 use crate::diagnose::{Code, Finding};
 use crate::facts::{AccessErrorKind, NodeErrorKind, NodeFacts};
 use crate::probe::parse::frame::{self, Status};
@@ -20,7 +23,8 @@ use crate::tarballs::TarballInventory;
 pub struct DebugTarget {
     pub node: String,
     /// Shell text shown to the operator and run on the node, in order. Built
-    /// only from an allow-list of read-only programs; paths are `sh_quote`d.
+    /// only from catalogue templates that pass the read-only allow-list; every
+    /// value is quoted as one shell word (`sh_word`).
     pub commands: Vec<String>,
 }
 
@@ -42,6 +46,10 @@ pub const OUTPUT_CAP: usize = 16 * 1024;
 /// The most of one command's stderr kept, in bytes.
 pub const ERROR_CAP: usize = 4 * 1024;
 
+/// Always first, on every node: the mount table, which is safe to read even
+/// when the storage hangs.
+const MOUNT_TABLE: [&str; 2] = ["findmnt -T {dir}", "mount | grep -F -- {dir}"];
+
 /// The read-only debug commands for `finding`, one target per affected node
 /// that can run them (reachable, probed). Pure.
 pub fn targets(finding: &Finding, facts: &[NodeFacts]) -> Vec<DebugTarget> {
@@ -50,13 +58,20 @@ pub fn targets(finding: &Finding, facts: &[NodeFacts]) -> Vec<DebugTarget> {
 
 /// [`targets`], with the tarball inventory the finding came from (when there is
 /// one): a tarball finding also lists the tarball folder as each node sees it.
-/// Without it, the folder is `SHARED_DIR/kohakuriver-containers`.
+/// Without it, the folder is the node's own (`SHARED_DIR/kohakuriver-containers`
+/// unless its KohakuRiver config says otherwise).
+///
+/// Each node gets the catalogue entry's debug templates filled with its own
+/// values ([`Vars::for_node_in`]), after the mount table (`findmnt` first).
+/// Only templates that pass the read-only allow-list and run on the node (not
+/// those that reach it from outside, such as `ping {addr}`) are kept, and a
+/// node whose storage hangs or is stale gets only the mount table.
 pub fn targets_with(
     finding: &Finding,
     facts: &[NodeFacts],
     tarballs: Option<&TarballInventory>,
 ) -> Vec<DebugTarget> {
-    let tarball_finding = finding.code.as_str().starts_with("tarball_");
+    let templates = node_templates(finding.code);
     let mut out: Vec<DebugTarget> = Vec::new();
     for name in &finding.nodes {
         if out.iter().any(|t| &t.node == name) {
@@ -68,23 +83,20 @@ pub fn targets_with(
         if !can_run(node) {
             continue;
         }
-        let dir = sh_quote(&node.shared_dir);
-        let mut commands = vec![
-            format!("findmnt -T {dir}"),
-            format!("mount | grep -F -- {dir}"),
-        ];
+        let vars =
+            Vars::for_node_in(node, facts).with("tarball_dir", &tarball_dir(node, facts, tarballs));
         // On a dead hard mount, df, ls and stat hang (and showmount asks the
         // server that is gone): only the mount table is safe to read.
-        if !hung(node, finding) {
-            if let Some(server) = nfs_server(node) {
-                commands.push(format!("showmount -e {}", sh_quote(&server)));
+        let hung = hung(node, finding);
+        let mut commands: Vec<String> = Vec::new();
+        for template in &templates {
+            if hung && !MOUNT_TABLE.contains(template) {
+                continue;
             }
-            commands.push(format!("ls -la {dir}"));
-            commands.push(format!("df -h {dir}"));
-            commands.push(format!("stat {dir}"));
-            if tarball_finding {
-                let folder = tarball_dir(node, facts, tarballs);
-                commands.push(format!("ls -la {}", sh_quote(&folder)));
+            if let Some(command) = vars.fill_command(template, false)
+                && !commands.contains(&command)
+            {
+                commands.push(command);
             }
         }
         out.push(DebugTarget {
@@ -93,6 +105,25 @@ pub fn targets_with(
         });
     }
     out
+}
+
+/// The templates run on a node for `code`: the mount table, the entry's
+/// read-only node-side debug templates, and for a tarball finding the folder.
+fn node_templates(code: Code) -> Vec<&'static str> {
+    let mut templates: Vec<&'static str> = MOUNT_TABLE.to_vec();
+    if let Some(entry) = hints::entry(code) {
+        templates.extend(
+            entry
+                .debug
+                .iter()
+                .copied()
+                .filter(|t| hints::runs_on_node(t) && hints::is_read_only(t)),
+        );
+    }
+    if code.as_str().starts_with("tarball_") {
+        templates.push("ls -la {tarball_dir}");
+    }
+    templates
 }
 
 /// The node answered and a script can run on it: connected, even when its probe
@@ -128,24 +159,6 @@ fn hung(node: &NodeFacts, finding: &Finding) -> bool {
                     matches!(e.kind, AccessErrorKind::Hung | AccessErrorKind::StaleHandle)
                 })
     })
-}
-
-/// The NFS server of the node's mount (`10.0.0.5:/export` -> `10.0.0.5`,
-/// `[fe80::1]:/x` -> `fe80::1`), when it is plain NFS (EFS has no mountd).
-fn nfs_server(node: &NodeFacts) -> Option<String> {
-    let mount = node.probe.as_ref()?.mount.as_ref()?;
-    if !mount.fstype.starts_with("nfs") || mount.provider != "nfs" {
-        return None;
-    }
-    let server = match mount.source.strip_prefix('[') {
-        Some(rest) => rest.split_once("]:")?.0,
-        None => mount.source.split_once(':')?.0,
-    };
-    // Quoting keeps it one word; a leading '-' would still read as an option.
-    let plain = !server.is_empty()
-        && !server.starts_with('-')
-        && !server.chars().any(|c| c.is_whitespace() || c.is_control());
-    plain.then(|| server.to_owned())
 }
 
 /// The tarball folder as `node` sees it: the inventory's folder on the node it

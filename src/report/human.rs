@@ -187,15 +187,7 @@ pub fn render(report: &CheckReport, style: Style) -> String {
             nodeset::fold(&names),
             finding.title
         );
-        for line in wrap(&finding.hint, 96) {
-            let _ = writeln!(out, "  {line}");
-        }
-        for evidence in &finding.evidence {
-            let _ = writeln!(out, "  seen: {evidence}");
-        }
-        for command in &finding.commands {
-            let _ = writeln!(out, "  $ {command}");
-        }
+        render_finding_body(&mut out, finding, style);
     }
     if !report.notes.is_empty() {
         let _ = writeln!(out);
@@ -223,8 +215,40 @@ pub fn render(report: &CheckReport, style: Style) -> String {
     out
 }
 
+/// Under a finding's title: why it matters and the fix (the hint catalogue's
+/// text with this node's values), the evidence, then the read-only commands
+/// that investigate it and the state-changing ones that fix it, each labelled.
+fn render_finding_body(out: &mut String, finding: &crate::diagnose::Finding, style: Style) {
+    labelled(out, "why: ", &finding.why);
+    labelled(out, "fix: ", &finding.hint);
+    for evidence in &finding.evidence {
+        let _ = writeln!(out, "  seen: {evidence}");
+    }
+    if !finding.debug_commands.is_empty() {
+        let _ = writeln!(out, "  {}", style.paint("investigate (read-only):", "2"));
+        for command in &finding.debug_commands {
+            let _ = writeln!(out, "    $ {command}");
+        }
+    }
+    if !finding.commands.is_empty() {
+        let _ = writeln!(out, "  {}", style.paint("fix (changes the node):", "1"));
+        for command in &finding.commands {
+            let _ = writeln!(out, "    $ {command}");
+        }
+    }
+}
+
+/// `label` then `text` wrapped, continuation lines under the text.
+fn labelled(out: &mut String, label: &str, text: &str) {
+    let indent = " ".repeat(label.len());
+    for (i, line) in wrap(text, 96 - label.len()).iter().enumerate() {
+        let head = if i == 0 { label } else { indent.as_str() };
+        let _ = writeln!(out, "  {head}{line}");
+    }
+}
+
 /// Greedy word wrap; a word longer than `width` gets a line of its own.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut current = String::new();
     for word in text.split_whitespace() {

@@ -1,6 +1,7 @@
 //! Pane 4, Hints: the findings worst first, then everything about the selected
-//! one: its nodes, the hint, the evidence, the read-only debug commands `x`
-//! runs, and the fix commands that are only shown (`c` copies them).
+//! one: its nodes, why it matters and the fix (the hint catalogue's text with
+//! the node's values), the evidence, the read-only debug commands `x` runs on
+//! each node, and the fix commands that are only shown (`c` copies them).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -57,8 +58,17 @@ pub fn finding_lines(app: &App, finding: &Finding, t: Theme) -> Vec<Line<'static
             Span::styled("nodes: ", t.pending()),
             Span::raw(folded_nodes(finding)),
         ]),
-        Line::from(finding.hint.clone()),
     ];
+    if !finding.why.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("why: ", t.pending()),
+            Span::raw(finding.why.clone()),
+        ]));
+    }
+    lines.push(Line::from(vec![
+        Span::styled("fix: ", t.pending()),
+        Span::raw(finding.hint.clone()),
+    ]));
     for e in &finding.evidence {
         lines.push(Line::from(vec![
             Span::styled("seen: ", t.pending()),
@@ -75,6 +85,16 @@ pub fn finding_lines(app: &App, finding: &Finding, t: Theme) -> Vec<Line<'static
             "  none: no affected node can run them (unreachable or not probed)",
             t.pending(),
         )));
+        // What reaches the node from outside (ping, ssh -v) is for the operator.
+        if !finding.debug_commands.is_empty() {
+            lines.push(Line::from(Span::styled(
+                "investigate from this machine:",
+                t.title(),
+            )));
+            for command in &finding.debug_commands {
+                lines.push(Line::from(format!("  $ {command}")));
+            }
+        }
     }
     for target in &debug {
         for command in &target.commands {

@@ -7,10 +7,13 @@
 //! `rivershare explain` shows them as `<SHARED_DIR>`, `<SERVER>`, ...
 //! ([`Vars::placeholders`]). One text serves the finding, `check` and `explain`.
 
+pub mod explain;
 mod families;
+mod readonly;
 mod vars;
 
-pub use vars::{PLACEHOLDERS, Vars};
+pub use readonly::{is_read_only, runs_on_node};
+pub use vars::{PLACEHOLDERS, Vars, has_rpcbind, plain_server, split_source, storage_port};
 
 use super::Code;
 
@@ -30,6 +33,11 @@ pub struct Entry {
     pub fix_commands: &'static [&'static str],
 }
 
+/// Every catalogue entry, family by family.
+pub fn entries() -> impl Iterator<Item = &'static Entry> {
+    families::ALL.iter().flat_map(|family| family.iter())
+}
+
 /// The catalogue entry of `code`, if the catalogue has one.
 pub fn entry(code: Code) -> Option<&'static Entry> {
     families::ALL
@@ -37,3 +45,8 @@ pub fn entry(code: Code) -> Option<&'static Entry> {
         .flat_map(|family| family.iter())
         .find(|e| e.code == code)
 }
+
+#[cfg(test)]
+mod golden;
+#[cfg(test)]
+mod tests;

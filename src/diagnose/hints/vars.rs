@@ -5,7 +5,32 @@ use std::collections::BTreeMap;
 use crate::facts::{MountInfo, NodeFacts};
 use crate::shell::sh_word;
 
-/// Every placeholder a template may name, with how `explain` shows it.
+mod storage;
+#[cfg(test)]
+mod tests;
+
+pub use storage::{has_rpcbind, plain_server, split_source, storage_port};
+
+/// Every placeholder a template may name, with how `explain` shows it. Names
+/// are stable (templates of every family use them); add, never rename.
+///
+/// - `node`, `addr`, `role`: the node's name, SSH address and role.
+/// - `dir`: its SHARED_DIR. `unit`: `kohakuriver-<role>`. `config`: the
+///   KohakuRiver config file read, when one was.
+/// - `target`: the mount point holding SHARED_DIR (SHARED_DIR itself when the
+///   probe found no mount); `source`, `fstype`, `options`: that mount's.
+/// - `server`, `export`: from the node's own network mount, else its
+///   `/etc/fstab` entry, else the mount most other nodes have (cluster context).
+///   `port`: the TCP port of that kind of storage (2049 NFS, 445 SMB/CIFS,
+///   24007 GlusterFS, 22 sshfs, 6789 Ceph). `nfs_server`: the server only when
+///   it is plain NFS with rpcbind and mountd (`showmount`, `rpcinfo`, port 111).
+/// - `fuse_target`: the mount point only when it is a FUSE mount (`fusermount -u`).
+/// - `fstab_line`: an `/etc/fstab` line for the share at this node's path (what
+///   is mounted now, or what the other nodes mount), with `_netdev`.
+/// - `tarball_dir`: the tarball folder as this node sees it. `name`, `file`,
+///   `lower_file`: a tarball name, one of its files, that file lower-cased.
+/// - `folder`, `mode`: one of KohakuRiver's folders in SHARED_DIR and the mode
+///   the security guide gives it.
 pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ("node", "<NODE>"),
     ("addr", "<NODE_ADDRESS>"),
@@ -23,6 +48,12 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ("tarball_dir", "<TARBALL_DIR>"),
     ("name", "<TARBALL_NAME>"),
     ("fstab_line", "<FSTAB_LINE>"),
+    ("nfs_server", "<NFS_SERVER>"),
+    ("fuse_target", "<FUSE_MOUNT_POINT>"),
+    ("folder", "<FOLDER>"),
+    ("mode", "<MODE>"),
+    ("file", "<TARBALL_FILE>"),
+    ("lower_file", "<LOWER_CASE_FILE>"),
 ];
 
 /// Values for one finding's templates, by placeholder name.
@@ -38,38 +69,90 @@ impl Vars {
     }
 
     /// The values one node's facts give: its name, address, role, SHARED_DIR,
-    /// KohakuRiver unit, and, when the probe found a mount, its point, source,
-    /// server, export, type and options.
+    /// KohakuRiver unit, config and tarball folder, and, when the probe found a
+    /// mount, its point, source, server, export, type, options and port.
     pub fn for_node(node: &NodeFacts) -> Self {
+        let kohakuriver = node.kohakuriver.as_ref();
+        let tarball_dir = kohakuriver
+            .and_then(|k| k.tarball_dir.clone())
+            .unwrap_or_else(|| crate::kohakuriver::default_tarball_dir(&node.shared_dir));
         let mut vars = Self::default()
             .with("node", &node.name)
             .with("addr", &node.address)
             .with("role", node.role.as_str())
             .with("dir", &node.shared_dir)
+            // Best guess until a mount is known: SHARED_DIR is the mount point.
+            .with("target", &node.shared_dir)
+            .with("tarball_dir", &tarball_dir)
             .with("unit", &format!("kohakuriver-{}", node.role.as_str()));
         if let Some(mount) = node.probe.as_ref().and_then(|p| p.mount.as_ref()) {
             vars = vars.with_mount(mount);
         }
-        if let Some(config) = node
-            .kohakuriver
-            .as_ref()
-            .and_then(|k| k.config_path.as_ref())
-        {
+        if let Some(config) = kohakuriver.and_then(|k| k.config_path.as_ref()) {
             vars = vars.with("config", config);
         }
         vars
     }
 
-    /// The mount's point, source, type and options, and its server and export
-    /// when the source names them.
+    /// [`Vars::for_node`] in its cluster: a node with no network mount of its
+    /// own takes the storage server from its `/etc/fstab` entry, else from the
+    /// network mount most of the other `nodes` have (and the `/etc/fstab` line
+    /// that would mount it at this node's SHARED_DIR, when the node has none).
+    pub fn for_node_in(node: &NodeFacts, nodes: &[NodeFacts]) -> Self {
+        let mut vars = Self::for_node(node);
+        if vars.get("server").is_some() {
+            return vars;
+        }
+        let persistence = node.probe.as_ref().and_then(|p| p.persistence.as_ref());
+        if let Some(entry) = persistence.and_then(|p| p.fstab_entry.as_ref()) {
+            let (_, provider) = crate::probe::parse::fs_class(&entry.fstype, &entry.source);
+            return vars.with_storage(&entry.fstype, &provider, &entry.source);
+        }
+        let Some(peer) = peers_mount(node, nodes) else {
+            return vars;
+        };
+        vars = vars.with_storage(&peer.fstype, &peer.provider, &peer.source);
+        if !persistence.is_some_and(|p| p.fstab) {
+            vars = vars.with("fstab_line", &fstab_line(peer, &node.shared_dir));
+        }
+        vars
+    }
+
+    /// The mount's point, source, type and options, its server, export and
+    /// port when the source names them, and the `/etc/fstab` line that mounts it.
     pub fn with_mount(mut self, mount: &MountInfo) -> Self {
         self = self
             .with("target", &mount.target)
             .with("source", &mount.source)
             .with("fstype", &mount.fstype)
             .with("options", &mount.options.join(","));
-        if let Some((server, export)) = split_source(&mount.fstype, &mount.source) {
-            self = self.with("server", &server).with("export", &export);
+        if mount.network {
+            self = self
+                .with_storage(&mount.fstype, &mount.provider, &mount.source)
+                .with("fstab_line", &fstab_line(mount, &mount.target));
+            if mount.fstype.starts_with("fuse.") {
+                self = self.with("fuse_target", &mount.target);
+            }
+        }
+        self
+    }
+
+    /// Server, export, port and (plain NFS) `nfs_server` of a storage source.
+    /// A server that would read as an option or split into words is left out,
+    /// and with it every command naming it.
+    fn with_storage(mut self, fstype: &str, provider: &str, source: &str) -> Self {
+        let Some((server, export)) = split_source(fstype, source) else {
+            return self;
+        };
+        if !plain_server(&server) {
+            return self;
+        }
+        self = self.with("server", &server).with("export", &export);
+        if let Some(port) = storage_port(fstype) {
+            self = self.with("port", port);
+        }
+        if has_rpcbind(fstype, provider) {
+            self = self.with("nfs_server", &server);
         }
         self
     }
@@ -157,102 +240,47 @@ fn fill(template: &str, mut value: impl FnMut(&str) -> Option<String>) -> Option
     Some(out)
 }
 
-/// The server and export of a mount source: `srv:/export` (NFS, GlusterFS,
-/// sshfs `user@srv:/path`), `//srv/share` (SMB), `[v6]:/export`, and CephFS's
-/// `mon1,mon2:/path` (first monitor). `None` when the source names no server.
-pub fn split_source(fstype: &str, source: &str) -> Option<(String, String)> {
-    if let Some(unc) = source.strip_prefix("//") {
-        let (server, share) = unc.split_once('/')?;
-        return Some((server.to_owned(), format!("/{share}")));
-    }
-    let (server, export) = match source.strip_prefix('[') {
-        Some(rest) => rest.split_once("]:")?,
-        None => {
-            let (server, _) = source.split_once(":/")?;
-            (server, &source[server.len() + 1..])
+/// The network mount most of the other nodes have (on a tie, the Host's, then
+/// the first), for a node that has none of its own.
+fn peers_mount<'a>(node: &NodeFacts, nodes: &'a [NodeFacts]) -> Option<&'a MountInfo> {
+    let mounts: Vec<(&'a MountInfo, bool)> = nodes
+        .iter()
+        .filter(|n| n.name != node.name)
+        .filter_map(|n| {
+            let mount = n.probe.as_ref()?.mount.as_ref()?;
+            mount
+                .network
+                .then_some((mount, n.role == crate::facts::Role::Host))
+        })
+        .collect();
+    let score = |m: &MountInfo| {
+        let same = mounts.iter().filter(|(o, _)| o.source == m.source).count();
+        let host = mounts.iter().any(|(o, h)| *h && o.source == m.source);
+        (same, host)
+    };
+    let mut best: Option<&'a MountInfo> = None;
+    for (mount, _) in &mounts {
+        if best.is_none_or(|b| score(mount) > score(b)) {
+            best = Some(mount);
         }
-    };
-    let server = server.rsplit('@').next().unwrap_or(server);
-    let server = if fstype.starts_with("ceph") {
-        server
-            .split(',')
-            .next()
-            .unwrap_or(server)
-            .split(':')
-            .next()
-            .unwrap_or(server)
-    } else {
-        server
-    };
-    (!server.is_empty()).then(|| (server.to_owned(), export.to_owned()))
+    }
+    best
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sources_split_into_server_and_export() {
-        let cases = [
-            ("nfs4", "10.0.0.5:/export", Some(("10.0.0.5", "/export"))),
-            (
-                "nfs",
-                "[fd00::5]:/srv/share",
-                Some(("fd00::5", "/srv/share")),
-            ),
-            (
-                "cifs",
-                "//files.example/share",
-                Some(("files.example", "/share")),
-            ),
-            ("fuse.glusterfs", "gl1:/vol0", Some(("gl1", "/vol0"))),
-            (
-                "fuse.sshfs",
-                "root@10.0.0.5:/srv/share",
-                Some(("10.0.0.5", "/srv/share")),
-            ),
-            (
-                "ceph",
-                "10.0.0.1:6789,10.0.0.2:6789:/volumes",
-                Some(("10.0.0.1", "/volumes")),
-            ),
-            ("tmpfs", "tmpfs", None),
-            ("ext4", "/dev/sda1", None),
-        ];
-        for (fstype, source, want) in cases {
-            let got = split_source(fstype, source);
-            let want = want.map(|(s, e)| (s.to_owned(), e.to_owned()));
-            assert_eq!(got, want, "{fstype} {source}");
-        }
+/// An `/etc/fstab` line mounting `mount`'s source at `target`, with `_netdev`
+/// (the network must be up first).
+fn fstab_line(mount: &MountInfo, target: &str) -> String {
+    let mut options: Vec<&str> = mount.options.iter().map(String::as_str).collect();
+    if options.is_empty() {
+        options.push("defaults");
     }
-
-    #[test]
-    fn commands_quote_values_and_drop_what_they_cannot_fill() {
-        let vars = Vars::default()
-            .with("dir", "/mnt/a b")
-            .with("server", "srv");
-        assert_eq!(
-            vars.commands(&[
-                "ls -la {dir}",
-                "showmount -e {server}",
-                "findmnt -T {target}"
-            ]),
-            vec![
-                "ls -la '/mnt/a b'".to_owned(),
-                "showmount -e srv".to_owned()
-            ]
-        );
-        assert_eq!(
-            Vars::placeholders().commands(&["umount {target} && echo ${HOME}"]),
-            vec!["umount <MOUNT_POINT> && echo ${HOME}".to_owned()]
-        );
-        assert_eq!(vars.fill_text("on {server}: {export}"), "on srv: <EXPORT>");
+    if !options.contains(&"_netdev") {
+        options.push("_netdev");
     }
-
-    #[test]
-    fn a_hostile_value_stays_one_word() {
-        let vars = Vars::default().with("dir", "/mnt/$(touch x); rm -rf /");
-        let cmd = vars.fill_command("ls -la {dir}", false).expect("filled");
-        assert_eq!(cmd, "ls -la '/mnt/$(touch x); rm -rf /'");
-    }
+    format!(
+        "{} {target} {} {} 0 0",
+        mount.source,
+        mount.fstype,
+        options.join(",")
+    )
 }

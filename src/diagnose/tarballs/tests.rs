@@ -62,10 +62,10 @@ fn not_visible_names_each_file_with_its_reason_and_the_runners_own_path() {
             "runner-02: MyEnv-1700000500.tar: size differs (12 bytes, expected 50)",
         ]
     );
-    assert!(f.hint.contains("Tarball not found"), "{}", f.hint);
+    assert!(f.why.contains("Tarball not found"), "{}", f.why);
     assert!(f.hint.contains("same storage on every node"), "{}", f.hint);
     assert_eq!(
-        f.commands,
+        f.debug_commands,
         vec![
             "ls -la /data/share/kohakuriver-containers",
             "findmnt -T /data/share"

@@ -3,13 +3,14 @@
 //! A node whose every cell was skipped (unreachable, SHARED_DIR missing, ...) gets
 //! no `not_shared`: verification learnt nothing about it, and its own finding
 //! already says why. Titles, hints and commands depend only on things identical
-//! for every node with the same problem, so those nodes group into one finding;
+//! for every node with the same problem (the catalogue's `not_shared` entry names
+//! no role-specific value such as `{unit}`), so those nodes group into one finding;
 //! the per-node detail goes into the evidence.
 
+use super::super::hints::Vars;
 use super::super::{Code, Finding};
 use crate::facts::NodeFacts;
 use crate::report::nodeset::fold;
-use crate::shell::sh_word;
 use crate::verify::matrix::Cells;
 use crate::verify::{Cell, CellStatus, VerifyReport};
 
@@ -26,8 +27,9 @@ pub(super) fn findings(nodes: &[NodeFacts], verify: &VerifyReport) -> Vec<Findin
         if !node.reachable || !attempted {
             continue;
         }
+        let vars = Vars::for_node_in(node, nodes);
         let finding = if verify.split {
-            split(node, verify)
+            split(node, verify, &vars)
         } else if verify
             .shared
             .as_ref()
@@ -35,7 +37,7 @@ pub(super) fn findings(nodes: &[NodeFacts], verify: &VerifyReport) -> Vec<Findin
         {
             continue;
         } else {
-            outside(node, verify, &cells, &names)
+            outside(node, verify, &cells, &names, &vars)
         };
         out.push(with_cell_evidence(finding, name, &verify.matrix));
     }
@@ -47,15 +49,7 @@ fn folded(group: &[String]) -> String {
     fold(&names)
 }
 
-fn commands(node: &NodeFacts) -> Vec<String> {
-    let dir = sh_word(&node.shared_dir);
-    vec![
-        format!("findmnt -T {dir}"),
-        format!("grep -F {dir} /etc/fstab"),
-    ]
-}
-
-fn split(node: &NodeFacts, verify: &VerifyReport) -> Finding {
+fn split(node: &NodeFacts, verify: &VerifyReport, vars: &Vars) -> Finding {
     let size = verify.groups.first().map_or(0, Vec::len);
     let tied: Vec<String> = verify
         .groups
@@ -63,23 +57,17 @@ fn split(node: &NodeFacts, verify: &VerifyReport) -> Finding {
         .filter(|g| g.len() == size)
         .map(|g| folded(g))
         .collect();
-    let mut finding = Finding::for_node(
-        Code::NotShared,
-        &node.name,
-        format!(
+    let mut finding = Finding::catalogued(Code::NotShared, &node.name, format!(
             "cluster is split: {} groups of {size} node{} do not see each other's files",
             tied.len(),
             if size == 1 { "" } else { "s" }
-        ),
-        format!(
+        ), vars).refine(format!(
             "Verification found equally large groups of nodes that see each other's files but not the other \
              groups': {}. rivershare cannot tell which one is the real shared storage, so every group is \
              suspect: the Host's tarballs and task logs reach only the nodes of its own group. Compare what \
-             each group mounts at SHARED_DIR and make every node mount the same export.",
+             each group mounts at SHARED_DIR.",
             tied.join(" | ")
-        ),
-        commands(node),
-    );
+        ));
     let group = verify.groups.iter().find(|g| g.contains(&node.name));
     finding.evidence.push(match group {
         Some(g) => format!("{}: in group {}", node.name, folded(g)),
@@ -93,6 +81,7 @@ fn outside(
     verify: &VerifyReport,
     cells: &Cells<'_>,
     names: &[String],
+    vars: &Vars,
 ) -> Finding {
     let name = node.name.as_str();
     let shared = verify.shared.as_deref().map(folded);
@@ -106,21 +95,12 @@ fn outside(
         .find(|g| g.len() >= 2 && g.contains(&node.name));
     if let Some(group) = group {
         let members = folded(group);
-        return Finding::for_node(
-            Code::NotShared,
-            name,
-            format!("separate storage: only {members} see each other's files"),
-            format!(
+        return Finding::catalogued(Code::NotShared, name, format!("separate storage: only {members} see each other's files"), vars).refine(format!(
                 "These nodes see each other's files but not those of the shared storage, so they mount \
                  another export, another server, or the same path on a different volume. {shared_text} \
                  Tasks scheduled here miss the Host's tarballs (\"Tarball not found\") and their logs never \
-                 reach the Host. Compare the mount source with a node of the shared group."
-            ),
-            vec![
-                format!("findmnt -no SOURCE,FSTYPE -T {}", sh_word(&node.shared_dir)),
-                format!("grep -F {} /etc/fstab", sh_word(&node.shared_dir)),
-            ],
-        );
+                 reach the Host."
+            ));
     }
     let others: Vec<&str> = names
         .iter()
@@ -135,67 +115,38 @@ fn outside(
     };
     let separated = involving(CellStatus::Missing) || involving(CellStatus::Mismatch);
     if cells.self_failed(name) {
-        return Finding::for_node(
-            Code::NotShared,
-            name,
-            "cannot read back its own file on SHARED_DIR".to_owned(),
-            format!(
+        return Finding::catalogued(Code::NotShared, name, "cannot read back its own file on SHARED_DIR", vars).refine(format!(
                 "The node wrote its verification token into SHARED_DIR but reading it back by the same path \
                  failed: the storage loses or hides writes (failing server, stale handle, broken FUSE \
                  daemon). {shared_text}"
-            ),
-            commands(node),
-        );
+            ));
     }
     if !separated {
-        return Finding::for_node(
-            Code::NotShared,
-            name,
-            "not verified: reading the other nodes' files failed".to_owned(),
-            format!(
+        return Finding::catalogued(Code::NotShared, name, "not verified: reading the other nodes' files failed", vars).refine(format!(
                 "Every read of another node's token failed with an error (see the evidence and this node's \
                  other findings), so rivershare cannot confirm it shares the storage. {shared_text}"
-            ),
-            commands(node),
-        );
+            ));
     }
     if others.is_empty() {
         let own_ok = cells
             .get(name, name)
             .is_some_and(|c| c.status == CellStatus::Ok);
-        return Finding::for_node(
-            Code::NotShared,
-            name,
-            if own_ok {
+        return Finding::catalogued(Code::NotShared, name, if own_ok {
                 "sees only itself: SHARED_DIR is on local disk".to_owned()
             } else {
                 "sees no other node's files: SHARED_DIR is on local disk".to_owned()
-            },
-            format!(
+            }, vars).refine(format!(
                 "No other node sees this node's files and it sees none of theirs, so its SHARED_DIR is \
                  local: a Runner that came up before the network (its mount failed and it wrote to the \
                  empty mount point), an empty mount point, or a tmpfs. Everything KohakuRiver writes here \
-                 is invisible to the rest of the cluster. {shared_text} Mount the share (persistently) and \
-                 restart the KohakuRiver service."
-            ),
-            vec![
-                format!("findmnt -T {}", sh_word(&node.shared_dir)),
-                format!("grep -F {} /etc/fstab", sh_word(&node.shared_dir)),
-                format!("sudo mount {}", sh_word(&node.shared_dir)),
-            ],
-        );
+                 is invisible to the rest of the cluster. {shared_text}"
+            ));
     }
-    Finding::for_node(
-        Code::NotShared,
-        name,
-        format!("sees only {}", fold(&others)),
-        format!(
+    Finding::catalogued(Code::NotShared, name, format!("sees only {}", fold(&others)), vars).refine(format!(
             "This node sees the files of some nodes but not of others. {shared_text} Nodes that mount \
              different exports of overlapping data, or a cache that serves stale copies, look like this; \
              the evidence lists the cells that failed."
-        ),
-        commands(node),
-    )
+        ))
 }
 
 /// The cells that failed between this node and others, folded, and each mismatch's detail.

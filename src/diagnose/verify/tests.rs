@@ -107,7 +107,11 @@ fn the_storage_server_exporting_its_local_disk_is_info() {
     assert_eq!(findings[0].code, Code::NotMounted);
     assert_eq!(findings[0].severity, Severity::Info);
     assert!(findings[0].hint.contains("storage server"));
-    assert_eq!(findings[0].commands[1], "sudo exportfs -v");
+    assert_eq!(findings[0].commands, ["sudo exportfs -v"]);
+    assert_eq!(
+        findings[0].debug_commands,
+        ["findmnt -T /mnt/cluster-share", "cat /etc/exports"]
+    );
 }
 
 #[test]
@@ -164,7 +168,7 @@ fn a_different_export_names_whom_the_node_sees() {
     );
     assert!(f[0].hint.contains("host,runner-[01-02]"), "{}", f[0].hint);
     assert_eq!(
-        f[0].commands[0],
+        f[0].debug_commands[0],
         "findmnt -no SOURCE,FSTYPE -T /mnt/cluster-share"
     );
 }

@@ -58,35 +58,80 @@ fn programs(t: &DebugTarget) -> Vec<String> {
 }
 
 #[test]
-fn healthy_nfs_node_gets_the_whole_allow_list_findmnt_first() {
+fn a_node_gets_the_mount_table_then_the_entrys_debug_commands_with_its_values() {
     let facts = vec![node("r1", "/mnt/cluster-share")];
-    let t = targets(&finding(Code::NotShared, &["r1"]), &facts);
+    let t = targets(&finding(Code::PermissionDenied, &["r1"]), &facts);
     assert_eq!(t.len(), 1);
     assert_eq!(
         t[0].commands,
         [
-            "findmnt -T '/mnt/cluster-share'",
-            "mount | grep -F -- '/mnt/cluster-share'",
-            "showmount -e '10.0.0.5'",
-            "ls -la '/mnt/cluster-share'",
-            "df -h '/mnt/cluster-share'",
-            "stat '/mnt/cluster-share'",
+            "findmnt -T /mnt/cluster-share",
+            "mount | grep -F -- /mnt/cluster-share",
+            "id",
+            "ls -ld /mnt/cluster-share",
+            "stat /mnt/cluster-share",
+            "findmnt -no SOURCE,OPTIONS -T /mnt/cluster-share",
+            "showmount -e 10.0.0.5",
         ]
     );
+    // A node without a mount of its own asks the server the others mount.
+    let mut facts = vec![node("r1", "/mnt/cluster-share"), node("r2", "/data")];
+    facts[1].probe.as_mut().expect("probe").mount = None;
+    let t = targets(&finding(Code::NotMounted, &["r2"]), &facts);
+    for wanted in ["showmount -e 10.0.0.5", "nc -zv -w 3 10.0.0.5 2049"] {
+        assert!(t[0].commands.iter().any(|c| c == wanted), "{t:?}");
+    }
+    assert_eq!(t[0].commands[0], "findmnt -T /data");
 }
 
 #[test]
 fn only_allow_listed_read_only_programs_ever_appear() {
-    let allowed = ["findmnt", "mount|grep", "showmount", "ls", "df", "stat"];
+    let allowed = [
+        "findmnt",
+        "mount|grep",
+        "grep",
+        "showmount",
+        "rpcinfo",
+        "nc",
+        "ls",
+        "df",
+        "du",
+        "stat",
+        "id",
+        "systemctl",
+        "journalctl",
+        "nfsstat",
+        "ip",
+        "ps",
+        "cat",
+    ];
     let mut facts = vec![node("a", "/mnt/s"), node("b", "/srv/x y")];
     facts[1].probe.as_mut().expect("probe").mount = None;
     for code in Code::ALL {
+        let fix: Vec<&str> = crate::diagnose::hints::entry(*code)
+            .map_or(&[][..], |e| e.fix_commands)
+            .to_vec();
         for t in targets(&finding(*code, &["a", "b"]), &facts) {
-            for p in programs(&t) {
+            assert_eq!(programs(&t)[0], "findmnt", "{code:?}: findmnt first");
+            for (p, c) in programs(&t).iter().zip(&t.commands) {
                 assert!(allowed.contains(&p.as_str()), "{code:?}: {p} in {t:?}");
+                assert!(
+                    crate::diagnose::hints::is_read_only(c),
+                    "{code:?}: {c} is not read-only"
+                );
             }
-            // The finding's own state-changing commands are never copied in.
+            // Neither the finding's own state-changing commands nor the
+            // catalogue's fix commands are ever copied in.
             assert!(!t.commands.iter().any(|c| c.contains("umount")));
+            for c in &t.commands {
+                assert!(
+                    !fix.iter().any(
+                        |f| f.split_whitespace().next() == c.split_whitespace().next()
+                            && !crate::diagnose::hints::is_read_only(f)
+                    ),
+                    "{code:?}: {c} looks like a fix command"
+                );
+            }
         }
     }
 }
@@ -144,36 +189,45 @@ fn hostile_paths_and_servers_stay_quoted_data() {
         .as_mut()
         .expect("mount")
         .source = "-oProxy=x:/export".into();
-    let t = targets(&finding(Code::NotShared, &["r"]), &facts);
+    let t = targets(&finding(Code::PermissionDenied, &["r"]), &facts);
     let q = "'/mnt/it'\\''s $(touch /tmp/pwned) `id`'";
     assert_eq!(t[0].commands[0], format!("findmnt -T {q}"));
     assert_eq!(t[0].commands[1], format!("mount | grep -F -- {q}"));
     // A server that would read as an option is not asked at all.
     assert!(!t[0].commands.iter().any(|c| c.starts_with("showmount")));
-    // Every command reads back through sh as the quoted path, untouched.
-    for c in &t[0].commands {
+    // Every command naming the path has it as one quoted word, untouched.
+    let naming: Vec<&String> = t[0]
+        .commands
+        .iter()
+        .filter(|c| c.contains("pwned"))
+        .collect();
+    assert_eq!(naming.len(), t[0].commands.len() - 1, "all but `id`: {t:?}");
+    for c in naming {
         assert!(c.ends_with(q), "{c}");
     }
 }
 
 #[test]
 fn showmount_only_for_plain_nfs_with_a_server() {
-    let server = |fstype: &str, provider: &str, source: &str| {
+    let asks = |fstype: &str, provider: &str, source: &str| {
         let mut f = node("r", "/m");
         let m = f.probe.as_mut().expect("p").mount.as_mut().expect("m");
         m.fstype = fstype.into();
         m.provider = provider.into();
         m.source = source.into();
-        nfs_server(&f)
+        let t = targets(&finding(Code::PermissionDenied, &["r"]), &[f]);
+        t[0].commands
+            .iter()
+            .find_map(|c| c.strip_prefix("showmount -e ").map(str::to_owned))
     };
-    assert_eq!(server("nfs4", "nfs", "nas:/x").as_deref(), Some("nas"));
+    assert_eq!(asks("nfs4", "nfs", "nas:/x").as_deref(), Some("nas"));
     assert_eq!(
-        server("nfs", "nfs", "[fe80::1]:/x").as_deref(),
+        asks("nfs", "nfs", "[fe80::1]:/x").as_deref(),
         Some("fe80::1")
     );
-    assert_eq!(server("nfs4", "efs", "fs-1.efs.aws:/"), None);
-    assert_eq!(server("cifs", "cifs", "//srv/share"), None);
-    assert_eq!(server("nfs4", "nfs", "noserver"), None);
+    assert_eq!(asks("nfs4", "efs", "fs-1.efs.aws:/"), None);
+    assert_eq!(asks("cifs", "cifs", "//srv/share"), None);
+    assert_eq!(asks("nfs4", "nfs", "noserver"), None);
 }
 
 #[test]
@@ -191,17 +245,17 @@ fn tarball_findings_list_the_folder_each_node_sees() {
     let t = targets_with(&f, &facts, Some(&inv));
     assert_eq!(
         t[0].commands.last().map(String::as_str),
-        Some("ls -la '/data/share/kohakuriver-containers'")
+        Some("ls -la /data/share/kohakuriver-containers")
     );
     assert_eq!(
         t[1].commands.last().map(String::as_str),
-        Some("ls -la '/mnt/share/kohakuriver-containers'")
+        Some("ls -la /mnt/share/kohakuriver-containers")
     );
     // Without the inventory: the default folder under the node's SHARED_DIR.
     let t = targets(&f, &facts);
     assert_eq!(
         t[0].commands.last().map(String::as_str),
-        Some("ls -la '/data/share/kohakuriver-containers'")
+        Some("ls -la /data/share/kohakuriver-containers")
     );
     // A mount finding does not list it.
     let t = targets(&finding(Code::NotShared, &["r1"]), &facts);
