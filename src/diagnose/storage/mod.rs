@@ -1,0 +1,93 @@
+//! Storage-kind rules: `mount_options` (the per-kind mount-option audit),
+//! `credentials_in_fstab` and `layout_mode`. Each finding's text comes from the
+//! catalogue (hints/families/storage_kinds.rs); the evidence lists each problem.
+
+pub mod audit;
+pub mod kind;
+pub mod layout;
+#[cfg(test)]
+mod tests;
+
+pub use audit::{Audit, Problem};
+pub use kind::{StorageKind, classify};
+
+use super::hints::Vars;
+use super::{Code, Finding};
+use crate::facts::NodeFacts;
+
+/// The kind and the audit of the mount holding a node's SHARED_DIR, when the
+/// probe found one.
+pub fn node_audit(node: &NodeFacts) -> Option<Audit> {
+    let probe = node.probe.as_ref()?;
+    let mount = probe.mount.as_ref()?;
+    let fstab = probe
+        .persistence
+        .as_ref()
+        .and_then(|p| p.fstab_entry.as_ref());
+    let kind = classify(mount, fstab);
+    Some(audit::audit(kind, mount, fstab))
+}
+
+/// The storage-kind findings of one node.
+pub(super) fn findings(node: &NodeFacts) -> Vec<Finding> {
+    let Some(probe) = node.probe.as_ref() else {
+        return Vec::new();
+    };
+    if node.error.is_some() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if let (Some(mount), Some(a)) = (probe.mount.as_ref(), node_audit(node)) {
+        let vars = Vars::for_node(node).with("fstab_line", &a.corrected);
+        if !a.problems.is_empty() {
+            let keys: Vec<&str> = a.problems.iter().map(|p| p.key).collect();
+            let title = format!("{} mount options: {}", a.kind.label(), keys.join(", "));
+            let mut f = Finding::catalogued(Code::MountOptions, &node.name, title, &vars);
+            for p in &a.problems {
+                f = f.with_evidence(p.text.clone());
+            }
+            for n in &a.notes {
+                f = f.with_evidence(format!("note: {n}"));
+            }
+            out.push(f);
+        }
+        let smb = matches!(a.kind, StorageKind::Cifs | StorageKind::AzureFilesSmb);
+        let fstab = probe
+            .persistence
+            .as_ref()
+            .and_then(|p| p.fstab_entry.as_ref());
+        if smb && audit::has_password(fstab) {
+            let line = audit::credentials_line(a.kind, mount, fstab);
+            let vars = vars.with("fstab_line", &line);
+            let f = Finding::catalogued(
+                Code::CredentialsInFstab,
+                &node.name,
+                format!("SMB password in /etc/fstab for {}", mount.target),
+                &vars,
+            );
+            out.push(f.with_evidence(format!(
+                "/etc/fstab line for {} has a password= option (value redacted on the node)",
+                mount.target
+            )));
+        }
+    }
+    let modes = layout::audit(&probe.layout);
+    if !modes.is_empty() {
+        let vars = Vars::for_node(node);
+        let folders: Vec<&str> = modes.iter().map(|m| m.folder).collect();
+        let title = format!(
+            "KohakuRiver folder modes in {}: {}",
+            node.shared_dir,
+            folders.join(", ")
+        );
+        let mut f = Finding::catalogued(Code::LayoutMode, &node.name, title, &vars);
+        // Only the commands for the folders that are off.
+        f.commands
+            .retain(|c| folders.iter().any(|d| c.contains(&format!("/{d}"))));
+        for m in &modes {
+            f = f.with_evidence(m.text.clone());
+        }
+        out.push(f);
+    }
+    out
+}
