@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod kind;
 pub mod layout;
+pub mod line;
 #[cfg(test)]
 mod tests;
 
@@ -56,8 +57,8 @@ pub(super) fn findings(node: &NodeFacts) -> Vec<Finding> {
             .persistence
             .as_ref()
             .and_then(|p| p.fstab_entry.as_ref());
-        if smb && audit::has_password(fstab) {
-            let line = audit::credentials_line(a.kind, mount, fstab);
+        if smb && line::has_password(fstab) {
+            let line = line::credentials_line(a.kind, mount, fstab);
             let vars = vars.with("fstab_line", &line);
             let f = Finding::catalogued(
                 Code::CredentialsInFstab,
