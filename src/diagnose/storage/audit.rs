@@ -181,8 +181,11 @@ fn efs(c: &mut Ctx) {
         if got != Some(value) {
             let got = got.map_or_else(|| "not set".to_owned(), |g| format!("{key}={g}"));
             c.problem(key, format!("{got}: Amazon EFS recommends {key}={value}"));
-            c.edit
-                .set(key, if key == "vers" { &["nfsvers"] } else { &[] }, value);
+            // AWS writes the version as nfsvers=; either spelling is replaced.
+            match key {
+                "vers" => c.edit.set("nfsvers", &["vers"], value),
+                _ => c.edit.set(key, &[], value),
+            }
         }
     }
     hard(c);
