@@ -38,7 +38,10 @@ pub(super) fn findings(node: &NodeFacts) -> Vec<Finding> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    if let (Some(mount), Some(a)) = (probe.mount.as_ref(), node_audit(node)) {
+    // A missing SHARED_DIR is path_missing; the mount it would live on is not
+    // judged for it.
+    let audited = probe.exists.then(|| node_audit(node)).flatten();
+    if let (Some(mount), Some(a)) = (probe.mount.as_ref(), audited) {
         let vars = Vars::for_node(node).with("fstab_line", &a.corrected);
         if !a.problems.is_empty() {
             let keys: Vec<&str> = a.problems.iter().map(|p| p.key).collect();

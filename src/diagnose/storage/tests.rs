@@ -337,20 +337,26 @@ mod layout_modes;
 #[test]
 fn efs_is_corrected_to_the_aws_set_in_place() {
     let (mut mount, _) = load("efs", "/mnt/cluster-share");
-    mount.options = "rw,vers=4.0,rsize=65536,wsize=1048576,soft,timeo=600,retrans=2,addr=172.31.9.20"
-        .split(',')
-        .map(String::from)
-        .collect();
+    mount.options =
+        "rw,vers=4.0,rsize=65536,wsize=1048576,soft,timeo=600,retrans=2,addr=172.31.9.20"
+            .split(',')
+            .map(String::from)
+            .collect();
     let entry = FstabEntry {
         source: "fs-0123456789abcdef0.efs.us-east-1.amazonaws.com:/".into(),
         target: "/mnt/cluster-share".into(),
         fstype: "nfs4".into(),
-        options: ["nfsvers=4.0", "soft", "_netdev"].map(String::from).to_vec(),
+        options: ["nfsvers=4.0", "soft", "_netdev"]
+            .map(String::from)
+            .to_vec(),
     };
     let a = audit::audit(classify(&mount, Some(&entry)), &mount, Some(&entry));
     let keys: Vec<&str> = a.problems.iter().map(|p| p.key).collect();
     assert_eq!(keys, ["vers", "rsize", "soft", "noresvport"]);
-    assert_eq!(a.problems[0].text, "vers=4.0: Amazon EFS recommends vers=4.1");
+    assert_eq!(
+        a.problems[0].text,
+        "vers=4.0: Amazon EFS recommends vers=4.1"
+    );
     assert_eq!(
         a.corrected,
         "fs-0123456789abcdef0.efs.us-east-1.amazonaws.com:/ /mnt/cluster-share nfs4 \
