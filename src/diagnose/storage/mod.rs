@@ -70,7 +70,7 @@ pub(super) fn findings(node: &NodeFacts) -> Vec<Finding> {
                 &vars,
             );
             out.push(f.with_evidence(format!(
-                "/etc/fstab line for {} has a password= option (value redacted on the node)",
+                "the /etc/fstab line for {} has a password option (its value was redacted on the node)",
                 mount.target
             )));
         }
@@ -87,7 +87,7 @@ pub(super) fn findings(node: &NodeFacts) -> Vec<Finding> {
         let mut f = Finding::catalogued(Code::LayoutMode, &node.name, title, &vars);
         // Only the commands for the folders that are off.
         f.commands
-            .retain(|c| folders.iter().any(|d| c.contains(&format!("/{d}"))));
+            .retain(|c| folders.iter().any(|d| c.ends_with(&format!("/{d}"))));
         for m in &modes {
             f = f.with_evidence(m.text.clone());
         }

@@ -83,3 +83,20 @@ fn layout_modes_are_judged_by_who_writes_each_folder() {
     probe.layout[1].mode = Some("?".into());
     assert!(findings(&node).is_empty());
 }
+
+#[test]
+fn commands_are_picked_by_folder_even_when_the_path_names_one() {
+    let mut node = healthy("runner-1", Role::Runner);
+    node.shared_dir = "/srv/logs share".into();
+    node.probe.as_mut().expect("probe").layout = layout(&[
+        ("kohakuriver-containers", "755", "root"),
+        ("shared_data", "755", "root"),
+        ("logs", "755", "root"),
+    ]);
+    let f = findings(&node);
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        f[0].commands,
+        ["sudo chmod 1777 '/srv/logs share'/shared_data"]
+    );
+}
