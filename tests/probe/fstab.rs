@@ -5,7 +5,8 @@
 //! must not contain the password; the parsed entry must be the redacted line.
 
 use super::*;
-use rivershare::facts::FstabEntry;
+use rivershare::diagnose::{Code, Policy, diagnose};
+use rivershare::facts::{FstabEntry, NodeFacts, Role, SharedDirSource};
 
 /// The fixture's secret, including the part after a doubled comma (a literal
 /// comma in a mount.cifs password).
@@ -69,7 +70,7 @@ fn fstab_passwords_are_redacted_on_the_node() {
     let facts = parse::parse(&out.stdout, dir);
     let mount = facts.mount.as_ref().expect("the tmpfs mount");
     assert_eq!(mount.target, dir);
-    let persistence = facts.persistence.expect("persistence");
+    let persistence = facts.persistence.clone().expect("persistence");
     assert!(persistence.fstab);
     assert_eq!(
         persistence.fstab_entry,
@@ -88,4 +89,54 @@ fn fstab_passwords_are_redacted_on_the_node() {
             .to_vec(),
         })
     );
+
+    // Through the diagnosis: the SMB line gives credentials_in_fstab (the share
+    // is not mounted here, the line alone is the risk), and no finding, nor the
+    // JSON of the facts, holds any part of the secret.
+    let node = NodeFacts {
+        name: "runner-1".into(),
+        role: Role::Runner,
+        address: "127.0.0.1".into(),
+        shared_dir: dir.into(),
+        shared_dir_source: SharedDirSource::Config,
+        reachable: true,
+        rtt_ms: None,
+        error: None,
+        probe: Some(facts),
+        kohakuriver: None,
+    };
+    let policy = Policy {
+        min_free_bytes: 0,
+        slow_io_mbps: 0.0,
+    };
+    let findings = diagnose(std::slice::from_ref(&node), policy);
+    let creds = findings
+        .iter()
+        .find(|f| f.code == Code::CredentialsInFstab)
+        .unwrap_or_else(|| panic!("credentials_in_fstab expected: {findings:#?}"));
+    assert!(
+        creds.hint.contains(&format!(
+            "//fileserver/cluster {dir} cifs credentials=/etc/samba/fileserver.cred,vers=2.1,uid=0,gid=0 0 0"
+        )),
+        "{}",
+        creds.hint
+    );
+    assert!(
+        creds.commands.contains(
+            &"sudo install -m 600 -o root -g root /dev/null /etc/samba/fileserver.cred".to_owned()
+        ),
+        "{:?}",
+        creds.commands
+    );
+    let all = format!(
+        "{}{}",
+        serde_json::to_string(&findings).expect("json"),
+        serde_json::to_string(&node).expect("json")
+    );
+    for secret in SECRETS {
+        assert!(
+            !all.contains(secret),
+            "{secret:?} leaked into findings or facts"
+        );
+    }
 }

@@ -98,7 +98,7 @@ pub(super) fn corrected_line(
             (source, mount.target.clone(), fstype, base, true)
         }
     };
-    let smb = matches!(kind, StorageKind::Cifs | StorageKind::AzureFilesSmb);
+    let smb = is_smb(kind, fstab);
     let mut edit = edit.clone();
     let mut base = base;
     if smb && has_password(fstab) {
@@ -112,7 +112,7 @@ pub(super) fn corrected_line(
         // the place of the first of them (see credentials_in_fstab).
         edit.changes.push((
             CREDENTIAL_KEYS.to_vec(),
-            format!("credentials={}", credentials_path(mount)),
+            format!("credentials={}", credentials_path(mount, fstab)),
         ));
     }
     if from_live && mount.network {
@@ -138,6 +138,18 @@ pub fn credentials_line(
     corrected_line(kind, mount, fstab, &Edit::default())
 }
 
+/// An SMB mount, by its kind or by its fstab line (a password in fstab matters
+/// even while the share is not mounted).
+pub fn is_smb(kind: StorageKind, fstab: Option<&FstabEntry>) -> bool {
+    matches!(kind, StorageKind::Cifs | StorageKind::AzureFilesSmb)
+        || fstab.is_some_and(|e| {
+            matches!(
+                e.fstype.to_ascii_lowercase().as_str(),
+                "cifs" | "smb3" | "smbfs" | "smb"
+            )
+        })
+}
+
 /// The fstab line names an SMB password (already redacted).
 pub fn has_password(fstab: Option<&FstabEntry>) -> bool {
     fstab.is_some_and(|e| {
@@ -161,10 +173,31 @@ const CREDENTIAL_KEYS: &[&str] = &[
 ];
 
 /// `/etc/samba/<server>.cred`, the credentials file the fix proposes.
-pub fn credentials_path(mount: &MountInfo) -> String {
-    let vars = crate::diagnose::hints::Vars::default().with_mount(mount);
-    let server = vars.get("server").unwrap_or("share");
+pub fn credentials_path(mount: &MountInfo, fstab: Option<&FstabEntry>) -> String {
+    let server = credentials_server(mount, fstab).unwrap_or_else(|| "share".to_owned());
     format!("/etc/samba/{server}.cred")
+}
+
+/// The SMB server the credentials are for: from the fstab line's `//server/share`
+/// (the share may not be mounted right now), else from the live mount.
+pub fn credentials_server(mount: &MountInfo, fstab: Option<&FstabEntry>) -> Option<String> {
+    // Vars knows how to split every kind of source into server and export.
+    let from = |fstype: &str, source: &str| {
+        let m = MountInfo {
+            target: String::new(),
+            source: source.to_owned(),
+            fstype: fstype.to_owned(),
+            options: Vec::new(),
+            network: true,
+            provider: String::new(),
+            is_mount_point: true,
+        };
+        let vars = crate::diagnose::hints::Vars::default().with_mount(&m);
+        vars.get("server").map(str::to_owned)
+    };
+    fstab
+        .and_then(|e| from(&e.fstype, &e.source))
+        .or_else(|| from(&mount.fstype, &mount.source))
 }
 
 /// fstab's escaping of a field: space, tab, newline and backslash as octal.

@@ -55,14 +55,14 @@ pub(super) fn findings(node: &NodeFacts) -> Vec<Finding> {
             }
             out.push(f);
         }
-        let smb = matches!(a.kind, StorageKind::Cifs | StorageKind::AzureFilesSmb);
         let fstab = probe
             .persistence
             .as_ref()
             .and_then(|p| p.fstab_entry.as_ref());
-        if smb && line::has_password(fstab) {
+        if line::is_smb(a.kind, fstab) && line::has_password(fstab) {
             let line = line::credentials_line(a.kind, mount, fstab);
-            let vars = vars.with("fstab_line", &line);
+            let server = line::credentials_server(mount, fstab).unwrap_or_default();
+            let vars = vars.with("fstab_line", &line).with("server", &server);
             let f = Finding::catalogued(
                 Code::CredentialsInFstab,
                 &node.name,
