@@ -25,7 +25,17 @@ pub fn healthy(name: &str, role: Role) -> NodeFacts {
                 target: "/mnt/cluster-share".to_owned(),
                 source: "10.0.0.5:/export".to_owned(),
                 fstype: "nfs4".to_owned(),
-                options: vec!["rw".to_owned(), "hard".to_owned()],
+                // Clean for the mount-option audit: big rsize/wsize, hard, noatime, v4.2.
+                options: [
+                    "rw",
+                    "hard",
+                    "noatime",
+                    "vers=4.2",
+                    "rsize=1048576",
+                    "wsize=1048576",
+                ]
+                .map(String::from)
+                .to_vec(),
                 network: true,
                 provider: "nfs".to_owned(),
                 is_mount_point: true,
@@ -45,7 +55,8 @@ pub fn healthy(name: &str, role: Role) -> NodeFacts {
                 .map(|d| LayoutEntry {
                     name: (*d).to_owned(),
                     present: true,
-                    mode: Some("755".to_owned()),
+                    // The security guide's modes: shared_data 1777, the others 755.
+                    mode: Some(if *d == "shared_data" { "1777" } else { "755" }.to_owned()),
                     owner: Some("root".to_owned()),
                 })
                 .collect(),

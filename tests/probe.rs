@@ -333,3 +333,6 @@ fn busybox_sh_and_applets() {
 
 #[path = "probe/sshfs.rs"]
 mod sshfs;
+
+#[path = "probe/fstab.rs"]
+mod fstab;

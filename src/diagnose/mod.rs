@@ -8,6 +8,7 @@ mod catalogue;
 mod cluster;
 pub mod hints;
 mod node;
+pub mod storage;
 #[cfg(test)]
 pub(crate) mod tarball_fixture;
 mod tarballs;
@@ -127,6 +128,7 @@ pub fn diagnose_with(
         .iter()
         .flat_map(|facts| node::findings(facts, nodes, policy))
         .collect();
+    all.extend(nodes.iter().flat_map(storage::findings));
     all.extend(cluster::findings(nodes));
     if let Some(verify) = verify {
         verify::apply(nodes, verify, policy, &mut all);

@@ -183,7 +183,7 @@ fn low_space_layout_and_persistence_are_warnings() {
     );
     assert_eq!(
         findings[2].commands[0],
-        "echo '10.0.0.5:/export /mnt/cluster-share nfs4 rw,hard,_netdev 0 0' | sudo tee -a /etc/fstab"
+        "echo '10.0.0.5:/export /mnt/cluster-share nfs4 rw,hard,noatime,vers=4.2,rsize=1048576,wsize=1048576,_netdev 0 0' | sudo tee -a /etc/fstab"
     );
 }
 

@@ -32,6 +32,9 @@
 //! 9. `layout`: mode and owner of the KohakuRiver folders.
 //! 10. `fstab` and `units`: local files for persistence; the parser matches them
 //!     against the mount target, so no mount point has to be computed in `sh`.
+//!     `/etc/fstab` goes through `sed` first: password and secret option values
+//!     are replaced by `***` on the node (see `REDACT`), so no secret is ever in
+//!     the output. Credentials files (`credentials=`) are never read.
 //!
 //! Every command that touches the share runs under `timeout -k 1 <step>`. Once a
 //! step times out, later share steps print `skip hung` instead of hanging too: on a
@@ -62,6 +65,7 @@ pub const STDERR_CAP: usize = 4_096;
 /// replaced by the caps above.
 const BODY: &str = r#"
 umask 077
+REDACT='s/(^|[[:space:],])([Pp][Aa][Ss][Ss][A-Za-z0-9_]*|[Ss][Ee][Cc][Rr][Ee][Tt])=([^,[:space:]]|,,)*/\1\2=***/g'
 @PRELUDE@
 step host @ERR_CAP@ sh -c 'uname -n; uname -r'
 
@@ -139,7 +143,11 @@ else
 fi
 
 if [ -r /etc/fstab ]; then
-  step fstab @BODY_CAP@ cat /etc/fstab
+  # Secrets never leave the node: the value of every option mount.cifs reads as a
+  # password (any key starting with "pass", in any case) and CephFS's secret= is
+  # replaced by *** before the file is printed, so the raw output (kept, logged,
+  # shown by the console) never holds one. ",," is a literal comma in a value.
+  step fstab @BODY_CAP@ sed -E "$REDACT" /etc/fstab
 else
   printf '@@rivershare fstab skip missing-file\n'
 fi

@@ -10,10 +10,6 @@ const EXPECTED_MISSING: &[Code] = &[
     Code::ConfigUnreadable,
     Code::SharedDirDiffers,
     Code::UnitNotOrdered,
-    // families/storage_kinds.rs (the `kinds` helper)
-    Code::MountOptions,
-    Code::CredentialsInFstab,
-    Code::LayoutMode,
 ];
 
 #[test]

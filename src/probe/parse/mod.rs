@@ -35,7 +35,7 @@ use crate::facts::{
 };
 use findmnt::{RawMount, normalize};
 use frame::{Frame, Section, Status};
-use persist::FstabEntry;
+use persist::FstabStatus;
 
 /// Steps that touch the share, in script order: a timeout in any of them means
 /// the storage is hung.
@@ -339,22 +339,22 @@ fn persistence(frame: &Frame, target: &str, warnings: &mut Vec<String>) -> Optio
     if fstab_sec.is_none() && units_sec.is_none() {
         return None;
     }
-    let fstab = match fstab_sec {
-        Some(s) if s.status == Status::Ok => match persist::fstab_entry(&s.stdout(), target) {
-            FstabEntry::AtBoot => true,
-            FstabEntry::NoAuto => {
+    let (fstab, fstab_entry) = match fstab_sec {
+        Some(s) if s.status == Status::Ok => match persist::fstab_lookup(&s.stdout(), target) {
+            (FstabStatus::AtBoot, entry) => (true, entry),
+            (FstabStatus::NoAuto, entry) => {
                 warnings.push(format!(
                     "fstab: the entry for {target} has noauto: it is not mounted at boot"
                 ));
-                false
+                (false, entry)
             }
-            FstabEntry::Absent => false,
+            (FstabStatus::Absent, _) => (false, None),
         },
         Some(s) if matches!(s.status, Status::Err(_) | Status::Timeout) => {
             warnings.push(format!("fstab: could not be read: {}", s.stderr_message()));
-            false
+            (false, None)
         }
-        _ => false,
+        _ => (false, None),
     };
     let mount_unit = units_sec
         .filter(|s| s.status == Status::Ok)
@@ -371,6 +371,6 @@ fn persistence(frame: &Frame, target: &str, warnings: &mut Vec<String>) -> Optio
     Some(Persistence {
         fstab,
         mount_unit,
-        fstab_entry: None,
+        fstab_entry,
     })
 }

@@ -4,7 +4,7 @@ use proptest::prelude::*;
 
 use super::tests::{TMPFS_64M, empty_layout, fixture, kohaku_layout, mount, no_persistence};
 use super::*;
-use crate::facts::Usage;
+use crate::facts::{FstabEntry, Usage};
 
 #[test]
 fn whole_probe_tmpfs_with_layout() {
@@ -78,7 +78,12 @@ fn whole_probe_healthy_nfs() {
         Some(Persistence {
             fstab: true,
             mount_unit: None,
-            fstab_entry: None,
+            fstab_entry: Some(FstabEntry {
+                source: "10.0.0.5:/export/cluster".into(),
+                target: "/mnt/cluster-share".into(),
+                fstype: "nfs4".into(),
+                options: vec!["rw".into(), "hard".into(), "_netdev".into()],
+            }),
         })
     );
     assert_eq!(f.layout, kohaku_layout());

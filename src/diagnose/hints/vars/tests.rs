@@ -157,7 +157,9 @@ fn a_node_without_a_mount_takes_the_server_from_fstab_then_from_its_peers() {
     assert_eq!(vars.get("port"), Some("2049"));
     assert_eq!(
         vars.get("fstab_line"),
-        Some("10.0.0.5:/export /mnt/cluster-share nfs4 rw,hard,_netdev 0 0")
+        Some(
+            "10.0.0.5:/export /mnt/cluster-share nfs4 rw,hard,noatime,vers=4.2,rsize=1048576,wsize=1048576,_netdev 0 0"
+        )
     );
     // Its own fstab entry comes first, and then no line is offered to add.
     let persistence = nodes[2]

@@ -1,0 +1,142 @@
+//! Secrets in /etc/fstab never leave the node: the real probe script, run by the
+//! real `sh` in a private mount namespace where a fixture fstab (an SMB line
+//! with a password) is bind-mounted over /etc/fstab and a tmpfs sits on
+//! SHARED_DIR. The whole raw output (what the console keeps and the log holds)
+//! must not contain the password; the parsed entry must be the redacted line.
+
+use super::*;
+use rivershare::diagnose::{Code, Policy, diagnose};
+use rivershare::facts::{FstabEntry, NodeFacts, Role, SharedDirSource};
+
+/// The fixture's secret, including the part after a doubled comma (a literal
+/// comma in a mount.cifs password).
+const SECRETS: [&str; 3] = ["Hunter2-s3cr3t", "s3cr3t", ",x,"];
+
+fn fixture_fstab() -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/storage/cifs-password/fstab.constructed");
+    std::fs::read_to_string(p).expect("cifs-password fstab fixture")
+}
+
+#[test]
+fn fstab_passwords_are_redacted_on_the_node() {
+    require_root();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let share = tmp.path().join("share");
+    std::fs::create_dir(&share).expect("mkdir share");
+    let dir = share.to_str().expect("utf-8");
+    let fixture = fixture_fstab();
+    assert!(fixture.contains(SECRETS[0]), "the fixture holds the secret");
+    // The fixture's SMB line, plus the same line with a `pass=` spelling and a
+    // Ceph `secret=`, all mounting on this test's SHARED_DIR.
+    let mut fstab = fixture.replace("/mnt/cluster-share", dir);
+    fstab.push_str("#//old/share /mnt/old cifs user=u,pass=Hunter2-s3cr3t 0 0\n");
+    fstab.push_str("mon1:/ /mnt/ceph ceph name=k,secret=AQBs3cr3t== 0 0\n");
+    let fstab_path = tmp.path().join("fstab");
+    std::fs::write(&fstab_path, &fstab).expect("write fstab");
+
+    let script = script::build(dir, STEP);
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(
+            "mount --bind \"$1\" /etc/fstab && mount -t tmpfs rvs-fstab \"$2\" && exec sh -c \"$3\"",
+        )
+        .args(["rivershare-fstab-test"])
+        .arg(&fstab_path)
+        .arg(&share)
+        .arg(&script)
+        .stdin(Stdio::null())
+        .current_dir("/")
+        .output()
+        .expect("unshare runs");
+    let raw = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "probe under unshare failed: {stderr}\n{raw}"
+    );
+    assert!(raw.contains("@@rivershare fstab ok"), "{raw}");
+    for secret in SECRETS {
+        assert!(
+            !raw.contains(secret),
+            "{secret:?} leaked into the raw probe output:\n{raw}"
+        );
+        assert!(!stderr.contains(secret), "{secret:?} leaked into stderr");
+    }
+    assert!(raw.contains("password=***,vers=2.1"), "{raw}");
+    assert!(raw.contains("user=u,pass=*** 0 0"), "{raw}");
+    assert!(raw.contains("name=k,secret=*** 0 0"), "{raw}");
+
+    let facts = parse::parse(&out.stdout, dir);
+    let mount = facts.mount.as_ref().expect("the tmpfs mount");
+    assert_eq!(mount.target, dir);
+    let persistence = facts.persistence.clone().expect("persistence");
+    assert!(persistence.fstab);
+    assert_eq!(
+        persistence.fstab_entry,
+        Some(FstabEntry {
+            source: "//fileserver/cluster".into(),
+            target: dir.into(),
+            fstype: "cifs".into(),
+            options: [
+                "username=kohaku",
+                "password=***",
+                "vers=2.1",
+                "uid=0",
+                "gid=0"
+            ]
+            .map(String::from)
+            .to_vec(),
+        })
+    );
+
+    // Through the diagnosis: the SMB line gives credentials_in_fstab (the share
+    // is not mounted here, the line alone is the risk), and no finding, nor the
+    // JSON of the facts, holds any part of the secret.
+    let node = NodeFacts {
+        name: "runner-1".into(),
+        role: Role::Runner,
+        address: "127.0.0.1".into(),
+        shared_dir: dir.into(),
+        shared_dir_source: SharedDirSource::Config,
+        reachable: true,
+        rtt_ms: None,
+        error: None,
+        probe: Some(facts),
+        kohakuriver: None,
+    };
+    let policy = Policy {
+        min_free_bytes: 0,
+        slow_io_mbps: 0.0,
+    };
+    let findings = diagnose(std::slice::from_ref(&node), policy);
+    let creds = findings
+        .iter()
+        .find(|f| f.code == Code::CredentialsInFstab)
+        .unwrap_or_else(|| panic!("credentials_in_fstab expected: {findings:#?}"));
+    assert!(
+        creds.hint.contains(&format!(
+            "//fileserver/cluster {dir} cifs credentials=/etc/samba/fileserver.cred,vers=2.1,uid=0,gid=0 0 0"
+        )),
+        "{}",
+        creds.hint
+    );
+    assert!(
+        creds.commands.contains(
+            &"sudo install -m 600 -o root -g root /dev/null /etc/samba/fileserver.cred".to_owned()
+        ),
+        "{:?}",
+        creds.commands
+    );
+    let all = format!(
+        "{}{}",
+        serde_json::to_string(&findings).expect("json"),
+        serde_json::to_string(&node).expect("json")
+    );
+    for secret in SECRETS {
+        assert!(
+            !all.contains(secret),
+            "{secret:?} leaked into findings or facts"
+        );
+    }
+}
