@@ -7,6 +7,7 @@
 mod catalogue;
 mod cluster;
 pub mod hints;
+mod kohakuriver;
 mod node;
 #[cfg(test)]
 pub(crate) mod tarball_fixture;
@@ -135,6 +136,7 @@ pub fn diagnose_with(
         .flat_map(|facts| node::findings(facts, policy))
         .collect();
     all.extend(cluster::findings(nodes));
+    all.extend(kohakuriver::findings(nodes));
     if let Some(verify) = verify {
         verify::apply(nodes, verify, policy, &mut all);
     }
