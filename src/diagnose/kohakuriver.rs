@@ -84,7 +84,10 @@ fn shared_dir_differs(nodes: &[NodeFacts]) -> Option<Finding> {
         .flat_map(|(_, m)| m.iter().copied())
         .collect();
     let first = others.first()?;
-    let paths: Vec<String> = groups.keys().map(|d| (*d).to_owned()).collect();
+    // The reference first, then the others.
+    let paths: Vec<&str> = std::iter::once(reference.as_str())
+        .chain(groups.keys().copied().filter(|d| *d != reference))
+        .collect();
     let vars_for = |n: &NodeFacts| {
         Vars::for_node(n)
             .with("dir", &reference)
