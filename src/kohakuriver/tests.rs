@@ -195,3 +195,31 @@ fn relative_shared_dir_oversized_and_hostile_values() {
         read.problems
     );
 }
+
+#[test]
+fn local_discovery_names_lines_and_ignores_a_file_python_cannot_load() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let cfg = home.path().join(".kohakuriver/host_config.py");
+    std::fs::create_dir_all(cfg.parent().expect("parent")).expect("dir");
+    let no_units = |_: &str| None;
+    std::fs::write(&cfg, fixture("runner_config_unterminated.py")).expect("write");
+    let found = discover_with(&[home.path().to_path_buf()], &no_units);
+    assert_eq!(found.shared_dir, Lookup::Absent, "{:?}", found.notes);
+    assert!(
+        found.notes.iter().any(|n| n.ends_with(
+            "host_config.py line 2: unterminated string literal: Python cannot load this file, so rivershare ignores it"
+        )),
+        "{:?}",
+        found.notes
+    );
+    std::fs::write(&cfg, "import os\nSHARED_DIR = f'{X}'\n").expect("write");
+    let found = discover_with(&[home.path().to_path_buf()], &no_units);
+    assert!(
+        found
+            .notes
+            .iter()
+            .any(|n| n.contains("host_config.py (line 2) is not a plain string (f'{X}')")),
+        "{:?}",
+        found.notes
+    );
+}

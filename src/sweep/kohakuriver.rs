@@ -19,29 +19,29 @@ use crate::probe::parse::frame::{self, Status};
 use crate::shell::sh_quote;
 use crate::transport::Transport;
 
-/// Each step's own limit (`timeout -k 1 S`): a wedged systemd must not hold the sweep.
-const STEP_SECS: u64 = 3;
+/// Each step's own limit (`timeout -k 1 S`): a wedged systemd, or a config file on
+/// a hung mount, must not hold the sweep.
+const STEP_SECS: u64 = 2;
+/// The whole script: three steps, each at most its limit plus the kill second.
+const SCRIPT_SECS: u64 = (STEP_SECS + 1) * 3 + 1;
 /// base64 of [`CONFIG_CAP`] + 1 bytes with its line breaks fits in this.
 const B64_CAP: usize = CONFIG_CAP * 4 / 3 + CONFIG_CAP / 32 + 64;
 /// The unit text (unit file plus drop-ins) is capped here.
 const UNIT_CAP: usize = 65_536;
 
-/// `b64 FILE`: exit 3 when FILE does not exist, 4 when it cannot be read (the
-/// error on stderr), else its first CONFIG_CAP+1 bytes in base64.
-fn b64_function() -> String {
+/// `sh -c "$B" b64 FILE` (run under `T`, so bounded): exit 3 when FILE does not
+/// exist, 4 when it cannot be read (the error on stderr), else its first
+/// CONFIG_CAP+1 bytes in base64.
+fn b64_program() -> String {
     format!(
-        "b64() {{ [ -e \"$1\" ] || return 3; head -c 1 -- \"$1\" >/dev/null || return 4; \
-         head -c {} -- \"$1\" | base64; }}\n",
+        "B='[ -e \"$1\" ] || exit 3; head -c 1 -- \"$1\" >/dev/null || exit 4; \
+         head -c {} -- \"$1\" | base64'\n",
         CONFIG_CAP + 1
     )
 }
 
 fn script_head() -> String {
-    format!(
-        "S={STEP_SECS}\n{}{}",
-        framing::prelude(2048),
-        b64_function()
-    )
+    format!("S={STEP_SECS}\n{}{}", framing::prelude(2048), b64_program())
 }
 
 /// The first round trip: the unit, then both home configs.
@@ -55,12 +55,12 @@ pub(crate) fn discovery_script(role: Role) -> String {
         sh_quote(&unit_name(role))
     ));
     s.push_str(&format!(
-        "step home {B64_CAP} b64 \"$HOME/.kohakuriver/\"{}\n",
+        "step home {B64_CAP} T sh -c \"$B\" b64 \"$HOME/.kohakuriver/\"{}\n",
         sh_quote(&file)
     ));
     // Root's own home was just read when the SSH user is root.
     s.push_str(&format!(
-        "[ \"$HOME\" = /root ] || step root {B64_CAP} b64 /root/.kohakuriver/{}\n",
+        "[ \"$HOME\" = /root ] || step root {B64_CAP} T sh -c \"$B\" b64 /root/.kohakuriver/{}\n",
         sh_quote(&file)
     ));
     s.push_str("printf '@@rivershare end\\n'\n");
@@ -70,7 +70,10 @@ pub(crate) fn discovery_script(role: Role) -> String {
 /// The second round trip: the file the unit's `--config` names.
 pub(crate) fn file_script(path: &str) -> String {
     let mut s = script_head();
-    s.push_str(&format!("step file {B64_CAP} b64 {}\n", sh_quote(path)));
+    s.push_str(&format!(
+        "step file {B64_CAP} T sh -c \"$B\" b64 {}\n",
+        sh_quote(path)
+    ));
     s.push_str("printf '@@rivershare end\\n'\n");
     s
 }
@@ -130,7 +133,7 @@ impl Fleet {
         node: &Node,
         transport: &dyn Transport,
     ) -> KohakuriverFacts {
-        let limit = Duration::from_secs(STEP_SECS * 3 + 2).min(self.config.command_timeout);
+        let limit = Duration::from_secs(SCRIPT_SECS).min(self.config.command_timeout);
         let mut facts = KohakuriverFacts::default();
         let problem = |message: String| ConfigProblem {
             line: None,

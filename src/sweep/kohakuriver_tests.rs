@@ -168,3 +168,31 @@ fn only_a_node_without_a_configured_dir_adopts_the_discovered_one() {
     adopt(&mut n, &KohakuriverFacts::default());
     assert_eq!(n.shared_dir_source, SharedDirSource::Default);
 }
+
+#[test]
+fn a_file_that_never_answers_is_bounded_by_the_step_timeout() {
+    // A FIFO with no writer blocks `head` like a config file on a hung mount.
+    let home = tempfile::tempdir().expect("tempdir");
+    let dir = home.path().join(".kohakuriver");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let fifo = dir.join("runner_config.py");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo failed");
+    let started = std::time::Instant::now();
+    let f = run(&discovery_script(Role::Runner), home.path(), None);
+    let took = started.elapsed();
+    assert!(f.ended, "the script went on after the hung read: {f:?}");
+    assert_eq!(
+        file_read(&f, "home", "/h/runner_config.py"),
+        FileRead::Unreadable(format!(
+            "cannot read /h/runner_config.py: no answer within {STEP_SECS} s"
+        ))
+    );
+    assert!(
+        took < Duration::from_secs(SCRIPT_SECS),
+        "took {took:?}, above the script's own bound"
+    );
+}
