@@ -157,19 +157,31 @@ shared_dir = {missing:?}
         "SHARED_DIR was run as code"
     );
 
-    assert_eq!(codes_of(&report, "tmpfs"), vec!["not_mounted"]);
+    // Every Runner here has a SHARED_DIR string of its own: shared_dir_differs.
+    assert_eq!(
+        codes_of(&report, "tmpfs"),
+        vec!["not_mounted", "shared_dir_differs"]
+    );
     assert_eq!(node(&report, "tmpfs")["mount"]["fstype"], "tmpfs");
     assert_eq!(node(&report, "tmpfs")["mount"]["network"], false);
     assert_eq!(node(&report, "tmpfs")["layout"]["shared_data"], true);
 
     assert_eq!(
         codes_of(&report, "ro"),
-        vec!["layout_missing", "not_mounted", "read_only"]
+        vec![
+            "layout_missing",
+            "not_mounted",
+            "read_only",
+            "shared_dir_differs"
+        ]
     );
     assert_eq!(node(&report, "ro")["access"]["write"], false);
     assert_eq!(node(&report, "ro")["access"]["error"]["kind"], "read_only");
 
-    assert_eq!(codes_of(&report, "missing"), vec!["path_missing"]);
+    assert_eq!(
+        codes_of(&report, "missing"),
+        vec!["path_missing", "shared_dir_differs"]
+    );
     assert_eq!(node(&report, "missing")["exists"], false);
 
     // Human output: the same verdicts, folded, with the fix commands.
@@ -417,7 +429,10 @@ fn default_check_verifies_across_nodes_and_flags_the_one_that_shares_nothing() {
         serde_json::json!(["a", "b"]),
         "{verify:#}"
     );
-    assert_eq!(codes_of(&report, "c"), vec!["not_mounted", "not_shared"]);
+    assert_eq!(
+        codes_of(&report, "c"),
+        vec!["not_mounted", "not_shared", "shared_dir_differs"]
+    );
     // a and b are verified to share storage: a tmpfs there is not a problem worth a warning.
     for n in ["a", "b"] {
         assert!(!codes_of(&report, n).contains(&"not_shared".to_owned()));

@@ -22,6 +22,8 @@ mod e2e;
 mod e2e_cli;
 #[path = "support/e2e_keys.rs"]
 mod e2e_keys;
+#[path = "support/e2e_kohakuriver.rs"]
+mod e2e_kohakuriver;
 #[path = "support/e2e_tarballs.rs"]
 mod e2e_tarballs;
 #[path = "support/e2e_verify.rs"]
@@ -74,19 +76,26 @@ pub struct Expect {
 
 /// Why each node expects what it does:
 /// - host, runner-01: sshfs from the storage node, listed in their /etc/fstab: no finding.
-/// - runner-02: same storage at /data/share (shared_dir per node), NOT in fstab: not_persistent.
+/// - runner-02: same storage at /data/share, NOT in fstab: not_persistent. rivershare.toml
+///   names no shared_dir for it: /data/share comes from its own runner_config.py
+///   (shared_dir_source kohakuriver), and differs from the Host's: shared_dir_differs.
+/// - runner-01, runner-03: their kohakuriver-runner unit passes --config and has a
+///   RequiresMountsFor drop-in: no KohakuRiver finding.
 /// - runner-03: identical to runner-01 (so the human output can fold them into one line).
 /// - runner-behind: like runner-01, but its port 22 drops the operator: reachable only through
 ///   `ProxyJump host` from ssh_config (a direct-tcpip channel through host's sshd).
 /// - runner-local: a plain directory on the node's root (overlay), with the layout: not_mounted
 ///   and not_shared: verification sees its token nowhere else (so not_mounted is critical).
+///   Its kohakuriver-runner unit is the generated one, without mount ordering: unit_not_ordered.
 ///   Not in fstab either,
 ///   but "persistence" of an unmounted path is a judgement call, so not_persistent is allowed.
-/// - runner-ro: sshfs -o ro, listed in fstab: read_only, access.write false.
+/// - runner-ro: sshfs -o ro, listed in fstab: read_only, access.write false. Its
+///   runner_config.py sets SHARED_DIR to an f-string (line 4): config_unreadable.
 /// - runner-missing: the path does not exist: path_missing (layout, mount and persistence
 ///   findings about a missing path are allowed).
 /// - runner-tmpfs: tmpfs at the path, listed in fstab, with the layout: not_mounted and
-///   not_shared (its token is on its own tmpfs).
+///   not_shared (its token is on its own tmpfs). Its runner_config.py has an unterminated
+///   string on line 4: config_unreadable.
 /// - runner-flaky: healthy unless a verification trial arms it (then its sshfs freezes).
 /// - runner-down: netns answers, no sshd (connection refused): unreachable.
 /// - runner-dropped: sshd runs but nft drops port 22 (connect timeout): unreachable.
@@ -100,22 +109,22 @@ pub const EXPECTED: &[Expect] = &[
              mount: SSHFS, access: RW, usage: Some(true), layout: Some(true) },
     Expect { node: "runner-01", required: &[], allowed: &[], error: None,
              mount: SSHFS, access: RW, usage: Some(true), layout: Some(true) },
-    Expect { node: "runner-02", required: &["not_persistent"], allowed: &[], error: None,
+    Expect { node: "runner-02", required: &["not_persistent", "shared_dir_differs"], allowed: &[], error: None,
              mount: SSHFS, access: RW, usage: Some(true), layout: Some(true) },
     Expect { node: "runner-03", required: &[], allowed: &[], error: None,
              mount: SSHFS, access: RW, usage: Some(true), layout: Some(true) },
     Expect { node: "runner-behind", required: &[], allowed: &[], error: None,
              mount: SSHFS, access: RW, usage: Some(true), layout: Some(true) },
-    Expect { node: "runner-local", required: &["not_mounted", "not_shared"], allowed: &["not_persistent"], error: None,
+    Expect { node: "runner-local", required: &["not_mounted", "not_shared", "unit_not_ordered"], allowed: &["not_persistent"], error: None,
              mount: Mount::Fs { fstype: "overlay", network: false, target: Some("/") },
              access: RW, usage: Some(true), layout: Some(true) },
-    Expect { node: "runner-ro", required: &["read_only"], allowed: &[], error: None,
+    Expect { node: "runner-ro", required: &["read_only", "config_unreadable"], allowed: &[], error: None,
              mount: SSHFS, access: Access::Is { read: true, write: false, error: Some("read_only") },
              usage: Some(true), layout: Some(true) },
     Expect { node: "runner-missing", required: &["path_missing"],
              allowed: &["layout_missing", "not_mounted", "not_persistent"], error: None,
              mount: Mount::Any, access: Access::Any, usage: None, layout: Some(false) },
-    Expect { node: "runner-tmpfs", required: &["not_mounted", "not_shared"], allowed: &[], error: None,
+    Expect { node: "runner-tmpfs", required: &["not_mounted", "not_shared", "config_unreadable"], allowed: &[], error: None,
              mount: Mount::Fs { fstype: "tmpfs", network: false, target: None },
              access: RW, usage: Some(true), layout: Some(true) },
     Expect { node: "runner-down", required: &["unreachable"], allowed: &[], error: Some("unreachable"),
@@ -165,6 +174,9 @@ pub const SEVERITY: &[(&str, &str)] = &[
     ("low_space", "warning"),
     ("layout_missing", "warning"),
     ("not_persistent", "warning"),
+    ("config_unreadable", "warning"),
+    ("shared_dir_differs", "warning"),
+    ("unit_not_ordered", "warning"),
 ];
 
 /// The wall-time bound of `check --only mounts`: connect timeout + command timeout + 2 s slack.
@@ -267,6 +279,7 @@ fn main() {
     trials.extend(e2e::trials());
     trials.extend(e2e_verify::trials());
     trials.extend(e2e_tarballs::trials());
+    trials.extend(e2e_kohakuriver::trials());
     let mut guard = DownGuard {
         keep_statedir: false,
     };

@@ -234,6 +234,21 @@ fn demo_check_json_names_the_broken_nodes_and_removes_its_folder() {
     if !root {
         assert!(codes_on(&report, "runner-05").contains(&"permission_denied".to_owned()));
     }
+    // runner-01 and runner-02 reach the host's storage through symlinks at other
+    // paths: tarballs work, task logs would not. The host's own path is the reference.
+    for runner in ["runner-01", "runner-02"] {
+        assert!(
+            codes_on(&report, runner).contains(&"shared_dir_differs".to_owned()),
+            "{runner}: {:?}",
+            codes_on(&report, runner)
+        );
+    }
+    assert!(!codes_on(&report, "host").contains(&"shared_dir_differs".to_owned()));
+    // The demo never reads the operator's own KohakuRiver files.
+    for n in report["nodes"].as_array().expect("nodes") {
+        assert!(n["kohakuriver"].is_null(), "{n}");
+        assert_eq!(n["shared_dir_source"], "config", "{n}");
+    }
     let tarballs = &report["tarballs"];
     assert!(
         tarballs

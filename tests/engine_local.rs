@@ -466,3 +466,136 @@ async fn discovery_off_never_reads_the_hosts_kohakuriver_config() {
         share.join("kohakuriver-containers")
     );
 }
+
+/// Set in the child run of the SHARED_DIR discovery test: the process's HOME
+/// holds a KohakuRiver Runner config naming the share at another path.
+const CHILD_DISCOVERY: &str = "RIVERSHARE_ENGINE_TEST_DISCOVERY";
+
+/// A node with no shared_dir in rivershare's config (neither on the node nor in
+/// `[defaults]`) takes SHARED_DIR from its own KohakuRiver config, and every stage
+/// uses it: the probe, verification, the tarball visibility, the findings, the
+/// debug commands and the JSON report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discovered_shared_dir_is_used_by_every_stage() {
+    let Some(tmp) = std::env::var_os(CHILD_DISCOVERY) else {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let share = tmp.path().join("share");
+        for d in ["kohakuriver-containers", "shared_data", "logs"] {
+            std::fs::create_dir_all(share.join(d)).expect("layout");
+        }
+        write_tar(
+            &share.join("kohakuriver-containers"),
+            "base-1700000001.tar",
+            100,
+            86_400,
+        );
+        // The Runner reaches the same storage through a symlink at another path.
+        std::os::unix::fs::symlink(&share, tmp.path().join("runner view")).expect("symlink");
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(home.join(".kohakuriver")).expect("kohakuriver dir");
+        std::fs::write(
+            home.join(".kohakuriver/runner_config.py"),
+            format!(
+                "import os\nSHARED_DIR: str = {:?}\n",
+                tmp.path().join("runner view").display().to_string()
+            ),
+        )
+        .expect("runner config");
+        let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args([
+                "--exact",
+                "a_discovered_shared_dir_is_used_by_every_stage",
+                "--nocapture",
+            ])
+            .env(CHILD_DISCOVERY, tmp.path())
+            .env("HOME", &home)
+            .output()
+            .expect("child test runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("1 passed"),
+            "child failed:\n{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    };
+    let tmp = PathBuf::from(tmp);
+    let share = tmp.join("share");
+    let view = tmp.join("runner view").display().to_string();
+    let text = format!(
+        "min_free_gib = 0\ncommand_timeout_secs = 5\n\
+         [[nodes]]\nname = \"host\"\nrole = \"host\"\ntransport = \"local\"\nshared_dir = {:?}\n\
+         [[nodes]]\nname = \"r1\"\nrole = \"runner\"\ntransport = \"local\"\n",
+        share.display().to_string()
+    );
+    let cfg = Config::from_toml_str(&text, Path::new("discovery-test.toml")).expect("valid");
+    assert!(cfg.kohakuriver_discovery, "the loader turns discovery on");
+    let fleet = Fleet::prepare(cfg, false).await;
+    let swept = engine::sweep(&fleet, &SweepOptions::everything(), &|_| {}).await;
+    let r1 = swept.facts.iter().find(|f| f.name == "r1").expect("r1");
+    assert_eq!(r1.shared_dir, view);
+    assert_eq!(
+        r1.shared_dir_source,
+        rivershare::facts::SharedDirSource::Kohakuriver
+    );
+    let k = r1.kohakuriver.as_ref().expect("discovery ran");
+    assert!(
+        k.config_path
+            .as_deref()
+            .is_some_and(|p| p.ends_with("home/.kohakuriver/runner_config.py")),
+        "{k:?}"
+    );
+    // The probe looked at the discovered folder.
+    let probe = r1.probe.as_ref().expect("probe");
+    assert!(probe.exists && probe.is_dir, "{probe:?}");
+    // Verification wrote and read there: r1 shares storage with the host.
+    let verify = swept.verify.as_ref().expect("verify");
+    assert_eq!(
+        verify.shared.as_deref(),
+        Some(&["host".to_owned(), "r1".to_owned()][..]),
+        "{verify:#?}"
+    );
+    // The Runner was asked at its own path, and sees the tarball.
+    let inv = swept.tarballs.as_ref().expect("inventory");
+    let seen: Vec<_> = inv
+        .visibility
+        .iter()
+        .map(|v| (v.runner.as_str(), v.status))
+        .collect();
+    assert_eq!(
+        seen,
+        [("r1", rivershare::tarballs::VisibilityStatus::Visible)],
+        "{inv:#?}"
+    );
+    // Another string than the host's: shared_dir_differs, naming r1 and both paths.
+    let differs = swept
+        .findings
+        .iter()
+        .find(|f| f.code == Code::SharedDirDiffers)
+        .expect("shared_dir_differs");
+    assert_eq!(differs.nodes, ["r1"]);
+    assert!(
+        differs.evidence.iter().any(|e| e == &format!("r1: {view}")),
+        "{:?}",
+        differs.evidence
+    );
+    // Debug commands of a finding on r1 name the discovered folder.
+    let targets = engine::targets(differs, &swept.facts);
+    assert!(
+        targets[0].commands.contains(&format!("ls -la '{view}'")),
+        "{targets:?}"
+    );
+    // The JSON report says where it came from.
+    let report = swept.into_report("test".into(), vec![]);
+    let json = serde_json::to_value(&report).expect("json");
+    let source = |name: &str| {
+        json["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .find(|n| n["name"] == name)
+            .map(|n| n["shared_dir_source"].clone())
+    };
+    assert_eq!(source("r1"), Some(serde_json::json!("kohakuriver")));
+    assert_eq!(source("host"), Some(serde_json::json!("config")));
+}

@@ -7,6 +7,7 @@
 mod catalogue;
 mod cluster;
 pub mod hints;
+mod kohakuriver;
 mod node;
 pub mod storage;
 #[cfg(test)]
@@ -130,6 +131,7 @@ pub fn diagnose_with(
         .collect();
     all.extend(nodes.iter().flat_map(storage::findings));
     all.extend(cluster::findings(nodes));
+    all.extend(kohakuriver::findings(nodes));
     if let Some(verify) = verify {
         verify::apply(nodes, verify, policy, &mut all);
     }

@@ -223,7 +223,9 @@ fn source_mismatch_flags_the_minority_and_ignores_user_and_paths() {
         codes(&findings),
         vec![
             ("source_mismatch", vec!["runner-01".to_owned()]),
-            ("source_mismatch", vec!["runner-02".to_owned()])
+            ("source_mismatch", vec!["runner-02".to_owned()]),
+            // /data/x is another SHARED_DIR string as well.
+            ("shared_dir_differs", vec!["runner-01".to_owned()])
         ]
     );
     assert_eq!(

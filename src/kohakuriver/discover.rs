@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{Lookup, SharedDirLookup, config_path_from_unit, shared_dir_from};
+use super::{Lookup, SharedDirLookup, config_path_from_unit, parse_config, shared_dir_from};
 use crate::facts::Role;
 
 /// Config files larger than this are not KohakuRiver configs; do not slurp them.
@@ -123,16 +123,33 @@ pub fn discover_with(homes: &[PathBuf], units: &dyn UnitSource) -> LocalKohakuri
     let mut notes = Vec::new();
     for role in [Role::Host, Role::Runner] {
         if let Some((path, text)) = find_config(role, homes, units, &mut notes) {
-            let shared_dir = shared_dir_from(&text);
+            let parsed = parse_config(&text);
+            let line = parsed
+                .assignments
+                .get("SHARED_DIR")
+                .map_or_else(String::new, |a| format!(" (line {})", a.line));
+            let mut shared_dir = shared_dir_from(&text);
+            if let Some(p) = parsed.syntax.first() {
+                // KohakuRiver itself cannot load it: nothing in it counts.
+                notes.push(format!(
+                    "{} line {}: {}: Python cannot load this file, so rivershare ignores it",
+                    path.display(),
+                    p.line,
+                    p.message
+                ));
+                shared_dir = Lookup::Absent;
+            }
             match &shared_dir {
-                Lookup::Found(dir) => {
-                    notes.push(format!("SHARED_DIR {dir:?} read from {}", path.display()))
-                }
-                Lookup::Unknown(raw) => notes.push(format!(
-                    "SHARED_DIR in {} is not a plain string ({raw}); rivershare never executes \
-                     config files, so it cannot tell its value",
+                Lookup::Found(dir) => notes.push(format!(
+                    "SHARED_DIR {dir:?} read from {}{line}",
                     path.display()
                 )),
+                Lookup::Unknown(raw) => notes.push(format!(
+                    "SHARED_DIR in {}{line} is not a plain string ({raw}); rivershare never \
+                     executes config files, so it cannot tell its value",
+                    path.display()
+                )),
+                Lookup::Absent if !parsed.syntax.is_empty() => {}
                 Lookup::Absent => notes.push(format!(
                     "{} does not set SHARED_DIR; KohakuRiver's default applies",
                     path.display()

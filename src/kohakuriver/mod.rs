@@ -7,13 +7,19 @@
 
 mod discover;
 mod python;
+mod read;
+#[cfg(test)]
+mod tests;
 mod unit;
 
 use std::collections::BTreeMap;
 
 pub use discover::{LocalKohakuriver, Systemctl, UnitSource, discover_local, discover_with};
-pub use python::{PyValue, parse_assignments};
-pub use unit::{config_path_from_unit, requires_mounts_for};
+pub use python::{
+    Assignment, ParsedConfig, PyValue, SyntaxProblem, parse_assignments, parse_config,
+};
+pub use read::{CONFIG_CAP, ConfigRead, config_file_name, read_config, unit_facts, unit_name};
+pub use unit::{config_path_from_unit, ordered_after, requires_mounts_for};
 
 use crate::facts::Role;
 

@@ -19,15 +19,57 @@ pub enum PyValue {
 
 /// Every module-level assignment in `text`, the later one winning (as in Python).
 pub fn parse_assignments(text: &str) -> BTreeMap<String, PyValue> {
-    let mut out = BTreeMap::new();
-    for stmt in statements(text) {
+    parse_config(text)
+        .assignments
+        .into_iter()
+        .map(|(name, a)| (name, a.value))
+        .collect()
+}
+
+/// One module-level assignment and the 1-based line its statement starts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub value: PyValue,
+    pub line: usize,
+}
+
+/// Why Python would refuse the file, and where (1-based line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxProblem {
+    pub line: usize,
+    pub message: String,
+}
+
+/// A config file read without executing it: its module-level assignments (the
+/// later one winning) and what makes it unloadable for Python (an unterminated
+/// string, an unclosed or unmatched bracket). A file with syntax problems still
+/// gives the assignments this reader could recover; callers decide whether to
+/// trust them (KohakuRiver itself cannot load such a file).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParsedConfig {
+    pub assignments: BTreeMap<String, Assignment>,
+    pub syntax: Vec<SyntaxProblem>,
+}
+
+/// Parses `text` (already decoded) into assignments with lines and syntax problems.
+pub fn parse_config(text: &str) -> ParsedConfig {
+    let mut out = ParsedConfig::default();
+    let (stmts, syntax) = statements(text);
+    out.syntax = syntax;
+    for stmt in stmts {
         if stmt.indented {
             // Inside `if`/`def`/`class`: it may never run, so it does not count.
             continue;
         }
         if let Some((targets, value)) = assignment(&stmt.text) {
             for target in targets {
-                out.insert(target, value.clone());
+                out.assignments.insert(
+                    target,
+                    Assignment {
+                        value: value.clone(),
+                        line: stmt.line,
+                    },
+                );
             }
         }
     }
@@ -38,29 +80,37 @@ pub fn parse_assignments(text: &str) -> BTreeMap<String, PyValue> {
 struct Statement {
     /// The logical line it belongs to starts with whitespace.
     indented: bool,
+    /// 1-based line of its first character.
+    line: usize,
     /// The text with comments removed, line continuations joined, and newlines inside
     /// brackets turned into spaces. String literals are kept verbatim.
     text: String,
 }
 
 /// Splits Python source into simple statements, tracking strings (so `#`, `;` and
-/// brackets inside them do not count), brackets, comments and `\` continuations.
-fn statements(text: &str) -> Vec<Statement> {
+/// brackets inside them do not count), brackets, comments and `\` continuations,
+/// and reports what would make Python refuse the file.
+fn statements(text: &str) -> (Vec<Statement>, Vec<SyntaxProblem>) {
     let text = text
         .strip_prefix('\u{feff}')
         .unwrap_or(text)
         .replace("\r\n", "\n");
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
+    let mut problems = Vec::new();
     let mut cur = String::new();
     let mut indented: Option<bool> = None;
-    let mut depth = 0usize;
-    let mut quote: Option<(char, bool)> = None; // (quote char, triple)
+    let mut start_line = 1;
+    // Open brackets: (char, line), innermost last.
+    let mut open: Vec<(char, usize)> = Vec::new();
+    let mut quote: Option<(char, bool, usize)> = None; // (quote char, triple, line)
+    let mut line = 1;
     let mut i = 0;
-    let finish = |cur: &mut String, indented: Option<bool>, out: &mut Vec<Statement>| {
+    let finish = |cur: &mut String, indented: Option<bool>, at: usize, out: &mut Vec<Statement>| {
         if !cur.trim().is_empty() {
             out.push(Statement {
                 indented: indented.unwrap_or(false),
+                line: at,
                 text: std::mem::take(cur),
             });
         }
@@ -69,7 +119,10 @@ fn statements(text: &str) -> Vec<Statement> {
     while i < chars.len() {
         let c = chars[i];
         i += 1;
-        if let Some((q, triple)) = quote {
+        if c == '\n' {
+            line += 1;
+        }
+        if let Some((q, triple, opened)) = quote {
             cur.push(c);
             if c == '\\' {
                 // In every kind of string a backslash keeps the next character from
@@ -77,11 +130,20 @@ fn statements(text: &str) -> Vec<Statement> {
                 if let Some(&next) = chars.get(i) {
                     cur.push(next);
                     i += 1;
+                    if next == '\n' {
+                        line += 1;
+                    }
                 }
             } else if c == '\n' && !triple {
-                // Unterminated string: Python would refuse the file; recover here.
+                // Unterminated string: Python refuses the file; recover here so the
+                // rest can still be shown.
+                problems.push(SyntaxProblem {
+                    line: opened,
+                    message: "unterminated string literal".into(),
+                });
                 quote = None;
-                finish(&mut cur, indented, &mut out);
+                open.clear();
+                finish(&mut cur, indented, start_line, &mut out);
                 indented = None;
             } else if c == q && !triple {
                 quote = None;
@@ -98,6 +160,7 @@ fn statements(text: &str) -> Vec<Statement> {
                 continue;
             }
             indented = Some(matches!(c, ' ' | '\t' | '\x0c'));
+            start_line = line;
         }
         match c {
             '#' => {
@@ -118,28 +181,62 @@ fn statements(text: &str) -> Vec<Statement> {
                     i += 1;
                     continue;
                 }
-                quote = Some((c, triple));
+                quote = Some((c, triple, line));
             }
             '(' | '[' | '{' => {
-                depth += 1;
+                open.push((c, line));
                 cur.push(c);
             }
             ')' | ']' | '}' => {
-                depth = depth.saturating_sub(1);
+                let want = match c {
+                    ')' => '(',
+                    ']' => '[',
+                    _ => '{',
+                };
+                match open.pop() {
+                    Some((o, _)) if o == want => {}
+                    Some((o, at)) => problems.push(SyntaxProblem {
+                        line,
+                        message: format!("closing '{c}' does not match '{o}' opened on line {at}"),
+                    }),
+                    None => problems.push(SyntaxProblem {
+                        line,
+                        message: format!("unmatched '{c}'"),
+                    }),
+                }
                 cur.push(c);
             }
-            '\\' if chars.get(i) == Some(&'\n') => i += 1,
-            ';' if depth == 0 => finish(&mut cur, indented, &mut out),
-            '\n' if depth == 0 => {
-                finish(&mut cur, indented, &mut out);
+            '\\' if chars.get(i) == Some(&'\n') => {
+                i += 1;
+                line += 1;
+            }
+            ';' if open.is_empty() => finish(&mut cur, indented, start_line, &mut out),
+            '\n' if open.is_empty() => {
+                finish(&mut cur, indented, start_line, &mut out);
                 indented = None;
             }
             '\n' => cur.push(' '),
             _ => cur.push(c),
         }
     }
-    finish(&mut cur, indented, &mut out);
-    out
+    if let Some((_, triple, opened)) = quote {
+        problems.push(SyntaxProblem {
+            line: opened,
+            message: if triple {
+                "unterminated triple-quoted string (it runs to the end of the file)".into()
+            } else {
+                "unterminated string literal".into()
+            },
+        });
+    }
+    if let Some(&(o, at)) = open.first() {
+        problems.push(SyntaxProblem {
+            line: at,
+            message: format!("'{o}' was never closed (it runs to the end of the file)"),
+        });
+    }
+    finish(&mut cur, indented, start_line, &mut out);
+    (out, problems)
 }
 
 /// Hard keywords only: `match`, `case` and `type` are soft and may be assigned to.

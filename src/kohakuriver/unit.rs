@@ -8,7 +8,7 @@ use std::path::PathBuf;
 /// Drop-ins are honoured: an empty `ExecStart=` clears the earlier ones. Only an
 /// absolute path is returned, since systemd runs the command from `/`.
 pub fn config_path_from_unit(systemctl_cat_output: &str) -> Option<PathBuf> {
-    let exec_starts = directive_values(systemctl_cat_output, "Service", "ExecStart");
+    let exec_starts = directive_values(systemctl_cat_output, "Service", "ExecStart", true);
     exec_starts
         .iter()
         .rev()
@@ -20,15 +20,35 @@ pub fn config_path_from_unit(systemctl_cat_output: &str) -> Option<PathBuf> {
 /// Every path named by the unit's `RequiresMountsFor=` (in `[Unit]`). KohakuRiver's
 /// own units have none, so a Runner can start before its share is mounted.
 pub fn requires_mounts_for(systemctl_cat_output: &str) -> Vec<String> {
-    directive_values(systemctl_cat_output, "Unit", "RequiresMountsFor")
+    directive_values(systemctl_cat_output, "Unit", "RequiresMountsFor", true)
         .iter()
         .flat_map(|v| split_command(v))
         .collect()
 }
 
-/// The values of `key=` in `[section]`, in order, with an empty assignment resetting
-/// the list (the systemd rule for list settings such as ExecStart=).
-fn directive_values(text: &str, section: &str, key: &str) -> Vec<String> {
+/// Every unit named by `After=`, `Requires=`, `BindsTo=` and `Wants=` in `[Unit]`
+/// (drop-ins included), deduplicated, key by key. An empty assignment resets
+/// nothing: systemd cannot remove dependencies in a drop-in (systemd.unit(5)).
+pub fn ordered_after(systemctl_cat_output: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for key in ["After", "Requires", "BindsTo", "Wants"] {
+        // systemd keeps backslashes in unit names (`mnt-cluster\x2dshare.mount`)
+        // and takes quotes literally here: a plain whitespace split.
+        for v in directive_values(systemctl_cat_output, "Unit", key, false) {
+            for unit in v.split_whitespace() {
+                if !out.iter().any(|u| u == unit) {
+                    out.push(unit.to_owned());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The values of `key=` in `[section]`, in order; with `reset`, an empty
+/// assignment clears the list (the systemd rule for list settings such as
+/// ExecStart=).
+fn directive_values(text: &str, section: &str, key: &str, reset: bool) -> Vec<String> {
     let mut values = Vec::new();
     let mut current = String::new();
     for line in logical_lines(text) {
@@ -51,7 +71,9 @@ fn directive_values(text: &str, section: &str, key: &str) -> Vec<String> {
         }
         let v = v.trim();
         if v.is_empty() {
-            values.clear();
+            if reset {
+                values.clear();
+            }
         } else {
             values.push(v.to_string());
         }

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnose::{Finding, Severity, worst};
 use crate::facts::{
-    Access, LAYOUT_DIRS, MountInfo, NodeError, NodeFacts, Persistence, ProbeFacts, Role,
-    SharedDirSource, Usage,
+    Access, KohakuriverFacts, LAYOUT_DIRS, MountInfo, NodeError, NodeFacts, Persistence,
+    ProbeFacts, Role, SharedDirSource, Usage,
 };
 use crate::tarballs::{TarballEntry, TarballInventory, TarballSummary, Visibility};
 use crate::verify::VerifyReport;
@@ -94,6 +94,10 @@ pub struct NodeReport {
     pub persistence: Option<Persistence>,
     pub hung_steps: Vec<String>,
     pub warnings: Vec<String>,
+    /// What the node's own KohakuRiver unit and config say (`unit: null`: no
+    /// kohakuriver-<role> unit); `null` when discovery did not run.
+    #[serde(default)]
+    pub kohakuriver: Option<KohakuriverFacts>,
 }
 
 impl NodeReport {
@@ -118,6 +122,7 @@ impl NodeReport {
             persistence: probe.and_then(|p| p.persistence.clone()),
             hung_steps: probe.map(|p| p.hung_steps.clone()).unwrap_or_default(),
             warnings: probe.map(|p| p.warnings.clone()).unwrap_or_default(),
+            kohakuriver: facts.kohakuriver.clone(),
         }
     }
 }

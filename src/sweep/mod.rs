@@ -3,7 +3,7 @@
 //! failure becomes data in its [`NodeFacts`], never an error of the sweep.
 
 mod fanout;
-mod host_config;
+mod kohakuriver;
 mod tarballs;
 mod verify;
 
@@ -16,7 +16,7 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 
 use crate::config::{Config, Node, TransportKind};
-use crate::facts::{NodeError, NodeErrorKind, NodeFacts};
+use crate::facts::{NodeError, NodeErrorKind, NodeFacts, SharedDirSource};
 use crate::probe;
 use crate::transport::local::LocalTransport;
 use crate::transport::ssh::SshContext;
@@ -140,7 +140,10 @@ impl Fleet {
         .await
     }
 
-    /// One node's facts, and the probe's raw output when the probe ran.
+    /// One node's facts, and the probe's raw output when the probe ran. With
+    /// discovery on, the node's own KohakuRiver unit and config are read too:
+    /// before the probe when its SHARED_DIR came from nowhere (a SHARED_DIR found
+    /// there is the one probed), alongside it otherwise.
     async fn probe_node(
         &self,
         node: &Node,
@@ -175,16 +178,31 @@ impl Fleet {
         on_progress(Progress::Probing {
             node: node.name.clone(),
         });
-        // read_only forbids every change to a node, even a probe file that is deleted at once.
-        let script = probe::script::build_with(
-            &node.shared_dir,
-            self.step_timeout(),
-            !self.config.read_only,
-        );
+        let mut node = node.clone();
+        let t = transport.as_ref();
+        let discovery = self.config.kohakuriver_discovery;
+        let (kohakuriver, result) =
+            if discovery && node.shared_dir_source == SharedDirSource::Default {
+                let k = self.kohakuriver_facts(&node, t).await;
+                kohakuriver::adopt(&mut node, &k);
+                (Some(k), self.run(&node, t, &self.probe_script(&node)).await)
+            } else if discovery {
+                let script = self.probe_script(&node);
+                let (k, result) = tokio::join!(
+                    self.kohakuriver_facts(&node, t),
+                    self.run(&node, t, &script)
+                );
+                (Some(k), result)
+            } else {
+                (None, self.run(&node, t, &self.probe_script(&node)).await)
+            };
+        facts.shared_dir = node.shared_dir.clone();
+        facts.shared_dir_source = node.shared_dir_source;
+        facts.kohakuriver = kohakuriver;
         let mut raw = None;
-        match self.run(node, transport.as_ref(), &script).await {
+        match result {
             Ok(output) => {
-                match probe_output(node, &output) {
+                match probe_output(&node, &output) {
                     Ok(probe) => facts.probe = Some(probe),
                     Err(error) => facts.error = Some(error),
                 }
@@ -199,6 +217,29 @@ impl Fleet {
             }
         }
         (facts, raw)
+    }
+
+    fn probe_script(&self, node: &Node) -> String {
+        // read_only forbids every change to a node, even a probe file that is deleted at once.
+        probe::script::build_with(
+            &node.shared_dir,
+            self.step_timeout(),
+            !self.config.read_only,
+        )
+    }
+
+    /// The config's nodes, each with the SHARED_DIR the sweep resolved for it
+    /// (`facts` from the same sweep): verification, the tarball inventory and
+    /// every later stage work on these, never on the config's bare list.
+    pub(crate) fn resolved_nodes(&self, facts: Option<&[NodeFacts]>) -> Vec<Node> {
+        self.config
+            .nodes
+            .iter()
+            .map(|n| {
+                let f = facts.and_then(|fs| fs.iter().find(|f| f.name == n.name));
+                kohakuriver::resolved(n, f)
+            })
+            .collect()
     }
 
     async fn run(

@@ -3,13 +3,16 @@
 //! and the re-check-then-delete prune on the node the listing came from.
 //!
 //! The folder is `SHARED_DIR/kohakuriver-containers` of the chosen node, or the
-//! `CONTAINER_DIR` the Host's own KohakuRiver config sets (see `host_config`).
+//! `CONTAINER_DIR` the Host's own KohakuRiver config sets; each Runner is asked
+//! at its own folder: its `CONTAINER_TAR_DIR`, else its SHARED_DIR's (both read
+//! by discovery, see `super::kohakuriver`).
 
 use std::time::Duration;
 
 use super::{Fleet, Progress, fan_out};
 use crate::config::Node;
 use crate::facts::{NodeError, NodeErrorKind, NodeFacts, Role};
+use crate::kohakuriver::default_tarball_dir;
 use crate::tarballs::parse::{parse_listing, parse_prune, parse_visibility};
 use crate::tarballs::rules::{Parsed, classify, newer_survivor, split_name, timestamp_digits};
 use crate::tarballs::script::{self, PruneItem, batches, prune_cost};
@@ -29,8 +32,9 @@ impl Fleet {
     /// The node to list the folder on: the first Host; else the first usable
     /// member of the shared group (`shared`, from verification); else the first
     /// usable node. "Usable" means its facts carry no error (no facts: try it).
-    fn tarball_node(&self, facts: &[NodeFacts], shared: Option<&[String]>) -> Option<&Node> {
-        let nodes = &self.config.nodes;
+    /// The node comes with the SHARED_DIR the sweep resolved for it.
+    fn tarball_node(&self, facts: &[NodeFacts], shared: Option<&[String]>) -> Option<Node> {
+        let nodes = self.resolved_nodes(Some(facts));
         let ok = |n: &&Node| unusable(facts, &n.name).is_none();
         nodes
             .iter()
@@ -45,6 +49,7 @@ impl Fleet {
                 })
             })
             .or_else(|| nodes.iter().find(ok))
+            .cloned()
     }
 
     /// Run a tarball script on `node`; a dead session is dropped so the next use
@@ -91,7 +96,8 @@ impl Fleet {
             inv.error = Some("no reachable node to list the tarball folder on".into());
             return inv;
         };
-        let (dir, dir_note) = self.tarball_dir(node).await;
+        let node = &node;
+        let (dir, dir_note) = super::kohakuriver::tarball_dir(node, facts);
         if let Some(note) = dir_note {
             tracing::info!("node {}: tarball folder {dir}: {note}", node.name);
         }
@@ -138,9 +144,21 @@ impl Fleet {
             .strip_prefix(node.shared_dir.trim_end_matches('/'))
             .filter(|rest| rest.starts_with('/'))
             .map(str::to_owned);
-        let runner_dir = |runner: &Node| match &below_share {
-            Some(rest) => format!("{}{rest}", runner.shared_dir.trim_end_matches('/')),
-            None => dir.clone(),
+        let runner_dir = |runner: &Node| {
+            // A Runner whose own config was read looks where KohakuRiver makes it look.
+            let own = facts
+                .iter()
+                .find(|f| f.name == runner.name)
+                .and_then(|f| f.kohakuriver.as_ref())
+                .filter(|k| k.config_path.is_some() || k.tarball_dir.is_some());
+            match (own, &below_share) {
+                (Some(k), _) => k
+                    .tarball_dir
+                    .clone()
+                    .unwrap_or_else(|| default_tarball_dir(&runner.shared_dir)),
+                (None, Some(rest)) => format!("{}{rest}", runner.shared_dir.trim_end_matches('/')),
+                (None, None) => dir.clone(),
+            }
         };
         inv.visibility = self.visibility(facts, &inv.entries, &runner_dir).await;
         inv
@@ -163,11 +181,9 @@ impl Fleet {
         let files: Vec<String> = latest.iter().map(|e| e.file.clone()).collect();
         let sizes: Vec<u64> = latest.iter().map(|e| e.size_bytes).collect();
         let runners: Vec<Node> = self
-            .config
-            .nodes
-            .iter()
+            .resolved_nodes(Some(facts))
+            .into_iter()
             .filter(|n| n.role == Role::Runner)
-            .cloned()
             .collect();
         let per_runner = fan_out(runners, self.config.concurrency, |runner| {
             let (files, sizes) = (&files, &sizes);

@@ -28,9 +28,9 @@ die() {
     exit 1
 }
 
-# name address kind shared_dir fstab role, one node per line, comments dropped.
+# name address kind shared_dir fstab role kohakuriver, one node per line, comments dropped.
 nodes() {
-    grep -v '^[[:space:]]*#' "$NODES_TSV" | awk 'NF >= 6 { print $1, $2, $3, $4, $5, $6 }'
+    grep -v '^[[:space:]]*#' "$NODES_TSV" | awk 'NF >= 6 { print $1, $2, $3, $4, $5, $6, (NF >= 7 ? $7 : "-") }'
 }
 
 preflight() {
@@ -143,6 +143,98 @@ EOF
     chmod 0644 "$fs/etc/fstab"
 }
 
+# KohakuRiver's own files on a node, by the `kohakuriver` column of nodes.tsv. Real files at
+# the real places: /root/.kohakuriver/<role>_config.py, or the --config file a unit names, and
+# /etc/systemd/system/kohakuriver-<role>.service (+ .d/ drop-ins).
+kohakuriver_files() {
+    local fs=$1 role=$2 dir=$3 kr=$4
+    [[ $kr == - || $role == - ]] && return 0
+    local file=${role}_config.py unit=kohakuriver-$role
+    mkdir -p "$fs/root/.kohakuriver"
+    case $kr in
+    config | discover | unordered)
+        printf '# KohakuRiver %s config (test cluster)\nimport os\n\nSHARED_DIR: str = "%s"\nLOCAL_TEMP_DIR = '\''/tmp/kohakuriver'\''\n' \
+            "$role" "$dir" >"$fs/root/.kohakuriver/$file"
+        ;;
+    unit)
+        # Only the --config file exists: reading it proves the unit was followed.
+        mkdir -p "$fs/etc/kohakuriver"
+        printf '# KohakuRiver %s config, passed by the unit (test cluster)\nSHARED_DIR = '\''%s'\''\nCONTAINER_TAR_DIR: str = ""\n' \
+            "$role" "$dir" >"$fs/etc/kohakuriver/$role.py"
+        rmdir "$fs/root/.kohakuriver"
+        ;;
+    broken)
+        # Line 4 opens a string it never closes: Python refuses the whole file.
+        printf '# KohakuRiver %s config (test cluster): broken on purpose\nimport os\n\nSHARED_DIR: str = "%s\nRUNNER_PORT = 8001\n' \
+            "$role" "$dir" >"$fs/root/.kohakuriver/$file"
+        ;;
+    expr)
+        # Line 4 is an f-string: its value is unknown without running the file.
+        printf '# KohakuRiver %s config (test cluster)\nBASE = "/mnt"\n\nSHARED_DIR: str = f"{BASE}/cluster-share"\n' \
+            "$role" >"$fs/root/.kohakuriver/$file"
+        ;;
+    *) die "unknown kohakuriver column value '$kr'" ;;
+    esac
+    if [[ $kr == unit || $kr == unordered ]]; then
+        local config=/root/.kohakuriver/$file
+        [[ $kr == unit ]] && config=/etc/kohakuriver/$role.py
+        mkdir -p "$fs/etc/systemd/system"
+        # What `kohakuriver init service` writes: ordered after the network only.
+        cat >"$fs/etc/systemd/system/$unit.service" <<UNIT
+[Unit]
+Description=KohakuRiver ${role^} Service
+After=network.target
+
+[Service]
+Type=simple
+ExecStart=/usr/bin/python3 -m kohakuriver.cli.$role --config $config
+WorkingDirectory=/root
+Restart=always
+RestartSec=5
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+        if [[ $kr == unit ]]; then
+            mkdir -p "$fs/etc/systemd/system/$unit.service.d"
+            printf '[Unit]\nRequiresMountsFor=%s\n' "$dir" >"$fs/etc/systemd/system/$unit.service.d/rivershare-mount.conf"
+        fi
+    fi
+    # The nodes are namespaces without systemd as PID 1: the real `systemctl cat` asks the
+    # manager and can only answer "System has not been booted with systemd" (it refuses
+    # --root=, and no test can boot systemd per node). So every KohakuRiver node gets a
+    # stand-in for `systemctl cat` ONLY, first in root's PATH, that prints the node's real
+    # unit files the way systemctl does (`# /path`, the file, then each drop-in) and fails
+    # like it when there is no unit. Any other verb fails.
+    mkdir -p "$fs/usr/local/sbin"
+    cat >"$fs/usr/local/sbin/systemctl" <<'STANDIN'
+#!/bin/sh
+# rivershare test cluster: a stand-in for `systemctl cat` (see tests/cluster/cluster.sh).
+[ "$1" = cat ] || { echo "systemctl stand-in: only 'cat' is supported here" >&2; exit 1; }
+shift
+units=
+for a; do
+    case $a in --no-pager | --) ;; -*) echo "systemctl stand-in: unknown option $a" >&2; exit 1 ;; *) units="$units $a" ;; esac
+done
+dirs="/etc/systemd/system /run/systemd/system /lib/systemd/system /usr/lib/systemd/system"
+for u in $units; do
+    case $u in *.*) ;; *) u=$u.service ;; esac
+    found=
+    for d in $dirs; do [ -f "$d/$u" ] && { found=$d/$u; break; }; done
+    [ -n "$found" ] || { echo "No files found for $u." >&2; exit 1; }
+    printf '# %s\n' "$found"
+    cat "$found"
+    for d in $dirs; do
+        for f in "$d/$u.d"/*.conf; do
+            [ -f "$f" ] && { printf '\n# %s\n' "$f"; cat "$f"; }
+        done
+    done
+done
+exit 0
+STANDIN
+    chmod 0755 "$fs/usr/local/sbin/systemctl"
+}
+
 wait_ready() {
     local sd=$1 deadline=$((SECONDS + READY_TIMEOUT_SECS)) name log
     shift
@@ -186,14 +278,14 @@ do_up() {
 
     local name addr kind dir fstab role
     : >"$sd/known_hosts"
-    while read -r name addr kind dir fstab role; do
+    while read -r name addr kind dir fstab role kr; do
         keygen "$sd/hostkeys/$name" "rvs-$name"
         echo "$addr,$name $(cut -d' ' -f1-2 "$sd/hostkeys/$name.pub")" >>"$sd/known_hosts"
     done < <(nodes)
 
     {
         echo "# rivershare test cluster: OpenSSH client config (ssh -F $sd/ssh_config <node>)"
-        while read -r name addr kind dir fstab role; do
+        while read -r name addr kind dir fstab role kr; do
             cat <<EOF
 Host $name $addr
     HostName $addr
@@ -225,17 +317,19 @@ min_free_gib = 0
 [defaults]
 user = "root"
 identity_files = ["$sd/id_ed25519"]
-shared_dir = "/mnt/cluster-share"
 EOF
-        while read -r name addr kind dir fstab role; do
+        # shared_dir per node, not in [defaults]: a `discover` node has none at all, so
+        # rivershare reads SHARED_DIR from the node's own KohakuRiver config.
+        while read -r name addr kind dir fstab role kr; do
             [[ $role == - ]] && continue
             printf '\n[[nodes]]\nname = "%s"\nrole = "%s"\naddress = "%s"\n' "$name" "$role" "$addr"
-            [[ $dir != /mnt/cluster-share ]] && printf 'shared_dir = "%s"\n' "$dir"
+            if [[ $kr != discover ]]; then printf 'shared_dir = "%s"\n' "$dir"; fi
         done < <(nodes)
     } >"$sd/rivershare.toml"
 
-    while read -r name addr kind dir fstab role; do
+    while read -r name addr kind dir fstab role kr; do
         prepare_node_fs "$sd" "$name" "$addr" "$kind" "$dir" "$fstab"
+        kohakuriver_files "$sd/nodes/$name/fs" "$role" "$dir" "$kr"
     done < <(nodes)
 
     # Network: the bridge in the root namespace plays the operator's LAN.
@@ -246,7 +340,7 @@ EOF
     ip link set "$BRIDGE" type bridge nf_call_iptables 0 nf_call_ip6tables 0 nf_call_arptables 0 2>/dev/null || true
     ip link set "$BRIDGE" up
     local i=0
-    while read -r name addr kind dir fstab role; do
+    while read -r name addr kind dir fstab role kr; do
         i=$((i + 1))
         ip netns add "rvs-$name"
         ip link add "rvsv$i" type veth peer name "rvsp$i"
@@ -261,7 +355,7 @@ EOF
 
     # The storage node first: the others mount it while they boot.
     local storage_started=0 others=()
-    while read -r name addr kind dir fstab role; do
+    while read -r name addr kind dir fstab role kr; do
         if [[ $kind == storage ]]; then
             start_node "$sd" "$name" "$addr" "$kind" "$dir"
             wait_ready "$sd" "$name"
@@ -269,7 +363,7 @@ EOF
         fi
     done < <(nodes)
     ((storage_started)) || die "nodes.tsv has no storage node"
-    while read -r name addr kind dir fstab role; do
+    while read -r name addr kind dir fstab role kr; do
         case $kind in
         storage) ;;
         down) echo "rvs-node: READY (netns only, no sshd on purpose)" >"$sd/logs/$name.log" ;;
@@ -309,7 +403,7 @@ EOF
 
 do_status() {
     local sd=${1:-} name addr kind dir fstab role pids
-    while read -r name addr kind dir fstab role; do
+    while read -r name addr kind dir fstab role kr; do
         if ! ip netns list 2>/dev/null | grep -q "^rvs-$name\b"; then
             echo "$name $addr: no netns"
             continue

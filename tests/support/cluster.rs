@@ -23,6 +23,9 @@ pub struct NodeSpec {
     pub fstab: bool,
     /// `None` for the storage node, which is not a KohakuRiver node.
     pub role: Option<String>,
+    /// The node's own KohakuRiver files (nodes.tsv's 7th column): `config`, `unit`,
+    /// `discover`, `unordered`, `broken`, `expr` or `-`.
+    pub kohakuriver: String,
 }
 
 pub fn scripts_dir() -> PathBuf {
@@ -45,6 +48,7 @@ pub fn node_table() -> Vec<NodeSpec> {
                 shared_dir: f[3].to_string(),
                 fstab: f[4] == "yes",
                 role: (f[5] != "-").then(|| f[5].to_string()),
+                kohakuriver: f.get(6).unwrap_or(&"-").to_string(),
             }
         })
         .collect()

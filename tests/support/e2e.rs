@@ -53,7 +53,10 @@ pub fn trials() -> Vec<Trial> {
                     &nodes,
                     &[],
                     1,
-                    &[("not_persistent", &["runner-02"])],
+                    &[
+                        ("not_persistent", &["runner-02"]),
+                        ("shared_dir_differs", &["runner-02"]),
+                    ],
                 )
             },
         ),
@@ -68,7 +71,10 @@ pub fn trials() -> Vec<Trial> {
                     &nodes,
                     &["--only", "mounts"],
                     1,
-                    &[("not_mounted", &["runner-tmpfs"])],
+                    &[
+                        ("config_unreadable", &["runner-tmpfs"]),
+                        ("not_mounted", &["runner-tmpfs"]),
+                    ],
                 )
             },
         ),
@@ -144,8 +150,14 @@ fn node_trial(e: &'static Expect) -> Result<(), Failed> {
     ensure(n["shared_dir"] == spec.shared_dir.as_str(), || {
         ctx("shared_dir")
     })?;
-    ensure(n["shared_dir_source"] == "config", || {
-        ctx("shared_dir_source should be config")
+    // A `discover` node has no shared_dir in rivershare.toml: its own KohakuRiver config gives it.
+    let source = if spec.kohakuriver == "discover" {
+        "kohakuriver"
+    } else {
+        "config"
+    };
+    ensure(n["shared_dir_source"] == source, || {
+        ctx(&format!("shared_dir_source should be {source}"))
     })?;
     match e.error {
         None => {

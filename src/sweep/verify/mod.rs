@@ -120,7 +120,7 @@ impl Fleet {
         on_progress: &(dyn Fn(Progress) + Sync),
     ) -> VerifyReport {
         let run_id = script::new_run_id();
-        let nodes = self.config.nodes.clone();
+        let nodes = self.resolved_nodes(facts);
         let read_only_mode = self.config.read_only;
         let plans: Vec<Plan> = nodes
             .iter()

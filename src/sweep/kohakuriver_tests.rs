@@ -1,0 +1,198 @@
+//! The discovery scripts run through the real `sh` on real files.
+
+use std::path::Path;
+use std::process::Command;
+
+use super::*;
+
+fn run(script: &str, home: &Path, path_prefix: Option<&Path>) -> frame::Frame {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(script).env("HOME", home);
+    if let Some(dir) = path_prefix {
+        let path = std::env::var("PATH").unwrap_or_default();
+        cmd.env("PATH", format!("{}:{path}", dir.display()));
+    }
+    let out = cmd.output().expect("sh runs");
+    frame::split(&out.stdout)
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
+    std::fs::write(path, bytes).expect("write");
+}
+
+#[test]
+fn reads_the_home_config_byte_for_byte_and_names_it() {
+    let home = tempfile::tempdir().expect("tempdir");
+    // Invalid UTF-8 must arrive as such, not as replacement characters.
+    let bytes = b"# caf\xe9\nSHARED_DIR = '/x'\n";
+    write(&home.path().join(".kohakuriver/runner_config.py"), bytes);
+    let f = run(&discovery_script(Role::Runner), home.path(), None);
+    assert!(f.ended, "{f:?}");
+    assert_eq!(
+        f.preamble_value("home"),
+        Some(home.path().to_str().expect("utf-8"))
+    );
+    assert_eq!(
+        file_read(&f, "home", "h"),
+        FileRead::Read(bytes.to_vec(), false)
+    );
+    // No Host config here, and the Runner's name is not the Host's.
+    assert_eq!(
+        file_read(
+            &run(&discovery_script(Role::Host), home.path(), None),
+            "home",
+            "h"
+        ),
+        FileRead::Absent
+    );
+}
+
+#[test]
+fn a_missing_file_is_absent_and_an_unreadable_one_says_why() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let f = run(&discovery_script(Role::Host), home.path(), None);
+    assert_eq!(file_read(&f, "home", "h"), FileRead::Absent);
+    // A folder where the file should be: root can read any file, not this.
+    std::fs::create_dir_all(home.path().join(".kohakuriver/host_config.py")).expect("dir");
+    let f = run(&discovery_script(Role::Host), home.path(), None);
+    match file_read(&f, "home", "/h/host_config.py") {
+        FileRead::Unreadable(why) => {
+            assert!(
+                why.starts_with("cannot read /h/host_config.py: ") && why.contains("directory"),
+                "{why}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_oversized_file_is_cut_and_flagged() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let big = vec![b'#'; CONFIG_CAP + 10];
+    write(&home.path().join(".kohakuriver/host_config.py"), &big);
+    let f = run(&discovery_script(Role::Host), home.path(), None);
+    match file_read(&f, "home", "h") {
+        FileRead::Read(bytes, truncated) => {
+            assert_eq!(bytes.len(), CONFIG_CAP);
+            assert!(truncated);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_unit_text_comes_from_systemctl_cat() {
+    // This machine has no running systemd (`systemctl cat` needs the manager), so a
+    // stand-in earlier in PATH prints a unit fixture the way `systemctl cat` does
+    // and checks it was asked exactly `cat --no-pager -- kohakuriver-runner`.
+    let home = tempfile::tempdir().expect("tempdir");
+    let bin = home.path().join("bin");
+    let unit = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/kohakuriver/runner-dropin-requires.unit");
+    write(
+        &bin.join("systemctl"),
+        format!(
+            "#!/bin/sh\n[ \"$*\" = 'cat --no-pager -- kohakuriver-runner' ] || {{ echo \"args: $*\" >&2; exit 1; }}\ncat {}\n",
+            sh_quote(unit.to_str().expect("utf-8"))
+        )
+        .as_bytes(),
+    );
+    Command::new("chmod")
+        .args(["+x", bin.join("systemctl").to_str().expect("utf-8")])
+        .status()
+        .expect("chmod");
+    let f = run(&discovery_script(Role::Runner), home.path(), Some(&bin));
+    let text = unit_text(&f).expect("unit text");
+    assert_eq!(
+        config_path_from_unit(&text).as_deref(),
+        Some(Path::new("/root/.kohakuriver/runner_config.py"))
+    );
+    assert_eq!(
+        unit_facts(Role::Runner, &text).requires_mounts_for,
+        ["/mnt/cluster-share"]
+    );
+    // Without it, the real systemctl fails here: no unit, not an error.
+    assert_eq!(
+        unit_text(&run(&discovery_script(Role::Runner), home.path(), None)),
+        None
+    );
+}
+
+#[test]
+fn file_script_quotes_hostile_paths() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("it's $(touch x) `touch y`.py");
+    write(&path, b"SHARED_DIR = \"/mnt/a\"\n");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(file_script(path.to_str().expect("utf-8")))
+        .current_dir(dir.path())
+        .output()
+        .expect("sh runs");
+    assert_eq!(
+        file_read(&frame::split(&out.stdout), "file", "p"),
+        FileRead::Read(b"SHARED_DIR = \"/mnt/a\"\n".to_vec(), false)
+    );
+    assert!(!dir.path().join("x").exists() && !dir.path().join("y").exists());
+}
+
+#[test]
+fn only_a_node_without_a_configured_dir_adopts_the_discovered_one() {
+    let node = |source| Node {
+        name: "r".into(),
+        role: Role::Runner,
+        address: "r".into(),
+        user: None,
+        port: None,
+        identity_files: vec![],
+        shared_dir: "/mnt/cluster-share".into(),
+        shared_dir_source: source,
+        transport: crate::config::TransportKind::Local,
+    };
+    let found = KohakuriverFacts {
+        shared_dir: Some("/data/share".into()),
+        ..KohakuriverFacts::default()
+    };
+    let mut n = node(SharedDirSource::Default);
+    adopt(&mut n, &found);
+    assert_eq!(
+        (n.shared_dir.as_str(), n.shared_dir_source),
+        ("/data/share", SharedDirSource::Kohakuriver)
+    );
+    let mut n = node(SharedDirSource::Config);
+    adopt(&mut n, &found);
+    assert_eq!(n.shared_dir, "/mnt/cluster-share");
+    let mut n = node(SharedDirSource::Default);
+    adopt(&mut n, &KohakuriverFacts::default());
+    assert_eq!(n.shared_dir_source, SharedDirSource::Default);
+}
+
+#[test]
+fn a_file_that_never_answers_is_bounded_by_the_step_timeout() {
+    // A FIFO with no writer blocks `head` like a config file on a hung mount.
+    let home = tempfile::tempdir().expect("tempdir");
+    let dir = home.path().join(".kohakuriver");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let fifo = dir.join("runner_config.py");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo failed");
+    let started = std::time::Instant::now();
+    let f = run(&discovery_script(Role::Runner), home.path(), None);
+    let took = started.elapsed();
+    assert!(f.ended, "the script went on after the hung read: {f:?}");
+    assert_eq!(
+        file_read(&f, "home", "/h/runner_config.py"),
+        FileRead::Unreadable(format!(
+            "cannot read /h/runner_config.py: no answer within {STEP_SECS} s"
+        ))
+    );
+    assert!(
+        took < Duration::from_secs(SCRIPT_SECS),
+        "took {took:?}, above the script's own bound"
+    );
+}
