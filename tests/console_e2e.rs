@@ -96,7 +96,7 @@ fn demo_console_opens_every_pane_prunes_a_file_and_gives_the_terminal_back() {
         Duration::from_secs(5),
         || {
             tmux.clipboard().is_some_and(|c| {
-                c.contains("findmnt -T") && c.contains(&missing.display().to_string())
+                c.contains("mkdir -p") && c.contains(&missing.display().to_string())
             })
         },
     );

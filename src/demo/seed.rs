@@ -9,8 +9,13 @@ use super::DemoError;
 
 /// The shared storage, relative to the demo folder.
 pub const STORAGE: &str = "storage";
-/// KohakuRiver's folders below SHARED_DIR.
-const LAYOUT: [&str; 3] = ["kohakuriver-containers", "shared_data", "logs"];
+/// KohakuRiver's folders below SHARED_DIR, with the security guide's modes
+/// (`shared_data/` is every task's `/shared`, hence world-writable and sticky).
+const LAYOUT: [(&str, u32); 3] = [
+    ("kohakuriver-containers", 0o755),
+    ("shared_data", 0o1777),
+    ("logs", 0o755),
+];
 
 const GIB: u64 = 1 << 30;
 const MIB: u64 = 1 << 20;
@@ -40,7 +45,14 @@ fn symlink(target: &Path, link: &Path) -> Result<(), DemoError> {
 }
 
 fn layout(dir: &Path) -> Result<(), DemoError> {
-    LAYOUT.iter().try_for_each(|sub| mkdir(&dir.join(sub)))
+    use std::os::unix::fs::PermissionsExt as _;
+    LAYOUT.iter().try_for_each(|(sub, mode)| {
+        let path = dir.join(sub);
+        mkdir(&path)?;
+        // Set explicitly: the umask would otherwise decide.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(*mode))
+            .map_err(io("cannot set the mode of", &path))
+    })
 }
 
 /// A tarball of `size` bytes (sparse: it costs no disk) last written at `mtime`.

@@ -96,7 +96,15 @@ fn shared_dir_differs(nodes: &[NodeFacts]) -> Option<Finding> {
     let mut f = Finding::catalogued(
         Code::SharedDirDiffers,
         &first.name,
-        format!("SHARED_DIR differs between nodes: {}", paths.join(" vs ")),
+        // Two paths read well side by side; more go to the evidence, one per line.
+        if paths.len() == 2 {
+            format!("SHARED_DIR differs between nodes: {}", paths.join(" vs "))
+        } else {
+            format!(
+                "SHARED_DIR differs between nodes: {} paths (the Host's: {reference})",
+                paths.len()
+            )
+        },
         &vars_for(first),
     );
     f.nodes = others.iter().map(|n| n.name.clone()).collect();
@@ -107,7 +115,7 @@ fn shared_dir_differs(nodes: &[NodeFacts]) -> Option<Finding> {
         .collect();
     f.debug_commands = others
         .iter()
-        .flat_map(|n| entry.map_or_else(Vec::new, |e| vars_for(n).commands(e.debug)))
+        .flat_map(|n| entry.map_or_else(Vec::new, |e| Vars::for_node(n).commands(e.debug)))
         .collect();
     // The paths side by side, the reference first.
     let mut ordered: Vec<(&str, &Vec<&NodeFacts>)> = groups.iter().map(|(d, m)| (*d, m)).collect();

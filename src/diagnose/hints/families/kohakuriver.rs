@@ -36,7 +36,8 @@ pub(in crate::diagnose::hints) const ENTRIES: &[Entry] = &[
               (a bind mount, kept in /etc/fstab, or a symlink when {dir} does not exist yet), set \
               SHARED_DIR: str = \"{dir}\" in its KohakuRiver config, restart {unit}, and set shared_dir \
               for {node} in rivershare's config to {dir}.",
-        debug: &["ls -ld {dir} {target}", "findmnt -T {target}"],
+        // Rendered with each node's own values: its path, its own config.
+        debug: &["ls -la {dir}", "grep -n SHARED_DIR {config}"],
         fix_commands: &[
             "sudo mkdir -p {dir} && sudo mount --bind {target} {dir}   # on {node}",
             "printf '%s %s none bind 0 0\\n' {target} {dir} | sudo tee -a /etc/fstab   # on {node}: keep the bind mount",
