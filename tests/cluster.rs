@@ -118,7 +118,7 @@ pub const EXPECTED: &[Expect] = &[
     Expect { node: "runner-local", required: &["not_mounted", "not_shared", "unit_not_ordered"], allowed: &["not_persistent"], error: None,
              mount: Mount::Fs { fstype: "overlay", network: false, target: Some("/") },
              access: RW, usage: Some(true), layout: Some(true) },
-    Expect { node: "runner-ro", required: &["read_only", "config_unreadable"], allowed: &[], error: None,
+    Expect { node: "runner-ro", required: &["read_only", "config_unreadable", "mount_options"], allowed: &[], error: None,
              mount: SSHFS, access: Access::Is { read: true, write: false, error: Some("read_only") },
              usage: Some(true), layout: Some(true) },
     Expect { node: "runner-missing", required: &["path_missing"],
@@ -177,6 +177,9 @@ pub const SEVERITY: &[(&str, &str)] = &[
     ("config_unreadable", "warning"),
     ("shared_dir_differs", "warning"),
     ("unit_not_ordered", "warning"),
+    ("mount_options", "warning"),
+    ("credentials_in_fstab", "warning"),
+    ("layout_mode", "warning"),
 ];
 
 /// The wall-time bound of `check --only mounts`: connect timeout + command timeout + 2 s slack.

@@ -79,23 +79,32 @@ sshfs_pids() {
     echo "${pids[@]}"
 }
 
+# KohakuRiver's folders with the security guide's modes: kohakuriver-containers/ 755,
+# shared_data/ 1777 (every task's /shared), logs/ 755 (KohakuRiver writes as root).
+layout() {
+    local d
+    for d in "${LAYOUT[@]}"; do mkdir -p "$1/$d"; done
+    chmod 0755 "$1/kohakuriver-containers" "$1/logs"
+    chmod 1777 "$1/shared_data"
+}
+
 case $kind in
 storage)
     mkdir -p /export
-    for d in "${LAYOUT[@]}"; do mkdir -p "/export/$d"; done
+    layout /export
     chmod 0755 /export
     ;;
-sshfs | sshfs-jump) sshfs_mount "$dir" "" ;;
+sshfs | sshfs-jump) sshfs_mount "$dir" ",reconnect" ;;
 sshfs-dead)
     # The server side of the FUSE mount dies: every access fails with ENOTCONN
     # ("Transport endpoint is not connected"), the classic stale network mount.
-    sshfs_mount "$dir" ""
+    sshfs_mount "$dir" ",reconnect"
     kill -KILL $(sshfs_pids)
     ;;
 sshfs-hung)
     # The FUSE daemon is frozen: stat, df and writes block until killed, while the mount
     # table (findmnt) still answers. A dead hard NFS mount behaves the same way.
-    sshfs_mount "$dir" ""
+    sshfs_mount "$dir" ",reconnect"
     kill -STOP $(sshfs_pids)
     ;;
 sshfs-flaky)
@@ -105,7 +114,7 @@ sshfs-flaky)
     # write). The trial keeps the read phase long (a node whose token never shows up
     # makes every reader retry until the deadline), so a 20 ms poll cannot miss it.
     # Only /proc is read here, never the share. The test thaws it with kill -CONT.
-    sshfs_mount "$dir" ""
+    sshfs_mount "$dir" ",reconnect"
     (
         while :; do
             if [[ -e /run/rvs-arm-hang ]] && grep -qsa 'rivershare verify read' /proc/[0-9]*/cmdline; then
@@ -122,13 +131,13 @@ localdir)
     # A plain directory on the node's own root: the classic "forgot to mount" case.
     # It has the KohakuRiver layout so that not_mounted is its only storage problem.
     rm -rf "$dir"
-    for d in "${LAYOUT[@]}"; do mkdir -p "$dir/$d"; done
+    layout "$dir"
     ;;
 missing) rm -rf "$dir" ;;
 tmpfs)
     mkdir -p "$dir"
     mount -t tmpfs -o size=64m,mode=0755 rvs-share "$dir"
-    for d in "${LAYOUT[@]}"; do mkdir -p "$dir/$d"; done
+    layout "$dir"
     ;;
 dropped) ;; # cluster.sh drops its port 22 with nft; storage is irrelevant
 *) fail "unknown node kind '$kind'" ;;
