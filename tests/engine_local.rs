@@ -418,21 +418,10 @@ async fn discovery_off_never_reads_the_hosts_kohakuriver_config() {
             format!("CONTAINER_DIR = '{}'\n", elsewhere.display()),
         )
         .expect("host config");
-        let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
-            .args([
-                "--exact",
-                "discovery_off_never_reads_the_hosts_kohakuriver_config",
-                "--nocapture",
-            ])
-            .env(CHILD, &home)
-            .env("HOME", &home)
-            .output()
-            .expect("child test runs");
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && text.contains("1 passed"),
-            "child failed:\n{text}\n{}",
-            String::from_utf8_lossy(&out.stderr)
+        run_child(
+            "discovery_off_never_reads_the_hosts_kohakuriver_config",
+            (CHILD, home.as_ref()),
+            &home,
         );
         return;
     };
@@ -501,21 +490,10 @@ async fn a_discovered_shared_dir_is_used_by_every_stage() {
             ),
         )
         .expect("runner config");
-        let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
-            .args([
-                "--exact",
-                "a_discovered_shared_dir_is_used_by_every_stage",
-                "--nocapture",
-            ])
-            .env(CHILD_DISCOVERY, tmp.path())
-            .env("HOME", &home)
-            .output()
-            .expect("child test runs");
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && text.contains("1 passed"),
-            "child failed:\n{text}\n{}",
-            String::from_utf8_lossy(&out.stderr)
+        run_child(
+            "a_discovered_shared_dir_is_used_by_every_stage",
+            (CHILD_DISCOVERY, tmp.path().as_os_str()),
+            &home,
         );
         return;
     };
@@ -598,4 +576,21 @@ async fn a_discovered_shared_dir_is_used_by_every_stage() {
     };
     assert_eq!(source("r1"), Some(serde_json::json!("kohakuriver")));
     assert_eq!(source("host"), Some(serde_json::json!("config")));
+}
+
+/// Runs one test of this binary again as a child process, with `HOME` (and so
+/// `~/.kohakuriver/`) of its own and `var` telling it that it is the child.
+fn run_child(test: &str, var: (&str, &std::ffi::OsStr), home: &std::path::Path) {
+    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", test, "--nocapture"])
+        .env(var.0, var.1)
+        .env("HOME", home)
+        .output()
+        .expect("child test runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("1 passed"),
+        "child failed:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -6,12 +6,9 @@ use std::time::Duration;
 use rivershare::discover::{self, DEFAULT_TIMEOUT, Discovery, Placement, Token, WriteError};
 use rivershare::report::exit;
 
+/// How to talk to the Host's API: shared by `discover` and `init --host`.
 #[derive(Debug, clap::Args)]
-pub struct DiscoverArgs {
-    /// The Host's API, e.g. http://10.0.0.1:8000 (plain http; the port defaults to 8000)
-    #[arg(long, value_name = "URL")]
-    pub host: String,
-
+pub struct ApiArgs {
     /// API token, sent as `Authorization: Bearer` (only needed when the Host has auth on;
     /// prefer $RIVERSHARE_TOKEN, which other users cannot see in `ps`)
     #[arg(
@@ -26,6 +23,22 @@ pub struct DiscoverArgs {
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
+}
+
+impl ApiArgs {
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout)
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiscoverArgs {
+    /// The Host's API, e.g. http://10.0.0.1:8000 (plain http; the port defaults to 8000)
+    #[arg(long, value_name = "URL")]
+    pub host: String,
+
+    #[command(flatten)]
+    pub api: ApiArgs,
 
     /// Write the config to PATH instead of printing it (refused if PATH exists)
     #[arg(long, value_name = "PATH")]
@@ -44,11 +57,7 @@ pub fn run(args: &DiscoverArgs) -> i32 {
         // Refuse before asking the Host anything.
         return fail_write(&WriteError::Exists { path: path.clone() });
     }
-    let found = match discover::discover(
-        &args.host,
-        args.token.as_ref(),
-        Duration::from_secs(args.timeout),
-    ) {
+    let found = match discover::discover(&args.host, args.api.token.as_ref(), args.api.timeout()) {
         Ok(found) => found,
         Err(err) => {
             eprintln!("rivershare: discover: {err}");

@@ -3,10 +3,9 @@
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::Path;
-use std::time::Duration;
 
 use rivershare::config::LoadEnv;
-use rivershare::discover::{self, DEFAULT_TIMEOUT, EXAMPLE_CONFIG, Token, WriteError};
+use rivershare::discover::{self, EXAMPLE_CONFIG, WriteError};
 use rivershare::report::exit;
 
 use super::discover::{check_command, count, print_summary, print_warnings};
@@ -17,19 +16,8 @@ pub struct InitArgs {
     #[arg(long, value_name = "URL")]
     pub host: Option<String>,
 
-    /// With --host: API token, sent as `Authorization: Bearer` (prefer $RIVERSHARE_TOKEN)
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        env = "RIVERSHARE_TOKEN",
-        hide_env_values = true
-    )]
-    pub token: Option<Token>,
-
-    /// Seconds allowed to connect to the Host and get its answer
-    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT.as_secs(),
-          value_parser = clap::value_parser!(u64).range(1..=600))]
-    pub timeout: u64,
+    #[command(flatten)]
+    pub api: super::discover::ApiArgs,
 
     /// Replace an existing config file
     #[arg(long)]
@@ -66,14 +54,13 @@ pub fn run(args: &InitArgs, config: Option<&Path>) -> i32 {
 }
 
 fn from_host(args: &InitArgs, host: &str, path: &Path) -> i32 {
-    let found =
-        match discover::discover(host, args.token.as_ref(), Duration::from_secs(args.timeout)) {
-            Ok(found) => found,
-            Err(err) => {
-                eprintln!("rivershare: init: {err}");
-                return exit::UNKNOWN;
-            }
-        };
+    let found = match discover::discover(host, args.api.token.as_ref(), args.api.timeout()) {
+        Ok(found) => found,
+        Err(err) => {
+            eprintln!("rivershare: init: {err}");
+            return exit::UNKNOWN;
+        }
+    };
     print_summary(&found);
     print_warnings(&found);
     let nodes = count(found.plan.active_count());
