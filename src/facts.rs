@@ -161,9 +161,10 @@ pub struct Persistence {
     pub fstab: bool,
     /// A systemd mount (or automount) unit for the mount point, by name.
     pub mount_unit: Option<String>,
-    /// The `/etc/fstab` entry for the mount point, when there is one. Secrets in
-    /// its options (`password=`, `pass=`) are replaced by `***` on the node side
-    /// of the parser, so they never reach JSON, logs or the screen.
+    /// The `/etc/fstab` entry for the mount point, when there is one; else the
+    /// `[Mount]` section of its systemd mount unit, as the same fields. Secrets in
+    /// its options (`password=`, `pass=`, `secret=`) are replaced by `***` on the
+    /// node, so they never reach JSON, logs or the screen.
     #[serde(default)]
     pub fstab_entry: Option<FstabEntry>,
 }

@@ -165,8 +165,20 @@ if [ -n "$U" ]; then
       done
     done
     exit 0' rivershare-units $U
+  # The [Mount] keys of every mount unit, for a mount that has no fstab line: the
+  # parser picks the unit of the mount point. Options are redacted like fstab (a
+  # space after "Options=" lets the same expression see the first option).
+  step mountunits @BODY_CAP@ env R="$REDACT" sh -c '
+    for u in "$@"; do
+      for f in "$u"/*.mount; do
+        [ -f "$f" ] || continue
+        printf "@unit %s\n[Mount]\n" "$f"
+        sed -n -E "/^(What|Where|Type|Options)=/p" "$f" | sed -E "s/^Options=/Options= /" | sed -E "$R"
+      done
+    done
+    exit 0' rivershare-mountunits $U
 else
-  printf '@@rivershare units skip no-systemd\n'
+  printf '@@rivershare units skip no-systemd\n@@rivershare mountunits skip no-systemd\n'
 fi
 
 printf '@@rivershare end\n'

@@ -140,3 +140,111 @@ fn fstab_passwords_are_redacted_on_the_node() {
         );
     }
 }
+
+/// A share mounted by a systemd mount unit, with no fstab line: the probe reads
+/// the unit's `[Mount]` keys, redacted on the node, and the audit sees them as
+/// the persistent definition (the password in a world-readable unit file is the
+/// same risk as in /etc/fstab).
+#[test]
+fn mount_unit_options_are_read_and_redacted_on_the_node() {
+    require_root();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let share = tmp.path().join("unit share");
+    std::fs::create_dir(&share).expect("mkdir share");
+    let dir = share.to_str().expect("utf-8");
+    let units = tmp.path().join("units");
+    std::fs::create_dir(&units).expect("mkdir units");
+    let name = format!(
+        "{}.mount",
+        rivershare::probe::parse::persist::systemd_escape_path(dir)
+    );
+    std::fs::write(
+        units.join(&name),
+        format!(
+            "[Unit]\nDescription=KohakuRiver share\n\n[Mount]\nWhat=//fileserver/cluster\n\
+             Where={dir}\nType=cifs\nOptions=password=Hunter2-s3cr3t,username=kohaku,vers=3.0\n\n\
+             [Install]\nWantedBy=remote-fs.target\n"
+        ),
+    )
+    .expect("write unit");
+    std::fs::create_dir(units.join("remote-fs.target.wants")).expect("wants");
+    std::os::unix::fs::symlink(
+        units.join(&name),
+        units.join("remote-fs.target.wants").join(&name),
+    )
+    .expect("enable");
+    let empty_fstab = tmp.path().join("fstab");
+    std::fs::write(&empty_fstab, "# no lines\n").expect("fstab");
+
+    let script = script::build(dir, STEP);
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(
+            "mount --bind \"$1\" /etc/fstab && mkdir -p /etc/systemd/system && \
+             mount --bind \"$2\" /etc/systemd/system && mount -t tmpfs rvs-unit \"$3\" && \
+             exec sh -c \"$4\"",
+        )
+        .args(["rivershare-unit-test"])
+        .arg(&empty_fstab)
+        .arg(&units)
+        .arg(&share)
+        .arg(&script)
+        .stdin(Stdio::null())
+        .current_dir("/")
+        .output()
+        .expect("unshare runs");
+    let raw = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "probe under unshare failed: {}\n{raw}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(raw.contains("@@rivershare mountunits ok"), "{raw}");
+    for secret in SECRETS {
+        assert!(!raw.contains(secret), "{secret:?} leaked:\n{raw}");
+    }
+    let facts = parse::parse(&out.stdout, dir);
+    let persistence = facts.persistence.clone().expect("persistence");
+    assert!(!persistence.fstab);
+    assert_eq!(persistence.mount_unit.as_deref(), Some(name.as_str()));
+    assert_eq!(
+        persistence.fstab_entry,
+        Some(FstabEntry {
+            source: "//fileserver/cluster".into(),
+            target: dir.into(),
+            fstype: "cifs".into(),
+            options: ["password=***", "username=kohaku", "vers=3.0"]
+                .map(String::from)
+                .to_vec(),
+        })
+    );
+    // The audit names where the password is: the unit, not /etc/fstab.
+    let node = NodeFacts {
+        name: "runner-1".into(),
+        role: Role::Runner,
+        address: "127.0.0.1".into(),
+        shared_dir: dir.into(),
+        shared_dir_source: SharedDirSource::Config,
+        reachable: true,
+        rtt_ms: None,
+        error: None,
+        probe: Some(facts),
+        kohakuriver: None,
+    };
+    let findings = diagnose(
+        std::slice::from_ref(&node),
+        Policy {
+            min_free_bytes: 0,
+            slow_io_mbps: 0.0,
+        },
+    );
+    let creds = findings
+        .iter()
+        .find(|f| f.code == Code::CredentialsInFstab)
+        .unwrap_or_else(|| panic!("credentials_in_fstab expected: {findings:#?}"));
+    assert!(
+        creds.title.contains(&format!("mount unit {name}")),
+        "{}",
+        creds.title
+    );
+}

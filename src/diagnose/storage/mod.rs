@@ -63,14 +63,23 @@ pub(super) fn findings(node: &NodeFacts) -> Vec<Finding> {
             let line = line::credentials_line(a.kind, mount, fstab);
             let server = line::credentials_server(mount, fstab).unwrap_or_default();
             let vars = vars.with("fstab_line", &line).with("server", &server);
+            // Without an fstab line the entry came from the mount unit, which is
+            // just as world-readable.
+            let place = match probe.persistence.as_ref() {
+                Some(p) if !p.fstab => p
+                    .mount_unit
+                    .as_deref()
+                    .map_or_else(|| "/etc/fstab".to_owned(), |u| format!("mount unit {u}")),
+                _ => "/etc/fstab".to_owned(),
+            };
             let f = Finding::catalogued(
                 Code::CredentialsInFstab,
                 &node.name,
-                format!("SMB password in /etc/fstab for {}", mount.target),
+                format!("SMB password in {place} for {}", mount.target),
                 &vars,
             );
             out.push(f.with_evidence(format!(
-                "the /etc/fstab line for {} has a password option (its value was redacted on the node)",
+                "the {place} line for {} has a password option (its value was redacted on the node)",
                 mount.target
             )));
         }

@@ -368,6 +368,14 @@ fn persistence(frame: &Frame, target: &str, warnings: &mut Vec<String>) -> Optio
             }
             u.name
         });
+    // Without an fstab line, the mount unit is the persistent definition to audit.
+    let fstab_entry = fstab_entry.or_else(|| {
+        let name = mount_unit.as_deref().filter(|n| n.ends_with(".mount"))?;
+        let section = frame
+            .section("mountunits")
+            .filter(|s| s.status == Status::Ok)?;
+        persist::unit_entry_for(&section.stdout(), name)
+    });
     Some(Persistence {
         fstab,
         mount_unit,

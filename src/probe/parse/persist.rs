@@ -98,6 +98,18 @@ pub fn redact_option(option: &str) -> String {
     }
 }
 
+/// The entry of the unit file named `name` (`mnt-share.mount`) in the probe's
+/// `mountunits` section: blocks of `@unit <path>` followed by that unit's
+/// `[Mount]` keys, secrets already redacted on the node.
+pub fn unit_entry_for(section: &str, name: &str) -> Option<FstabEntry> {
+    section.split("@unit ").skip(1).find_map(|block| {
+        let (path, body) = block.split_once('\n')?;
+        (path.rsplit('/').next() == Some(name))
+            .then(|| mount_unit_entry(body))
+            .flatten()
+    })
+}
+
 /// The `[Mount]` section of a systemd `.mount` unit as an fstab line: `What=`,
 /// `Where=`, `Type=`, `Options=` (the last of each wins, as in systemd). `None`
 /// without `What=` and `Where=`. Secrets are redacted as in fstab.
@@ -184,6 +196,17 @@ pub fn mount_unit(unit_paths: &[String], target: &str) -> Option<UnitMatch> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_unit_of_the_mount_point_is_picked_from_the_mountunits_section() {
+        let section = "@unit /etc/systemd/system/mnt-other.mount\n[Mount]\nWhat=srv:/o\nWhere=/mnt/other\n\
+            @unit /etc/systemd/system/mnt-share.mount\n[Mount]\nWhat=srv:/export\nWhere=/mnt/share\n\
+            Type=nfs4\nOptions= hard,password=***\n";
+        let entry = unit_entry_for(section, "mnt-share.mount").expect("found");
+        assert_eq!(entry.source, "srv:/export");
+        assert_eq!(entry.options, ["hard", "password=***"]);
+        assert_eq!(unit_entry_for(section, "mnt-none.mount"), None);
+    }
 
     #[test]
     fn fstab_matches_decoded_second_field() {
