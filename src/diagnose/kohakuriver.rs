@@ -105,7 +105,13 @@ fn shared_dir_differs(nodes: &[NodeFacts]) -> Option<Finding> {
                 paths.len()
             )
         },
-        &vars_for(first),
+        // The prose names every node that differs; the commands are per node below.
+        &vars_for(first).with(
+            "node",
+            &crate::report::nodeset::fold(
+                &others.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(),
+            ),
+        ),
     );
     f.nodes = others.iter().map(|n| n.name.clone()).collect();
     let entry = hints::entry(Code::SharedDirDiffers);

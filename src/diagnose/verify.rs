@@ -63,6 +63,12 @@ fn rejudge_not_mounted(
         .is_some_and(|s| s.len() >= 2 && s.contains(node));
     if verified {
         finding.severity = Severity::Info;
+        // The catalogue's why (a Runner writing to its own disk) is what
+        // verification just ruled out.
+        finding.why = "Verification shows this node shares the storage even though its SHARED_DIR \
+             is on a local filesystem: tarballs, shared_data/ and task logs reach the other nodes. \
+             It is worth knowing, not fixing, unless the export is not the one the others mount."
+            .to_owned();
         finding.hint = "No network filesystem is mounted here, yet verification shows this node and the \
              rest of the shared group read each other's files. Most likely this node is the storage server \
              and exports this local disk; then nothing is wrong. Check that the export is the one the others mount."

@@ -165,21 +165,16 @@ fn hung(node: &NodeFacts, finding: &Finding) -> bool {
 /// was listed on, the same place below SHARED_DIR elsewhere.
 fn tarball_dir(node: &NodeFacts, facts: &[NodeFacts], inv: Option<&TarballInventory>) -> String {
     let listed = inv.and_then(|i| Some((i.node.as_deref()?, i.dir.as_deref()?)));
-    let Some((lister, dir)) = listed else {
-        return crate::kohakuriver::default_tarball_dir(&node.shared_dir);
-    };
-    if lister == node.name {
+    if let Some((lister, dir)) = listed
+        && lister == node.name
+    {
         return dir.to_owned();
     }
-    let below = facts
-        .iter()
-        .find(|f| f.name == lister)
-        .and_then(|l| dir.strip_prefix(l.shared_dir.trim_end_matches('/')))
-        .filter(|rest| rest.is_empty() || rest.starts_with('/'));
-    match below {
-        Some(rest) => format!("{}{rest}", node.shared_dir.trim_end_matches('/')),
-        None => dir.to_owned(),
-    }
+    let listed = listed.and_then(|(lister, dir)| {
+        let lister = facts.iter().find(|f| f.name == lister)?;
+        Some((lister.shared_dir.as_str(), dir))
+    });
+    crate::kohakuriver::tarball_dir_seen_by(&node.shared_dir, node.kohakuriver.as_ref(), listed)
 }
 
 /// One script for `commands`: the shared prelude, then a section `cN` per

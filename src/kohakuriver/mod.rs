@@ -21,7 +21,7 @@ pub use python::{
 pub use read::{CONFIG_CAP, ConfigRead, config_file_name, read_config, unit_facts, unit_name};
 pub use unit::{config_path_from_unit, ordered_after, requires_mounts_for};
 
-use crate::facts::Role;
+use crate::facts::{KohakuriverFacts, Role};
 
 /// KohakuRiver's SHARED_DIR when its config does not set one.
 pub const DEFAULT_SHARED_DIR: &str = "/mnt/cluster-share";
@@ -93,5 +93,81 @@ pub fn default_tarball_dir(shared_dir: &str) -> String {
         format!("{shared_dir}{TARBALL_SUBDIR}")
     } else {
         format!("{shared_dir}/{TARBALL_SUBDIR}")
+    }
+}
+
+/// Where a node with SHARED_DIR `shared_dir` finds the tarball folder that was
+/// listed at `listed` (the listing node's SHARED_DIR, the folder): its own
+/// CONTAINER_TAR_DIR / default folder when its KohakuRiver config was read (that
+/// is where KohakuRiver makes it look), else the same place below its own
+/// SHARED_DIR, else the same absolute path. Without a listing, its default folder.
+pub fn tarball_dir_seen_by(
+    shared_dir: &str,
+    own: Option<&KohakuriverFacts>,
+    listed: Option<(&str, &str)>,
+) -> String {
+    if let Some(k) = own.filter(|k| k.config_path.is_some() || k.tarball_dir.is_some()) {
+        return k
+            .tarball_dir
+            .clone()
+            .unwrap_or_else(|| default_tarball_dir(shared_dir));
+    }
+    let Some((lister_shared_dir, dir)) = listed else {
+        return default_tarball_dir(shared_dir);
+    };
+    match dir
+        .strip_prefix(lister_shared_dir.trim_end_matches('/'))
+        .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+    {
+        Some(rest) => format!("{}{rest}", shared_dir.trim_end_matches('/')),
+        None => dir.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod seen_by_tests {
+    use super::*;
+
+    #[test]
+    fn a_runner_looks_where_its_own_config_says_else_below_its_own_share() {
+        let listed = Some((
+            "/mnt/cluster-share",
+            "/mnt/cluster-share/kohakuriver-containers",
+        ));
+        assert_eq!(
+            tarball_dir_seen_by("/data/share/", None, listed),
+            "/data/share/kohakuriver-containers"
+        );
+        // A folder outside SHARED_DIR: the same absolute path.
+        assert_eq!(
+            tarball_dir_seen_by("/data/share", None, Some(("/mnt/a", "/srv/tars"))),
+            "/srv/tars"
+        );
+        let own = KohakuriverFacts {
+            config_path: Some("/root/.kohakuriver/runner_config.py".into()),
+            tarball_dir: Some("/cache/tars".into()),
+            ..KohakuriverFacts::default()
+        };
+        assert_eq!(
+            tarball_dir_seen_by("/data/share", Some(&own), listed),
+            "/cache/tars"
+        );
+        let own_default = KohakuriverFacts {
+            config_path: Some("/root/.kohakuriver/runner_config.py".into()),
+            ..KohakuriverFacts::default()
+        };
+        assert_eq!(
+            tarball_dir_seen_by(
+                "/data/share",
+                Some(&own_default),
+                Some(("/mnt/a", "/srv/tars"))
+            ),
+            "/data/share/kohakuriver-containers"
+        );
+        // Facts without a config read say nothing about the folder.
+        assert_eq!(
+            tarball_dir_seen_by("/data/share", Some(&KohakuriverFacts::default()), None),
+            "/data/share/kohakuriver-containers"
+        );
     }
 }

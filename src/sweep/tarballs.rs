@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::{Fleet, Progress, fan_out};
 use crate::config::Node;
 use crate::facts::{NodeError, NodeErrorKind, NodeFacts, Role};
-use crate::kohakuriver::default_tarball_dir;
+use crate::kohakuriver::tarball_dir_seen_by;
 use crate::tarballs::parse::{parse_listing, parse_prune, parse_visibility};
 use crate::tarballs::rules::{Parsed, classify, newer_survivor, split_name, timestamp_digits};
 use crate::tarballs::script::{self, PruneItem, batches, prune_cost};
@@ -138,27 +138,12 @@ impl Fleet {
         let (entries, summary) = classify(&parsed.listed, now, in_progress_secs);
         inv.entries = entries;
         inv.summary = summary;
-        // Runners reach the folder at the same place under their own SHARED_DIR;
-        // a folder outside SHARED_DIR is looked for at the same absolute path.
-        let below_share = dir
-            .strip_prefix(node.shared_dir.trim_end_matches('/'))
-            .filter(|rest| rest.starts_with('/'))
-            .map(str::to_owned);
         let runner_dir = |runner: &Node| {
-            // A Runner whose own config was read looks where KohakuRiver makes it look.
             let own = facts
                 .iter()
                 .find(|f| f.name == runner.name)
-                .and_then(|f| f.kohakuriver.as_ref())
-                .filter(|k| k.config_path.is_some() || k.tarball_dir.is_some());
-            match (own, &below_share) {
-                (Some(k), _) => k
-                    .tarball_dir
-                    .clone()
-                    .unwrap_or_else(|| default_tarball_dir(&runner.shared_dir)),
-                (None, Some(rest)) => format!("{}{rest}", runner.shared_dir.trim_end_matches('/')),
-                (None, None) => dir.clone(),
-            }
+                .and_then(|f| f.kohakuriver.as_ref());
+            tarball_dir_seen_by(&runner.shared_dir, own, Some((&node.shared_dir, &dir)))
         };
         inv.visibility = self.visibility(facts, &inv.entries, &runner_dir).await;
         inv

@@ -257,6 +257,19 @@ fn tarball_findings_list_the_folder_each_node_sees() {
         t[0].commands.last().map(String::as_str),
         Some("ls -la /data/share/kohakuriver-containers")
     );
+    // A Runner whose own config sets CONTAINER_TAR_DIR looks there, as
+    // KohakuRiver does (and as the visibility check did).
+    let mut facts = facts;
+    facts[1].kohakuriver = Some(crate::facts::KohakuriverFacts {
+        config_path: Some("/root/.kohakuriver/runner_config.py".into()),
+        tarball_dir: Some("/cache/tars".into()),
+        ..Default::default()
+    });
+    let t = targets_with(&f, &facts, Some(&inv));
+    assert_eq!(
+        t[0].commands.last().map(String::as_str),
+        Some("ls -la /cache/tars")
+    );
     // A mount finding does not list it.
     let t = targets(&finding(Code::NotShared, &["r1"]), &facts);
     assert!(
