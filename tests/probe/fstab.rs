@@ -5,7 +5,7 @@
 //! must not contain the password; the parsed entry must be the redacted line.
 
 use super::*;
-use rivershare::diagnose::{Code, Policy, diagnose};
+use rivershare::diagnose::{Code, Finding, Policy, diagnose};
 use rivershare::facts::{FstabEntry, NodeFacts, Role, SharedDirSource};
 
 /// The fixture's secret, including the part after a doubled comma (a literal
@@ -93,27 +93,8 @@ fn fstab_passwords_are_redacted_on_the_node() {
     // Through the diagnosis: the SMB line gives credentials_in_fstab (the share
     // is not mounted here, the line alone is the risk), and no finding, nor the
     // JSON of the facts, holds any part of the secret.
-    let node = NodeFacts {
-        name: "runner-1".into(),
-        role: Role::Runner,
-        address: "127.0.0.1".into(),
-        shared_dir: dir.into(),
-        shared_dir_source: SharedDirSource::Config,
-        reachable: true,
-        rtt_ms: None,
-        error: None,
-        probe: Some(facts),
-        kohakuriver: None,
-    };
-    let policy = Policy {
-        min_free_bytes: 0,
-        slow_io_mbps: 0.0,
-    };
-    let findings = diagnose(std::slice::from_ref(&node), policy);
-    let creds = findings
-        .iter()
-        .find(|f| f.code == Code::CredentialsInFstab)
-        .unwrap_or_else(|| panic!("credentials_in_fstab expected: {findings:#?}"));
+    let (node, findings) = diagnose_one(dir, facts);
+    let creds = credentials_finding(&findings);
     assert!(
         creds.hint.contains(&format!(
             "//fileserver/cluster {dir} cifs credentials=/etc/samba/fileserver.cred,vers=2.1,uid=0,gid=0 0 0"
@@ -219,6 +200,17 @@ fn mount_unit_options_are_read_and_redacted_on_the_node() {
         })
     );
     // The audit names where the password is: the unit, not /etc/fstab.
+    let (_, findings) = diagnose_one(dir, facts);
+    let creds = credentials_finding(&findings);
+    assert!(
+        creds.title.contains(&format!("mount unit {name}")),
+        "{}",
+        creds.title
+    );
+}
+
+/// One reachable Runner at `dir` with these probe facts, and its findings.
+fn diagnose_one(dir: &str, facts: rivershare::facts::ProbeFacts) -> (NodeFacts, Vec<Finding>) {
     let node = NodeFacts {
         name: "runner-1".into(),
         role: Role::Runner,
@@ -231,20 +223,17 @@ fn mount_unit_options_are_read_and_redacted_on_the_node() {
         probe: Some(facts),
         kohakuriver: None,
     };
-    let findings = diagnose(
-        std::slice::from_ref(&node),
-        Policy {
-            min_free_bytes: 0,
-            slow_io_mbps: 0.0,
-        },
-    );
-    let creds = findings
+    let policy = Policy {
+        min_free_bytes: 0,
+        slow_io_mbps: 0.0,
+    };
+    let findings = diagnose(std::slice::from_ref(&node), policy);
+    (node, findings)
+}
+
+fn credentials_finding(findings: &[Finding]) -> &Finding {
+    findings
         .iter()
         .find(|f| f.code == Code::CredentialsInFstab)
-        .unwrap_or_else(|| panic!("credentials_in_fstab expected: {findings:#?}"));
-    assert!(
-        creds.title.contains(&format!("mount unit {name}")),
-        "{}",
-        creds.title
-    );
+        .unwrap_or_else(|| panic!("credentials_in_fstab expected: {findings:#?}"))
 }

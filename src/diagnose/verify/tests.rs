@@ -107,7 +107,11 @@ fn the_storage_server_exporting_its_local_disk_is_info() {
     assert_eq!(findings[0].code, Code::NotMounted);
     assert_eq!(findings[0].severity, Severity::Info);
     assert!(findings[0].hint.contains("storage server"));
-    assert!(findings[0].why.contains("shares the storage"), "{}", findings[0].why);
+    assert!(
+        findings[0].why.contains("shares the storage"),
+        "{}",
+        findings[0].why
+    );
     assert_eq!(findings[0].commands, ["sudo exportfs -v"]);
     assert_eq!(
         findings[0].debug_commands,
