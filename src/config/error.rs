@@ -31,7 +31,8 @@ pub struct InvalidConfig {
     /// 1-based, counted in characters.
     pub column: Option<usize>,
     /// Full key path, e.g. `nodes[2].adress` (node indexes are 0-based, as in jq).
-    /// `None` for syntax errors and whole-file problems.
+    /// `None` for whole-file problems, and for syntax errors on a line that
+    /// assigns no plain key.
     pub key: Option<String>,
     pub problem: Problem,
 }
@@ -94,7 +95,10 @@ impl fmt::Display for InvalidConfig {
         }
         write!(f, ": ")?;
         match &self.problem {
-            Problem::Syntax { message } => write!(f, "TOML syntax error: {message}"),
+            Problem::Syntax { message } => {
+                write_key(f, &self.key)?;
+                write!(f, "TOML syntax error: {message}")
+            }
             Problem::UnknownKey {
                 suggestion,
                 valid,
@@ -145,10 +149,13 @@ impl fmt::Display for InvalidConfig {
                     "duplicate node name '{name}' (already used by {first_key} at line {first_line})"
                 )
             }
-            Problem::NoNodes => write!(
-                f,
-                "no nodes defined; add at least one [[nodes]] table with name, role and address"
-            ),
+            Problem::NoNodes => {
+                write_key(f, &self.key)?;
+                write!(
+                    f,
+                    "no nodes defined; add at least one [[nodes]] table with name, role and address"
+                )
+            }
         }
     }
 }
@@ -290,8 +297,54 @@ impl ErrorSite<'_> {
         {
             message = format!("duplicate key '{}'", key.trim());
         }
-        self.at(span, None, Problem::Syntax { message })
+        let key = key_on_line(self.text, span.start);
+        self.at(span, key, Problem::Syntax { message })
     }
+}
+
+/// The key the line holding byte `at` assigns, with its table (`nodes[1].port`
+/// for `port = ` under the second `[[nodes]]`): the TOML parser's message alone
+/// does not name it. `None` when that line is no `plain.key = ...` line.
+fn key_on_line(text: &str, at: usize) -> Option<String> {
+    let at = floor_char_boundary(text, at.min(text.len()));
+    let start = text[..at].rfind('\n').map_or(0, |nl| nl + 1);
+    let line = text[start..].split('\n').next().unwrap_or("");
+    let (lhs, _) = line.split_once('=')?;
+    let leaf = lhs.trim();
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    };
+    if !plain(leaf) {
+        return None;
+    }
+    // The table the line is in: the last header above it; `[[t]]` headers count.
+    let mut table: Option<String> = None;
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for l in text[..start].lines() {
+        let t = l.trim();
+        if let Some((name, _)) = t.strip_prefix("[[").and_then(|r| r.split_once("]]")) {
+            let name = name.trim();
+            let index = match seen.iter_mut().find(|(n, _)| n == name) {
+                Some((_, count)) => {
+                    *count += 1;
+                    *count - 1
+                }
+                None => {
+                    seen.push((name.to_owned(), 1));
+                    0
+                }
+            };
+            table = plain(name).then(|| format!("{name}[{index}]"));
+        } else if let Some((name, _)) = t.strip_prefix('[').and_then(|r| r.split_once(']')) {
+            table = plain(name.trim()).then(|| name.trim().to_owned());
+        }
+    }
+    Some(match table {
+        Some(t) => format!("{t}.{leaf}"),
+        None => leaf.to_owned(),
+    })
 }
 
 /// The valid name closest to `given`, if it is close enough to be a likely typo.

@@ -195,7 +195,9 @@ impl<'s, 't, 'i> Table<'s, 't, 'i> {
         ))
     }
 
-    /// A path string with `~` expanded against `home`.
+    /// A path string with `~` expanded against `home`; it must then be absolute:
+    /// a relative known_hosts or key would change with the directory rivershare
+    /// is started from (and `accept-new` would quietly trust a fresh file there).
     pub fn path(
         &self,
         key: &str,
@@ -203,7 +205,15 @@ impl<'s, 't, 'i> Table<'s, 't, 'i> {
         home: Option<&Path>,
     ) -> Result<PathBuf, ConfigError> {
         let text = self.string(key, value)?;
-        expand_tilde(&text, home).map_err(|msg| self.invalid(key, value.span(), msg))
+        let path = expand_tilde(&text, home).map_err(|msg| self.invalid(key, value.span(), msg))?;
+        if !path.is_absolute() {
+            return Err(self.invalid(
+                key,
+                value.span(),
+                format!("must be an absolute path or start with '~/', got {text:?}"),
+            ));
+        }
+        Ok(path)
     }
 
     /// A list of path strings, each `~`-expanded.

@@ -352,15 +352,15 @@ fn tilde_without_home_is_an_error() {
 #[test]
 fn syntax_errors_carry_the_parser_position() {
     let (inv, shown) = invalid("concurrency = 4\nread_only = \n");
-    assert_eq!(at(&inv), (Some(2), Some(13), None));
+    assert_eq!(at(&inv), (Some(2), Some(13), Some("read_only")));
     assert!(matches!(inv.problem, Problem::Syntax { .. }));
     assert!(
-        shown.starts_with("/etc/rivershare.toml:2:13: TOML syntax error: "),
+        shown.starts_with("/etc/rivershare.toml:2:13: read_only: TOML syntax error: "),
         "{shown}"
     );
 
     let (inv, shown) = invalid(&format!("{NODE_A}name = \"b\"\n"));
-    assert_eq!(at(&inv), (Some(5), Some(1), None));
+    assert_eq!(at(&inv), (Some(5), Some(1), Some("nodes[0].name")));
     assert!(
         shown.ends_with("TOML syntax error: duplicate key 'name'"),
         "{shown}"
@@ -368,6 +368,19 @@ fn syntax_errors_carry_the_parser_position() {
 
     let (inv, _) = invalid("[[nodes]]\nname = \"unterminated\nrole = \"host\"\n");
     assert_eq!(inv.line, Some(2));
+    assert_eq!(inv.key.as_deref(), Some("nodes[0].name"));
+
+    // The key is named with its table, `[[nodes]]` counted from 0.
+    let (inv, shown) = invalid(&format!(
+        "{NODE_A}\n[[nodes]]\nname = \"b\"\nport = 22 22\n[defaults]\n"
+    ));
+    assert_eq!(inv.key.as_deref(), Some("nodes[1].port"), "{shown}");
+    assert!(shown.contains(":8:"), "{shown}");
+    let (inv, _) = invalid(&format!("[defaults]\nuser = 'a\n{NODE_A}"));
+    assert_eq!(inv.key.as_deref(), Some("defaults.user"));
+    // A line that assigns nothing names no key.
+    let (inv, shown) = invalid("[[nodes]\nname = \"a\"\n");
+    assert_eq!((inv.line, inv.key.as_deref()), (Some(1), None), "{shown}");
 }
 
 #[test]
@@ -387,8 +400,12 @@ fn no_nodes_at_all() {
         shown,
         "/etc/rivershare.toml: no nodes defined; add at least one [[nodes]] table with name, role and address"
     );
-    let (inv, _) = invalid("nodes = []\n");
+    let (inv, shown) = invalid("nodes = []\n");
     assert_eq!(at(&inv), (Some(1), Some(9), Some("nodes")));
+    assert!(
+        shown.starts_with("/etc/rivershare.toml:1:9: nodes: no nodes defined"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -415,4 +432,29 @@ fn console_keys_refresh_secs_and_theme() {
     let (inv, shown) = invalid(&format!("refesh_secs = 5\n{NODE_A}"));
     assert_eq!(at(&inv), (Some(1), Some(1), Some("refesh_secs")));
     assert!(shown.contains("did you mean 'refresh_secs'?"), "{shown}");
+}
+
+#[test]
+fn ssh_paths_must_be_absolute_or_start_with_tilde() {
+    let (inv, shown) = invalid(&format!("known_hosts = \"ssh/known_hosts\"\n{NODE_A}"));
+    assert_eq!(at(&inv), (Some(1), Some(15), Some("known_hosts")));
+    assert!(
+        shown.ends_with(
+            "known_hosts: must be an absolute path or start with '~/', got \"ssh/known_hosts\""
+        ),
+        "{shown}"
+    );
+    let (inv, _) = invalid(&format!("ssh_config = \"./config\"\n{NODE_A}"));
+    assert_eq!(inv.key.as_deref(), Some("ssh_config"));
+    let (inv, _) = invalid(&format!(
+        "[defaults]\nidentity_files = [\"~/.ssh/a\", \"id_b\"]\n{NODE_A}"
+    ));
+    assert_eq!(inv.key.as_deref(), Some("defaults.identity_files[1]"));
+    let (inv, _) = invalid(&format!("{NODE_A}identity_files = [\"keys/id\"]\n"));
+    assert_eq!(inv.key.as_deref(), Some("nodes[0].identity_files[0]"));
+    // `~/` and absolute paths still load.
+    let c = crate::ok(&format!(
+        "known_hosts = \"~/kh\"\nssh_config = \"/etc/ssh/c\"\n{NODE_A}"
+    ));
+    assert_eq!(c.ssh.known_hosts, std::path::Path::new("/home/op/kh"));
 }

@@ -1,6 +1,7 @@
 //! Config loading and KohakuRiver config reading, on real TOML / Python / unit text
 //! and real files in temp dirs.
 
+mod cli;
 mod discover;
 mod errors;
 mod example;
