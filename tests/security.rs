@@ -15,6 +15,8 @@ mod mounts;
 #[path = "support/sshd.rs"]
 mod sshd;
 
+#[path = "security/canary.rs"]
+mod canary;
 #[path = "discover_cli/host.rs"]
 #[allow(dead_code)]
 mod host;
