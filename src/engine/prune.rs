@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 use super::PruneStep;
-use crate::audit::{AuditLog, records_for};
+use crate::audit::{AuditLog, AuditRecord, records_for};
 use crate::report::exit;
 use crate::report::prune::PruneReport;
 use crate::sweep::Fleet;
@@ -60,6 +60,40 @@ pub async fn prune(
         files = total,
         "prune"
     );
+    // Room for every audit line is reserved first: a deletion the log could not
+    // record must not happen, so a full disk stops the prune before any delete.
+    if let Some(log) = audit.filter(|_| !request.dry_run)
+        && let Err(err) = log.reserve_for(&planned_records(inventory, plan))
+    {
+        tracing::error!(%err, "audit log: prune refused");
+        let why = format!("not deleted: {err}");
+        let results = plan
+            .iter()
+            .map(|e| crate::tarballs::PruneResult {
+                file: e.file.clone(),
+                size_bytes: e.size_bytes,
+                outcome: crate::tarballs::PruneOutcome::Skipped,
+                detail: Some(why.clone()),
+            })
+            .collect::<Vec<_>>();
+        for r in &results {
+            on_result(r);
+        }
+        let mut report = PruneReport::new(
+            inventory,
+            request.keep,
+            &request.names,
+            request.dry_run,
+            plan.to_vec(),
+            results,
+        );
+        report.audit_log = Some(log.path().display().to_string());
+        report.notes.push(format!(
+            "nothing was deleted: the audit log cannot take the lines: {err}"
+        ));
+        report.exit_code = exit::UNKNOWN;
+        return report;
+    }
     let results = fleet
         .prune_with(inventory, plan, request.dry_run, &on_result)
         .await;
@@ -86,4 +120,18 @@ pub async fn prune(
         }
     }
     report
+}
+
+/// The audit records `plan` would make if every file went (for the reservation).
+fn planned_records(inventory: &TarballInventory, plan: &[TarballEntry]) -> Vec<AuditRecord> {
+    let node = inventory.node.clone().unwrap_or_default();
+    let dir = inventory.dir.as_deref().unwrap_or("");
+    plan.iter()
+        .map(|e| AuditRecord {
+            node: node.clone(),
+            path: format!("{}/{}", dir.trim_end_matches('/'), e.file),
+            size_bytes: e.size_bytes,
+            mtime: e.mtime,
+        })
+        .collect()
 }

@@ -250,8 +250,9 @@ async fn a_file_swapped_for_a_directory_or_deleted_before_its_delete_is_skipped_
 }
 
 /// When the audit log cannot be opened, `prune --yes` deletes nothing (exit 3,
-/// naming the log). When it fills up mid-prune (a full tmpfs), each deletion it
-/// could not record is reported by path and the exit code is critical (2).
+/// naming the log). When it opens but the disk is full (a full tmpfs), the room
+/// for every line is reserved before any delete, fails, and nothing is deleted
+/// either: every planned file is skipped saying why, exit 3.
 #[test]
 fn an_audit_log_that_cannot_be_written_deletes_nothing_or_is_reported() {
     require_root();
@@ -287,23 +288,26 @@ fn an_audit_log_that_cannot_be_written_deletes_nothing_or_is_reported() {
         .expect("rivershare runs");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
-    assert_eq!(out.status.code(), Some(2), "{report:#}");
-    let notes = report["notes"].as_array().expect("notes");
-    let deleted: Vec<&str> = report["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .filter(|r| r["outcome"] == "deleted")
-        .map(|r| r["file"].as_str().expect("file"))
-        .collect();
-    assert!(!deleted.is_empty(), "{report:#}");
-    for file in &deleted {
-        assert!(
-            notes.iter().any(|n| n.as_str().is_some_and(|n| {
-                n.contains(&format!("{}/{file}", f.tars.display()))
-                    && n.contains("was deleted but not recorded")
-            })),
-            "{file} is reported as unrecorded: {notes:#?}"
-        );
+    assert_eq!(out.status.code(), Some(3), "{report:#}");
+    let results = report["results"].as_array().expect("results");
+    assert_eq!(results.len(), 4, "{report:#}");
+    for r in results {
+        assert_eq!(r["outcome"], "skipped", "{r:#}");
+        let detail = r["detail"].as_str().unwrap_or("");
+        assert!(detail.starts_with("not deleted: audit log "), "{r:#}");
+        assert!(detail.contains("cannot reserve"), "{r:#}");
     }
+    assert!(
+        report["notes"].as_array().expect("notes").iter().any(|n| n
+            .as_str()
+            .is_some_and(|n| n.starts_with("nothing was deleted"))),
+        "{report:#}"
+    );
+    for i in 1..=5 {
+        assert!(f.tars.join(format!("base-170000000{i}.tar")).exists());
+    }
+    assert_eq!(
+        std::fs::read(state.join("rivershare/audit.log")).expect("log"),
+        b""
+    );
 }
