@@ -2,13 +2,15 @@
 //! (tests/support/sshd.rs), the real `rivershare` binary, real files.
 //!
 //! - `ssh`: agent forwarding is never requested; a key passphrase typed on a
-//!   terminal never reaches the log (even at trace level) nor `check --json`;
-//!   the `--token` given to `init` never reaches the config it writes or the log.
+//!   terminal never reaches the log (even at trace level) nor `check --json`.
+//! - `token`: the `--token` given to `init` never reaches the config it writes or the log.
+//! - `canary`: a SHARED_DIR full of shell syntax runs nothing, over SSH and locally.
 //! - `read_only`: `--read-only` and `read_only = true` leave the share exactly as
 //!   it was through every command that could change it.
 //! - `tarballs`: the tarball folder's hostile cases (names with newlines and
 //!   invalid UTF-8, a file swapped for a directory or deleted before the delete),
-//!   and the audit log: one line per deletion, or no deletion at all.
+//!   and the audit log: one line per deletion, or no deletion at all (a log that
+//!   cannot be opened, or a full disk).
 
 #[path = "support/mounts.rs"]
 mod mounts;
