@@ -22,6 +22,8 @@ mod e2e;
 mod e2e_cli;
 #[path = "support/e2e_faults.rs"]
 mod e2e_faults;
+#[path = "support/e2e_faults_keys.rs"]
+mod e2e_faults_keys;
 #[path = "support/e2e_faults_more.rs"]
 mod e2e_faults_more;
 #[path = "support/e2e_keys.rs"]

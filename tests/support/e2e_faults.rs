@@ -16,6 +16,7 @@ use crate::e2e::{findings, node_json};
 use crate::support::{RunOutput, run_with_timeout, scripts_dir};
 use crate::{CheckRun, MOUNTS_BOUND, cluster, ensure, run_check, spec_node};
 
+use crate::e2e_faults_keys as keys;
 use crate::e2e_faults_more as more;
 
 type TrialFn = fn() -> Result<(), Failed>;
@@ -51,11 +52,11 @@ pub fn trials() -> Vec<Trial> {
         ),
         (
             "fault_host_key_changed_no_probe_data_no_connection_kept",
-            more::host_key_changed,
+            keys::host_key_changed,
         ),
         (
             "fault_host_key_unknown_strict_refused_accept_new_recorded",
-            more::host_key_unknown,
+            keys::host_key_unknown,
         ),
         ("fault_auth_refused_is_auth_failed", more::auth_refused),
     ];
