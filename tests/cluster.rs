@@ -20,6 +20,12 @@ use support::{COMMAND_TIMEOUT_SECS, CONNECT_TIMEOUT_SECS, Cluster, RunOutput, no
 mod e2e;
 #[path = "support/e2e_cli.rs"]
 mod e2e_cli;
+#[path = "support/e2e_faults.rs"]
+mod e2e_faults;
+#[path = "support/e2e_faults_keys.rs"]
+mod e2e_faults_keys;
+#[path = "support/e2e_faults_more.rs"]
+mod e2e_faults_more;
 #[path = "support/e2e_keys.rs"]
 mod e2e_keys;
 #[path = "support/e2e_kohakuriver.rs"]
@@ -97,6 +103,7 @@ pub struct Expect {
 ///   not_shared (its token is on its own tmpfs). Its runner_config.py has an unterminated
 ///   string on line 4: config_unreadable.
 /// - runner-flaky: healthy unless a verification trial arms it (then its sshfs freezes).
+/// - runner-fault: healthy; the fault trials (e2e_faults.rs) break it at run time and undo it.
 /// - runner-down: netns answers, no sshd (connection refused): unreachable.
 /// - runner-dropped: sshd runs but nft drops port 22 (connect timeout): unreachable.
 /// - runner-stale: its sshfs daemon was killed after mounting: ENOTCONN on every access:
@@ -137,6 +144,8 @@ pub const EXPECTED: &[Expect] = &[
     Expect { node: "runner-hung", required: &["storage_hung"], allowed: &["layout_missing"], error: None,
              mount: SSHFS, access: Access::Any, usage: None, layout: None },
     Expect { node: "runner-flaky", required: &[], allowed: &[], error: None,
+             mount: SSHFS, access: RW, usage: Some(true), layout: Some(true) },
+    Expect { node: "runner-fault", required: &[], allowed: &[], error: None,
              mount: SSHFS, access: RW, usage: Some(true), layout: Some(true) },
 ];
 
@@ -283,6 +292,8 @@ fn main() {
     trials.extend(e2e_verify::trials());
     trials.extend(e2e_tarballs::trials());
     trials.extend(e2e_kohakuriver::trials());
+    // Last: they break runner-fault (and undo it), so the shared runs above never see it broken.
+    trials.extend(e2e_faults::trials());
     let mut guard = DownGuard {
         keep_statedir: false,
     };

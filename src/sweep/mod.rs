@@ -209,9 +209,16 @@ impl Fleet {
                 raw = Some(output);
             }
             Err(error) => {
-                if error.kind == NodeErrorKind::Transport {
+                if connection_gone(&error) {
                     // A dead session: reconnect on the next sweep.
                     self.connections.lock().await.remove(&node.name);
+                }
+                // It answered the connect but went away while the probe ran: what its
+                // KohakuRiver files say is unknown too (their read failed the same way,
+                // which is no config problem), so only `unreachable` is reported.
+                if error.kind == NodeErrorKind::Unreachable {
+                    facts.reachable = false;
+                    facts.kohakuriver = None;
                 }
                 facts.error = Some(error);
             }
@@ -295,7 +302,7 @@ impl Fleet {
             .run_with(node, transport.as_ref(), script, limit, what)
             .await;
         if let Err(e) = &result
-            && e.kind == NodeErrorKind::Transport
+            && connection_gone(e)
         {
             self.connections.lock().await.remove(&node.name);
         }
@@ -332,6 +339,15 @@ impl Fleet {
             .insert(node.name.clone(), transport.clone());
         Ok(transport)
     }
+}
+
+/// Errors after which a node's connection is not worth reusing: a broken session,
+/// or a node that stopped answering mid-run (the transport says `Unreachable`).
+fn connection_gone(error: &NodeError) -> bool {
+    matches!(
+        error.kind,
+        NodeErrorKind::Transport | NodeErrorKind::Unreachable
+    )
 }
 
 /// Turn the probe's raw output into facts, or say why that is impossible.

@@ -67,7 +67,7 @@ pub(crate) fn host_key_trial(changed: bool) -> Result<(), Failed> {
 }
 
 /// A new ed25519 public key ("ssh-ed25519 AAAA..."), not any node's.
-fn fresh_public_key(path: &Path) -> Result<String, Failed> {
+pub(crate) fn fresh_public_key(path: &Path) -> Result<String, Failed> {
     let _ = std::fs::remove_file(path);
     let out = std::process::Command::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "", "-f"])
@@ -141,7 +141,7 @@ pub(crate) fn accept_new_trial() -> Result<(), Failed> {
 }
 
 /// The base64 part of a node's host public key, as it appears in known_hosts.
-fn host_public_key(c: &Cluster, name: &str) -> Result<String, Failed> {
+pub(crate) fn host_public_key(c: &Cluster, name: &str) -> Result<String, Failed> {
     let public = std::fs::read_to_string(c.path(&format!("hostkeys/{name}.pub")))?;
     public
         .split_whitespace()

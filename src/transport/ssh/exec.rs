@@ -16,6 +16,19 @@ use crate::transport::CommandOutput;
 /// Largest stdout (and stderr) kept per run.
 pub(crate) const OUTPUT_CAP: usize = 8 * 1024 * 1024;
 
+/// How long a script that ran out of time may wait for the server to answer a ping.
+/// It must fit in the transport's grace after the deadline (`RUN_GRACE`, 500 ms).
+const PING_WAIT: Duration = Duration::from_millis(300);
+
+/// Does the server still answer on this connection? Distinguishes a script that
+/// outlived its limit (the node answers) from a node that went away mid-run.
+async fn answers(handle: &Handle<ClientHandler>) -> bool {
+    matches!(
+        tokio::time::timeout(PING_WAIT, handle.send_ping()).await,
+        Ok(Ok(()))
+    ) && !handle.is_closed()
+}
+
 /// Why a run failed.
 pub(crate) enum ExecError {
     /// The session channel could not be opened because the connection is gone:
@@ -180,7 +193,20 @@ pub(crate) async fn exec(
             // `timeout` covers root), then close: a channel is not closed on drop.
             let _ = channel.signal(Sig::KILL).await;
             let _ = channel.close().await;
-            Err(ExecError::Failed(timed_out()))
+            if answers(handle).await {
+                return Err(ExecError::Failed(timed_out()));
+            }
+            // The node itself is gone (powered off, cable pulled): calling that a slow
+            // script would blame its storage.
+            Err(ExecError::Failed(NodeError::new(
+                NodeErrorKind::Unreachable,
+                format!(
+                    "{label}: the node stopped answering while the script ran (no reply to \
+                     an SSH ping within {} ms after the {} s limit)",
+                    PING_WAIT.as_millis(),
+                    limit.as_secs_f64()
+                ),
+            )))
         }
     }
 }
