@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime};
 use color_eyre::eyre::{WrapErr as _, eyre};
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 use futures::StreamExt as _;
+use nix::sys::signal::Signal;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
@@ -29,6 +30,33 @@ use crate::config::Config;
 use crate::diagnose::Policy;
 use exec::{Executor, Incoming};
 use terminal::TerminalGuard;
+
+/// Test only: when this variable is set (to anything), the console panics
+/// inside its event loop once the first frame is on the screen, so a test can
+/// prove that a panic gives the terminal back (tests/terminal_safety.rs).
+/// Ignored unless set; nothing else reads it.
+pub const TEST_PANIC_ENV: &str = "RIVERSHARE_TEST_PANIC";
+
+/// How the console ended (the terminal is restored either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// The operator quit, or the terminal's event stream ended.
+    Quit,
+    /// SIGTERM, SIGHUP or SIGINT closed it.
+    Signal(Signal),
+}
+
+impl Closed {
+    /// The process exit code: 0 after a quit, and as a shell reports a process
+    /// killed by the signal (128 + its number: SIGHUP 129, SIGINT 130, SIGTERM
+    /// 143) after a signal, so a supervisor still sees why it ended.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Closed::Quit => 0,
+            Closed::Signal(sig) => 128 + sig as i32,
+        }
+    }
+}
 
 /// Shortest sleep before a `Tick`: a wake-up time already in the past must not
 /// turn the loop into a busy loop.
@@ -85,9 +113,15 @@ pub fn no_color_from_env() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
-/// Run the console on `config` until the operator quits. `notes` are shown
-/// as remarks (where the config came from, what the demo left out).
-pub async fn run(config: Config, settings: Settings, notes: Vec<String>) -> color_eyre::Result<()> {
+/// Run the console on `config` until the operator quits or a signal closes it.
+/// `notes` are shown as remarks (where the config came from, what the demo
+/// left out). The terminal is given back on every way out: here on a quit, a
+/// signal or an error; by ratatui's panic hook, before the report, on a panic.
+pub async fn run(
+    config: Config,
+    settings: Settings,
+    notes: Vec<String>,
+) -> color_eyre::Result<Closed> {
     let begun = std::time::Instant::now();
     let mut app = App::new(settings, node_rows(&config), SystemTime::now());
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -126,8 +160,13 @@ pub async fn run(config: Config, settings: Settings, notes: Vec<String>) -> colo
             .wrap_err("cannot draw")?;
     }
 
+    let forced_panic = std::env::var_os(TEST_PANIC_ENV).is_some();
+    let mut closed = Closed::Quit;
     let mut events = EventStream::new();
     while !app.quit {
+        if forced_panic {
+            panic!("{TEST_PANIC_ENV} is set: a panic forced inside the console's event loop");
+        }
         let sleep = tick_in(&app);
         let msg = tokio::select! {
             ev = events.next() => match ev {
@@ -142,9 +181,9 @@ pub async fn run(config: Config, settings: Settings, notes: Vec<String>) -> colo
                 None => None,
             },
             () = sleep_for(sleep) => Some(Msg::Tick),
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
-            _ = sigint.recv() => break,
+            _ = sigterm.recv() => { closed = Closed::Signal(Signal::SIGTERM); break }
+            _ = sighup.recv() => { closed = Closed::Signal(Signal::SIGHUP); break }
+            _ = sigint.recv() => { closed = Closed::Signal(Signal::SIGINT); break }
         };
         let Some(msg) = msg else { continue };
         if step(&mut app, msg, &mut exec) {
@@ -155,7 +194,10 @@ pub async fn run(config: Config, settings: Settings, notes: Vec<String>) -> colo
         }
     }
     drop(guard);
-    Ok(())
+    if let Closed::Signal(sig) = closed {
+        tracing::info!(signal = sig.as_str(), "console closed by a signal");
+    }
+    Ok(closed)
 }
 
 /// Feed one message to `update` (with the clock set) and carry out its
