@@ -119,3 +119,70 @@ fn a_flood_over_the_output_cap_is_cut_and_reported() {
     assert!(has(&f, "no end marker"), "{:?}", f.warnings);
     assert_eq!(f.hostname.as_deref(), Some("flood-node"));
 }
+
+/// End to end: `rivershare check --json` on a local node whose `df` prints
+/// inode columns and whose `uname` prints invalid UTF-8 reports both on that
+/// node (`nodes[].warnings`), and the run still completes with the node's
+/// other facts.
+#[test]
+fn check_json_reports_hostile_output_on_the_node() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (bin, share) = fakes(
+        tmp.path(),
+        &[
+            (
+                "df",
+                "printf 'Filesystem Inodes IUsed IFree IUse%% Mounted on\\n/dev/vda 10 1 9 10%% /\\n'",
+            ),
+            ("uname", "printf 'node\\377\\n'"),
+        ],
+    );
+    let config = tmp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "min_free_gib = 0\n[[nodes]]\nname = \"solo\"\nrole = \"host\"\ntransport = \"local\"\nshared_dir = {share:?}\n"
+        ),
+    )
+    .expect("config");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_rivershare"))
+        .args([
+            "--config",
+            config.to_str().expect("utf-8"),
+            "check",
+            "--json",
+        ])
+        .env("PATH", path)
+        .env("HOME", tmp.path())
+        .env("XDG_CONFIG_HOME", tmp.path().join("config"))
+        .env("XDG_STATE_HOME", tmp.path().join("state"))
+        .env_remove("RIVERSHARE_CONFIG")
+        .output()
+        .expect("rivershare runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("JSON ({e}): {stderr}"));
+    let node = &report["nodes"][0];
+    assert_eq!(node["name"], "solo", "{report}");
+    let warnings: Vec<&str> = node["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter_map(|w| w.as_str())
+        .collect();
+    for part in [
+        "df: unexpected columns: inode counts",
+        "section host: output is not valid UTF-8",
+    ] {
+        assert!(
+            warnings.iter().any(|w| w.contains(part)),
+            "{part}: {warnings:?}"
+        );
+    }
+    assert!(node["reachable"].as_bool().unwrap_or(false), "{node}");
+}
