@@ -161,14 +161,14 @@ fn output_over_the_cap_is_cut_and_reported() {
 
 /// One mutation of a byte string, applied at `at` modulo its length.
 #[derive(Debug, Clone)]
-enum Mutation {
+pub(super) enum Mutation {
     Flip(usize, u8),
     Insert(usize, Vec<u8>),
     Delete(usize, usize),
     Duplicate(usize, usize),
 }
 
-fn mutation() -> impl Strategy<Value = Mutation> {
+pub(super) fn mutation() -> impl Strategy<Value = Mutation> {
     let interesting = prop::sample::select(vec![
         b"\n".to_vec(),
         b"\n@@rivershare ".to_vec(),
@@ -223,7 +223,7 @@ fn mutate(mut bytes: Vec<u8>, muts: &[Mutation]) -> Vec<u8> {
 }
 
 /// A fixture of `folder` (chosen by `pick`), mutated.
-fn mutated(folder_rel: &str, pick: usize, muts: &[Mutation]) -> (String, Vec<u8>) {
+pub(super) fn mutated(folder_rel: &str, pick: usize, muts: &[Mutation]) -> (String, Vec<u8>) {
     let files = folder(folder_rel);
     let (name, bytes) = files[pick % files.len()].clone();
     (name, mutate(bytes, muts))

@@ -22,6 +22,8 @@ pub mod frame;
 pub mod fsclass;
 #[cfg(test)]
 mod fuzz;
+#[cfg(test)]
+mod fuzz_scripts;
 pub mod limit;
 pub mod persist;
 #[cfg(test)]
