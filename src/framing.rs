@@ -35,8 +35,10 @@ emit() {
   [ -s "$1" ] || return 0
   head -c "$2" "$1" | sed "s/^/$3/"
   [ -z "$(head -c "$2" "$1" | tail -c 1)" ] || echo
-  z=$(wc -c <"$1" | tr -d ' ')
-  if [ "$z" -gt "$2" ] 2>/dev/null; then printf '~truncated %s %s %s\n' "$3" "$2" "$z"; fi
+  # One process (wc) per stream; busybox pads the count with spaces, which the
+  # unquoted $z drops.
+  z=$(wc -c <"$1")
+  if [ $z -gt "$2" ] 2>/dev/null; then printf '~truncated %s %s %s\n' "$3" "$2" $z; fi
   return 0
 }
 

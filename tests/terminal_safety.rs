@@ -1,6 +1,7 @@
 //! Terminal safety, end to end: the real binary's console (`rivershare demo`)
 //! in a real terminal (tmux) is ended by a panic inside its event loop (forced
-//! by the test-only `RIVERSHARE_TEST_PANIC`), by SIGTERM and by SIGHUP. Each
+//! by the test-only `RIVERSHARE_TEST_PANIC` on the first key press), by SIGTERM
+//! and by SIGHUP. Each
 //! time the shell must get its terminal back: the normal screen with what was
 //! on it before, a visible cursor, cooked mode (a typed command is echoed and
 //! runs), the exit code the README documents, and the demo folder removed.
@@ -135,6 +136,8 @@ fn kill(pid: i32, signal: &str) {
 #[test]
 fn a_panic_in_the_console_gives_the_terminal_back_and_prints_the_report() {
     let c = open_demo("RIVERSHARE_TEST_PANIC=1");
+    // The variable makes the first key press panic: the first frame is up.
+    c.tmux.key("j");
     let screen = assert_terminal_given_back(&c, 101);
     for part in [
         "The application panicked",
@@ -185,6 +188,12 @@ fn without_the_test_variable_the_console_keeps_running() {
     c.tmux
         .wait_for("runner-04 in Mounts", Duration::from_secs(30), |s| {
             s.contains("runner-04")
+        });
+    // A key press is handled (the Verify pane opens) instead of panicking.
+    c.tmux.key("2");
+    c.tmux
+        .wait_for("the Verify pane", Duration::from_secs(5), |s| {
+            s.contains("[2 Verify]")
         });
     assert!(c.tmux.alternate_on(), "still the console");
     assert!(

@@ -59,7 +59,7 @@ pub fn open(config: Config, name: String, read_only: Option<String>, notes: Vec<
             Err(err) => {
                 tracing::error!("console: {err:#}");
                 // The terminal is already restored: the report can go to stderr.
-                eprintln!("rivershare: {err:?}");
+                let _ = writeln!(std::io::stderr(), "rivershare: {err:?}");
                 exit::UNKNOWN
             }
         }

@@ -32,9 +32,9 @@ use exec::{Executor, Incoming};
 use terminal::TerminalGuard;
 
 /// Test only: when this variable is set (to anything), the console panics
-/// inside its event loop once the first frame is on the screen, so a test can
-/// prove that a panic gives the terminal back (tests/terminal_safety.rs).
-/// Ignored unless set; nothing else reads it.
+/// inside its event loop on the first key press (so after the first frame, at
+/// a moment the test chooses), to prove that a panic gives the terminal back
+/// (tests/terminal_safety.rs). Ignored unless set; nothing else reads it.
 pub const TEST_PANIC_ENV: &str = "RIVERSHARE_TEST_PANIC";
 
 /// How the console ended (the terminal is restored either way).
@@ -164,9 +164,6 @@ pub async fn run(
     let mut closed = Closed::Quit;
     let mut events = EventStream::new();
     while !app.quit {
-        if forced_panic {
-            panic!("{TEST_PANIC_ENV} is set: a panic forced inside the console's event loop");
-        }
         let sleep = tick_in(&app);
         let msg = tokio::select! {
             ev = events.next() => match ev {
@@ -186,6 +183,9 @@ pub async fn run(
             _ = sigint.recv() => { closed = Closed::Signal(Signal::SIGINT); break }
         };
         let Some(msg) = msg else { continue };
+        if forced_panic && matches!(msg, Msg::Key(_)) {
+            panic!("{TEST_PANIC_ENV} is set: a panic forced inside the console's event loop");
+        }
         if step(&mut app, msg, &mut exec) {
             guard
                 .terminal
