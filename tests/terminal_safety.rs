@@ -203,3 +203,30 @@ fn without_the_test_variable_the_console_keeps_running() {
     kill(c.pid, "-INT");
     assert_terminal_given_back(&c, 130);
 }
+
+/// The terminal really goes away (the tmux pane is killed: a dropped SSH
+/// session): the console must not hang on a dead terminal. It exits, and the
+/// demo folder is removed on the way out.
+#[test]
+fn a_terminal_that_hangs_up_ends_the_console_and_removes_the_demo_folder() {
+    let c = open_demo("");
+    let out = c.tmux.run(&["kill-pane", "-t", "e2e"]);
+    assert!(out.status.success(), "kill-pane: {out:?}");
+    eventually("the console process ends", Duration::from_secs(15), || {
+        gone(c.pid)
+    });
+    eventually("the demo folder is removed", Duration::from_secs(5), || {
+        children(&c.demos).is_empty()
+    });
+}
+
+/// No process `pid`, or only its zombie (its shell died with the pane, so
+/// reaping is up to whoever adopted it).
+fn gone(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+    }
+}

@@ -132,8 +132,8 @@ pub async fn run(
 
     let mut guard = TerminalGuard::enter().wrap_err("cannot take over the terminal")?;
     let size = guard
-        .terminal
-        .size()
+        .terminal()
+        .and_then(|t| t.size())
         .wrap_err("cannot read the terminal size")?;
     let mut pending = vec![Msg::Resize {
         width: size.width,
@@ -146,18 +146,12 @@ pub async fn run(
         step(&mut app, msg, &mut exec);
     }
     // The first frame, before any connection is made.
-    guard
-        .terminal
-        .draw(|f| view(&app, f))
-        .wrap_err("cannot draw")?;
+    draw(&mut guard, &app)?;
     tracing::info!(after = ?begun.elapsed(), "console: first frame drawn");
     // The first sweep: a console that never swept is due, so `update` asks
     // for it on this first tick (and knows it asked, so it is asked once).
     if step(&mut app, Msg::Tick, &mut exec) {
-        guard
-            .terminal
-            .draw(|f| view(&app, f))
-            .wrap_err("cannot draw")?;
+        draw(&mut guard, &app)?;
     }
 
     let forced_panic = std::env::var_os(TEST_PANIC_ENV).is_some();
@@ -187,10 +181,7 @@ pub async fn run(
             panic!("{TEST_PANIC_ENV} is set: a panic forced inside the console's event loop");
         }
         if step(&mut app, msg, &mut exec) {
-            guard
-                .terminal
-                .draw(|f| view(&app, f))
-                .wrap_err("cannot draw")?;
+            draw(&mut guard, &app)?;
         }
     }
     drop(guard);
@@ -198,6 +189,13 @@ pub async fn run(
         tracing::info!(signal = sig.as_str(), "console closed by a signal");
     }
     Ok(closed)
+}
+
+fn draw(guard: &mut TerminalGuard, app: &App) -> color_eyre::Result<()> {
+    guard
+        .terminal()
+        .and_then(|t| t.draw(|f| view(app, f)).map(drop))
+        .wrap_err("cannot draw")
 }
 
 /// Feed one message to `update` (with the clock set) and carry out its
