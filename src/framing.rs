@@ -29,11 +29,17 @@ else
 fi
 
 # emit FILE CAP TAG: print FILE (at most CAP bytes), each line prefixed by TAG,
-# and end with a newline even when the file does not.
+# and end with a newline even when the file does not. A longer FILE is cut, and
+# a "~truncated TAG CAP SIZE" line says so: the parser reports it.
 emit() {
   [ -s "$1" ] || return 0
   head -c "$2" "$1" | sed "s/^/$3/"
   [ -z "$(head -c "$2" "$1" | tail -c 1)" ] || echo
+  # One process (wc) per stream; busybox pads the count with spaces, which the
+  # unquoted $z drops.
+  z=$(wc -c <"$1")
+  if [ $z -gt "$2" ] 2>/dev/null; then printf '~truncated %s %s %s\n' "$3" "$2" $z; fi
+  return 0
 }
 
 # step NAME CAP CMD...: run CMD (stdin closed), then print the marker and body.
@@ -57,6 +63,7 @@ step() {
   elif [ -n "$o" ]; then
     printf '%s\n' "$o" | head -c "$c" | sed 's/^/|/'
     echo
+    [ "${#o}" -lt "$c" ] || printf '~truncated | %s %s\n' "$c" "${#o}"
   fi
 }
 

@@ -160,6 +160,7 @@ fn demo_console_opens_every_pane_prunes_a_file_and_gives_the_terminal_back() {
         "the prompt is back:\n{screen}"
     );
     assert!(!tmux.alternate_on(), "the alternate screen was left");
+    assert!(tmux.cursor_visible(), "the cursor is shown again");
     eventually("the demo folder is removed", Duration::from_secs(5), || {
         children(&demos).is_empty()
     });

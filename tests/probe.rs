@@ -336,3 +336,6 @@ mod sshfs;
 
 #[path = "probe/fstab.rs"]
 mod fstab;
+
+#[path = "probe/hostile.rs"]
+mod hostile;

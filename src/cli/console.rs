@@ -2,7 +2,7 @@
 //! loaded config. The terminal is taken over only here; every way out gives it
 //! back before anything is printed.
 
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write as _};
 
 use rivershare::config::{Config, ConfigOrigin, Loaded};
 use rivershare::console::run;
@@ -45,11 +45,21 @@ pub fn open(config: Config, name: String, read_only: Option<String>, notes: Vec<
     let settings = run::settings(&config, name, read_only, run::no_color_from_env());
     let result = super::block_on(async move {
         match run::run(config, settings, notes).await {
-            Ok(()) => exit::OK,
+            Ok(run::Closed::Quit) => exit::OK,
+            Ok(closed @ run::Closed::Signal(sig)) => {
+                // Not eprintln!: after a SIGHUP the terminal may be gone, and a
+                // failed write must not turn a clean close into a panic.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "rivershare: the console was closed by {}",
+                    sig.as_str()
+                );
+                closed.exit_code()
+            }
             Err(err) => {
                 tracing::error!("console: {err:#}");
                 // The terminal is already restored: the report can go to stderr.
-                eprintln!("rivershare: {err:?}");
+                let _ = writeln!(std::io::stderr(), "rivershare: {err:?}");
                 exit::UNKNOWN
             }
         }

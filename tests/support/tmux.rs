@@ -84,6 +84,12 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).trim() == "1"
     }
 
+    /// The pane's cursor is shown (DECTCEM), as a shell needs it.
+    pub fn cursor_visible(&self) -> bool {
+        let out = self.run(&["display", "-p", "-t", "e2e", "#{cursor_flag}"]);
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
     /// Poll the screen until `ok` holds; panic with the screen after `limit`.
     pub fn wait_for(&self, what: &str, limit: Duration, ok: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();

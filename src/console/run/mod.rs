@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime};
 use color_eyre::eyre::{WrapErr as _, eyre};
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 use futures::StreamExt as _;
+use nix::sys::signal::Signal;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
@@ -29,6 +30,33 @@ use crate::config::Config;
 use crate::diagnose::Policy;
 use exec::{Executor, Incoming};
 use terminal::TerminalGuard;
+
+/// Test only: when this variable is set (to anything), the console panics
+/// inside its event loop on the first key press (so after the first frame, at
+/// a moment the test chooses), to prove that a panic gives the terminal back
+/// (tests/terminal_safety.rs). Ignored unless set; nothing else reads it.
+pub const TEST_PANIC_ENV: &str = "RIVERSHARE_TEST_PANIC";
+
+/// How the console ended (the terminal is restored either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// The operator quit, or the terminal's event stream ended.
+    Quit,
+    /// SIGTERM, SIGHUP or SIGINT closed it.
+    Signal(Signal),
+}
+
+impl Closed {
+    /// The process exit code: 0 after a quit, and as a shell reports a process
+    /// killed by the signal (128 + its number: SIGHUP 129, SIGINT 130, SIGTERM
+    /// 143) after a signal, so a supervisor still sees why it ended.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Closed::Quit => 0,
+            Closed::Signal(sig) => 128 + sig as i32,
+        }
+    }
+}
 
 /// Shortest sleep before a `Tick`: a wake-up time already in the past must not
 /// turn the loop into a busy loop.
@@ -85,9 +113,15 @@ pub fn no_color_from_env() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
-/// Run the console on `config` until the operator quits. `notes` are shown
-/// as remarks (where the config came from, what the demo left out).
-pub async fn run(config: Config, settings: Settings, notes: Vec<String>) -> color_eyre::Result<()> {
+/// Run the console on `config` until the operator quits or a signal closes it.
+/// `notes` are shown as remarks (where the config came from, what the demo
+/// left out). The terminal is given back on every way out: here on a quit, a
+/// signal or an error; by ratatui's panic hook, before the report, on a panic.
+pub async fn run(
+    config: Config,
+    settings: Settings,
+    notes: Vec<String>,
+) -> color_eyre::Result<Closed> {
     let begun = std::time::Instant::now();
     let mut app = App::new(settings, node_rows(&config), SystemTime::now());
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -98,8 +132,8 @@ pub async fn run(config: Config, settings: Settings, notes: Vec<String>) -> colo
 
     let mut guard = TerminalGuard::enter().wrap_err("cannot take over the terminal")?;
     let size = guard
-        .terminal
-        .size()
+        .terminal()
+        .and_then(|t| t.size())
         .wrap_err("cannot read the terminal size")?;
     let mut pending = vec![Msg::Resize {
         width: size.width,
@@ -112,20 +146,16 @@ pub async fn run(config: Config, settings: Settings, notes: Vec<String>) -> colo
         step(&mut app, msg, &mut exec);
     }
     // The first frame, before any connection is made.
-    guard
-        .terminal
-        .draw(|f| view(&app, f))
-        .wrap_err("cannot draw")?;
+    draw(&mut guard, &app)?;
     tracing::info!(after = ?begun.elapsed(), "console: first frame drawn");
     // The first sweep: a console that never swept is due, so `update` asks
     // for it on this first tick (and knows it asked, so it is asked once).
     if step(&mut app, Msg::Tick, &mut exec) {
-        guard
-            .terminal
-            .draw(|f| view(&app, f))
-            .wrap_err("cannot draw")?;
+        draw(&mut guard, &app)?;
     }
 
+    let forced_panic = std::env::var_os(TEST_PANIC_ENV).is_some();
+    let mut closed = Closed::Quit;
     let mut events = EventStream::new();
     while !app.quit {
         let sleep = tick_in(&app);
@@ -142,20 +172,30 @@ pub async fn run(config: Config, settings: Settings, notes: Vec<String>) -> colo
                 None => None,
             },
             () = sleep_for(sleep) => Some(Msg::Tick),
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
-            _ = sigint.recv() => break,
+            _ = sigterm.recv() => { closed = Closed::Signal(Signal::SIGTERM); break }
+            _ = sighup.recv() => { closed = Closed::Signal(Signal::SIGHUP); break }
+            _ = sigint.recv() => { closed = Closed::Signal(Signal::SIGINT); break }
         };
         let Some(msg) = msg else { continue };
+        if forced_panic && matches!(msg, Msg::Key(_)) {
+            panic!("{TEST_PANIC_ENV} is set: a panic forced inside the console's event loop");
+        }
         if step(&mut app, msg, &mut exec) {
-            guard
-                .terminal
-                .draw(|f| view(&app, f))
-                .wrap_err("cannot draw")?;
+            draw(&mut guard, &app)?;
         }
     }
     drop(guard);
-    Ok(())
+    if let Closed::Signal(sig) = closed {
+        tracing::info!(signal = sig.as_str(), "console closed by a signal");
+    }
+    Ok(closed)
+}
+
+fn draw(guard: &mut TerminalGuard, app: &App) -> color_eyre::Result<()> {
+    guard
+        .terminal()
+        .and_then(|t| t.draw(|f| view(app, f)).map(drop))
+        .wrap_err("cannot draw")
 }
 
 /// Feed one message to `update` (with the clock set) and carry out its

@@ -10,7 +10,8 @@ use ratatui::DefaultTerminal;
 
 /// Owns the terminal for the console's life; restores it when dropped.
 pub struct TerminalGuard {
-    pub terminal: DefaultTerminal,
+    /// Always `Some` until dropped (see `Drop`).
+    terminal: Option<DefaultTerminal>,
 }
 
 impl TerminalGuard {
@@ -20,13 +21,24 @@ impl TerminalGuard {
     /// usable terminal with the report printed on it.
     pub fn enter() -> std::io::Result<Self> {
         match ratatui::try_init() {
-            Ok(terminal) => Ok(Self { terminal }),
+            Ok(terminal) => Ok(Self {
+                terminal: Some(terminal),
+            }),
             Err(err) => {
                 // Raw mode may be on even though the alternate screen failed.
                 let _ = ratatui::try_restore();
                 Err(err)
             }
         }
+    }
+}
+
+impl TerminalGuard {
+    /// The terminal; only `Drop` takes it, so this never fails in practice.
+    pub fn terminal(&mut self) -> std::io::Result<&mut DefaultTerminal> {
+        self.terminal
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("the terminal was already given back"))
     }
 }
 
@@ -37,13 +49,26 @@ impl Drop for TerminalGuard {
         // time would move the cursor back up (it restores the position saved
         // on entry) and the shell would write over the report. Raw mode is
         // what that hook turns off first, so it tells whether to restore.
-        if !crossterm::terminal::is_raw_mode_enabled().unwrap_or(true) {
-            return;
+        if crossterm::terminal::is_raw_mode_enabled().unwrap_or(true) {
+            if let Err(err) = ratatui::try_restore() {
+                tracing::error!(%err, "cannot restore the terminal");
+            }
+            let _ = execute!(std::io::stdout(), Show);
         }
-        if let Err(err) = ratatui::try_restore() {
-            tracing::error!(%err, "cannot restore the terminal");
+        // ratatui's `Terminal` shows a hidden cursor when dropped and reports a
+        // failure with `eprintln!`, which panics when the terminal is gone (a
+        // hangup: EIO), and a panic there (or in the panic hook) aborts: the
+        // demo folder would be left behind. So the cursor is shown here, and a
+        // terminal that cannot take it any more is forgotten, not dropped.
+        if let Some(mut terminal) = self.terminal.take() {
+            match terminal.show_cursor() {
+                Ok(()) => drop(terminal),
+                Err(err) => {
+                    tracing::warn!(%err, "the terminal is gone; not dropping it");
+                    std::mem::forget(terminal);
+                }
+            }
         }
-        let _ = execute!(std::io::stdout(), Show);
     }
 }
 

@@ -179,3 +179,11 @@ async fn closing_cancels_a_running_sweep_at_once() {
         "a cancelled sweep does not finish"
     );
 }
+
+#[test]
+fn a_signal_exits_as_a_shell_reports_that_signal() {
+    assert_eq!(Closed::Quit.exit_code(), 0);
+    assert_eq!(Closed::Signal(Signal::SIGHUP).exit_code(), 129);
+    assert_eq!(Closed::Signal(Signal::SIGINT).exit_code(), 130);
+    assert_eq!(Closed::Signal(Signal::SIGTERM).exit_code(), 143);
+}

@@ -112,8 +112,12 @@ fn flatten<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
 /// Key names across util-linux versions: `options` (the default), or
 /// `vfs-options` and `fs-options` when those columns were asked for.
 pub fn parse_findmnt_json(text: &str, path: &str) -> Result<RawMount, String> {
-    let v: Value =
-        serde_json::from_str(text).map_err(|e| format!("findmnt output is not JSON: {e}"))?;
+    let v: Value = serde_json::from_str(text).map_err(|e| {
+        format!(
+            "output is not JSON ({e}); it begins {}",
+            super::limit::quote(text, 60)
+        )
+    })?;
     let root = v
         .get("filesystems")
         .ok_or("findmnt JSON has no \"filesystems\" key")?;

@@ -92,15 +92,56 @@ fn parse_status(words: &[&str]) -> Option<Status> {
     }
 }
 
+/// A `~` line in a body: a note from the shell side of the framing, never from
+/// the command (whose every line is tagged `|` or `!`). `~truncated <tag> <cap>
+/// <size>`: that stream of the step printed `size` bytes; only `cap` were kept.
+fn framing_note(section: &str, note: &str) -> String {
+    let words: Vec<&str> = note.split(' ').filter(|w| !w.is_empty()).collect();
+    match words.as_slice() {
+        ["truncated", tag, cap, rest @ ..] => {
+            let stream = match *tag {
+                "|" => "stdout",
+                "!" => "stderr",
+                _ => "output",
+            };
+            let of = rest
+                .first()
+                .map(|size| format!(" (it printed {size})"))
+                .unwrap_or_default();
+            format!(
+                "section {section}: {stream} truncated at {cap} bytes{of}; what it said after that is missing"
+            )
+        }
+        _ => format!("section {section}: unknown framing note {note:?}; ignored"),
+    }
+}
+
 /// Split raw probe output into sections.
 pub fn split(stdout: &[u8]) -> Frame {
     let mut f = Frame::default();
     let mut begun = false;
     let mut untagged_warned = false;
     let mut after_end = false;
+    // Sections (by index; `None`: the preamble) already warned about invalid UTF-8.
+    let mut utf8_warned: Vec<Option<usize>> = Vec::new();
     for raw in stdout.split(|b| *b == b'\n') {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let line = String::from_utf8_lossy(raw);
+        // Lossy decoding allocates only when it replaced something.
+        let invalid = matches!(line, std::borrow::Cow::Owned(_));
+        if invalid && begun && !after_end {
+            let at = f.sections.len().checked_sub(1);
+            if !utf8_warned.contains(&at) && !line.starts_with(MARKER) {
+                utf8_warned.push(at);
+                let name = at.and_then(|i| f.sections.get(i)).map_or_else(
+                    || "the probe preamble".to_owned(),
+                    |s| format!("section {}", s.name),
+                );
+                f.warnings.push(format!(
+                    "{name}: output is not valid UTF-8; the invalid bytes were read as U+FFFD"
+                ));
+            }
+        }
         if after_end {
             if !line.trim().is_empty() {
                 f.warnings
@@ -173,6 +214,8 @@ pub fn split(stdout: &[u8]) -> Frame {
             sec.out.push(l.to_string());
         } else if let Some(l) = line.strip_prefix('!') {
             sec.err.push(l.to_string());
+        } else if let Some(note) = line.strip_prefix('~') {
+            f.warnings.push(framing_note(&sec.name, note));
         } else if line.is_empty() {
             // The split of a final newline, or a blank separator: nothing to keep.
         } else {

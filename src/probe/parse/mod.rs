@@ -20,6 +20,11 @@ pub mod errno;
 pub mod findmnt;
 pub mod frame;
 pub mod fsclass;
+#[cfg(test)]
+mod fuzz;
+#[cfg(test)]
+mod fuzz_scripts;
+pub mod limit;
 pub mod persist;
 #[cfg(test)]
 mod tests;
@@ -41,11 +46,13 @@ use persist::FstabStatus;
 /// the storage is hung.
 const SHARE_STEPS: [&str; 7] = ["findmnt", "path", "stat", "df", "list", "write", "layout"];
 
-/// Parse the framed output of the probe script run for `shared_dir`.
+/// Parse the framed output of the probe script run for `shared_dir`: at most
+/// [`limit::OUTPUT_CAP`] bytes of it (a warning says when there was more).
 pub fn parse(stdout: &[u8], shared_dir: &str) -> ProbeFacts {
-    let frame = frame::split(stdout);
+    let (framed, cut) = limit::capped(stdout);
+    let frame = frame::split(framed);
     let mut facts = ProbeFacts {
-        warnings: frame.warnings.clone(),
+        warnings: cut.into_iter().chain(frame.warnings.clone()).collect(),
         ..ProbeFacts::default()
     };
     let after = frame
@@ -207,7 +214,7 @@ fn mount(frame: &Frame, path: &str, exists: bool, warnings: &mut Vec<String>) ->
         match &s.status {
             Status::Ok => match findmnt::parse_findmnt_json(&s.stdout(), path) {
                 Ok(m) => return Some(m),
-                Err(e) => warnings.push(format!("findmnt: {e}")),
+                Err(e) => warnings.push(format!("findmnt: {e}; mount read from mountinfo")),
             },
             Status::Skip(r) if r == "missing-tool" => {
                 warnings.push("findmnt is not installed; mount read from mountinfo".into());
