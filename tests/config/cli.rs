@@ -3,8 +3,10 @@
 //! input"). Each command that loads a config is tried: `check` (human and JSON),
 //! `prune --yes` and `tui`.
 
-use std::path::Path;
-use std::process::Command;
+#[path = "../support/cli.rs"]
+mod support_cli;
+
+use support_cli::rivershare as run;
 
 const NODE: &str = "[[nodes]]\nname = \"a\"\nrole = \"host\"\ntransport = \"local\"\nshared_dir = \"/srv/share\"\n";
 
@@ -56,18 +58,6 @@ fn cases() -> Vec<(&'static str, String, usize, &'static str)> {
             "known_hosts",
         ),
     ]
-}
-
-fn run(args: &[&str], home: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rivershare"))
-        .args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_STATE_HOME", home.join(".state"))
-        .env_remove("RIVERSHARE_CONFIG")
-        .env_remove("SSH_AUTH_SOCK")
-        .output()
-        .expect("rivershare runs")
 }
 
 #[test]
