@@ -196,6 +196,12 @@ pub struct ProbeFacts {
     pub persistence: Option<Persistence>,
     /// Steps that hit their own timeout (`stat`, `df`, `write`, ...): the storage is hung.
     pub hung_steps: Vec<String>,
+    /// Processes stuck on storage on the node, as `pid comm (wchan)`: in
+    /// uninterruptible sleep (state `D`) or a FUSE client waiting for its daemon.
+    /// Read from `/proc` only. On a hung share they are what is stuck on it,
+    /// and they are reported, not hidden.
+    #[serde(default)]
+    pub stuck_processes: Vec<String>,
     /// Steps whose output could not be parsed, with the reason; never fatal.
     pub warnings: Vec<String>,
 }

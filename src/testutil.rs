@@ -66,6 +66,7 @@ pub fn healthy(name: &str, role: Role) -> NodeFacts {
                 fstab_entry: None,
             }),
             hung_steps: vec![],
+            stuck_processes: vec![],
             warnings: vec![],
         }),
         kohakuriver: None,

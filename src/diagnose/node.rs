@@ -189,6 +189,30 @@ fn hung(node: &NodeFacts, vars: &Vars, steps: &str) -> Finding {
     )
     .refine("findmnt answered but stat, df or the write test did not finish in time.")
     .with_evidence(format!("timed out: {steps}"))
+    .with_evidence(stuck_evidence(node))
+}
+
+/// The node's processes stuck on storage, which a hung share leaves behind
+/// (those in state D no signal removes): said, not hidden. Empty when there are none.
+fn stuck_evidence(node: &NodeFacts) -> String {
+    let stuck = node
+        .probe
+        .as_ref()
+        .map_or(&[][..], |p| p.stuck_processes.as_slice());
+    if stuck.is_empty() {
+        return String::new();
+    }
+    const SHOWN: usize = 8;
+    let more = stuck.len().saturating_sub(SHOWN);
+    let mut text = format!(
+        "{} process(es) stuck on storage (state D, or waiting for a FUSE daemon): {}",
+        stuck.len(),
+        stuck[..stuck.len().min(SHOWN)].join(", ")
+    );
+    if more > 0 {
+        text.push_str(&format!(" and {more} more"));
+    }
+    text
 }
 
 /// What only verification can tell apart from a real problem; `verify` drops it

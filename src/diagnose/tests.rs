@@ -157,6 +157,20 @@ fn hung_steps_give_storage_hung() {
 }
 
 #[test]
+fn processes_stuck_on_a_hung_share_are_named_in_the_evidence() {
+    let mut node = healthy("runner-01", Role::Runner);
+    let p = probe(&mut node);
+    p.hung_steps = vec!["stat".to_owned()];
+    p.stuck_processes = (0..10).map(|i| format!("{} ls (x)", 100 + i)).collect();
+    let findings = diagnose(&[node], POLICY);
+    assert_eq!(
+        findings[0].evidence[1],
+        "runner-01: 10 process(es) stuck on storage (state D, or waiting for a FUSE daemon): 100 ls (x), 101 ls (x), \
+         102 ls (x), 103 ls (x), 104 ls (x), 105 ls (x), 106 ls (x), 107 ls (x) and 2 more"
+    );
+}
+
+#[test]
 fn low_space_layout_and_persistence_are_warnings() {
     let mut node = healthy("runner-01", Role::Runner);
     let p = probe(&mut node);

@@ -181,6 +181,24 @@ else
   printf '@@rivershare units skip no-systemd\n@@rivershare mountunits skip no-systemd\n'
 fi
 
+# Processes stuck on storage, from /proc only, never the share: in uninterruptible
+# sleep (D: a dead hard NFS, CIFS or Ceph mount), or a FUSE client waiting for its
+# daemon (wchan request_wait_answer, shown as S; the daemon's own idle read of
+# /dev/fuse is not a wait on storage). Shell builtins only: no fork per process.
+step stuck @BODY_CAP@ sh -c '
+  for p in /proc/[0-9]*; do
+    line=; w=
+    read -r line < "$p/stat" 2>/dev/null || continue
+    read -r w < "$p/wchan" 2>/dev/null
+    rest=${line##*) }
+    c=${line#*(}
+    case "${rest%% *} $w" in
+      "D "*|*request_wait_answer*)
+        printf "%s %s (%s)\n" "${p#/proc/}" "${c%)*}" "${w:-?}" ;;
+    esac
+  done
+  exit 0'
+
 printf '@@rivershare end\n'
 "#;
 

@@ -93,6 +93,9 @@ pub struct NodeReport {
     pub layout: Option<BTreeMap<String, bool>>,
     pub persistence: Option<Persistence>,
     pub hung_steps: Vec<String>,
+    /// Processes stuck on storage on the node (`pid comm (wchan)`), from `/proc`.
+    #[serde(default)]
+    pub stuck_processes: Vec<String>,
     pub warnings: Vec<String>,
     /// What the node's own KohakuRiver unit and config say (`unit: null`: no
     /// kohakuriver-<role> unit); `null` when discovery did not run.
@@ -121,6 +124,7 @@ impl NodeReport {
             layout: probe.and_then(layout_of),
             persistence: probe.and_then(|p| p.persistence.clone()),
             hung_steps: probe.map(|p| p.hung_steps.clone()).unwrap_or_default(),
+            stuck_processes: probe.map(|p| p.stuck_processes.clone()).unwrap_or_default(),
             warnings: probe.map(|p| p.warnings.clone()).unwrap_or_default(),
             kohakuriver: facts.kohakuriver.clone(),
         }

@@ -144,9 +144,29 @@ fn sshfs_healthy_then_hung_then_dead() {
 
     // Hung: the FUSE daemon stops answering; every stat on the mount blocks.
     sshfs.signal("-STOP");
+    // Someone else's process stuck on the share: the probe names it.
+    let stuck = ChildGuard(
+        Command::new("stat")
+            .arg(mnt.join("stuck-here"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("stat runs"),
+    );
     let step = Duration::from_secs(1);
     let r = run_probe(dir, step, false, None);
     assert!(!r.facts.hung_steps.is_empty(), "{}", r.raw);
+    let stuck_entry = format!("{} stat (", stuck.0.id());
+    assert!(
+        r.facts
+            .stuck_processes
+            .iter()
+            .any(|p| p.starts_with(&stuck_entry)),
+        "{stuck_entry} not in {:?}\n{}",
+        r.facts.stuck_processes,
+        r.raw
+    );
+    drop(stuck);
     assert!(r.elapsed < Duration::from_secs(6), "took {:?}", r.elapsed);
     let e = r.facts.access.and_then(|a| a.error).expect("error");
     assert_eq!(e.kind, AccessErrorKind::Hung, "{e:?}");

@@ -109,6 +109,18 @@ pub fn parse(stdout: &[u8], shared_dir: &str) -> ProbeFacts {
         .as_ref()
         .map_or_else(|| normalize(&here), |m| m.target.clone());
     facts.persistence = persistence(&frame, &target, &mut facts.warnings);
+    facts.stuck_processes = frame
+        .section("stuck")
+        .filter(|s| s.status == Status::Ok)
+        .map(|s| {
+            s.out
+                .iter()
+                .map(|l| l.trim())
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
     facts
 }
 

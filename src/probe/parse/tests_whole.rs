@@ -35,6 +35,7 @@ fn whole_probe_tmpfs_with_layout() {
             layout: kohaku_layout(),
             persistence: no_persistence(),
             hung_steps: vec![],
+            stuck_processes: vec![],
             warnings: vec![],
         }
     );
