@@ -60,6 +60,16 @@ pub async fn prune(
         files = total,
         "prune"
     );
+    let report_of = |results| {
+        PruneReport::new(
+            inventory,
+            request.keep,
+            &request.names,
+            request.dry_run,
+            plan.to_vec(),
+            results,
+        )
+    };
     // Room for every audit line is reserved first: a deletion the log could not
     // record must not happen, so a full disk stops the prune before any delete.
     if let Some(log) = audit.filter(|_| !request.dry_run)
@@ -79,14 +89,7 @@ pub async fn prune(
         for r in &results {
             on_result(r);
         }
-        let mut report = PruneReport::new(
-            inventory,
-            request.keep,
-            &request.names,
-            request.dry_run,
-            plan.to_vec(),
-            results,
-        );
+        let mut report = report_of(results);
         report.audit_log = Some(log.path().display().to_string());
         report.notes.push(format!(
             "nothing was deleted: the audit log cannot take the lines: {err}"
@@ -97,14 +100,7 @@ pub async fn prune(
     let results = fleet
         .prune_with(inventory, plan, request.dry_run, &on_result)
         .await;
-    let mut report = PruneReport::new(
-        inventory,
-        request.keep,
-        &request.names,
-        request.dry_run,
-        plan.to_vec(),
-        results,
-    );
+    let mut report = report_of(results);
     if let Some(log) = audit {
         report.audit_log = Some(log.path().display().to_string());
         let now = SystemTime::now();
