@@ -36,19 +36,11 @@ fn fstab_passwords_are_redacted_on_the_node() {
     std::fs::write(&fstab_path, &fstab).expect("write fstab");
 
     let script = script::build(dir, STEP);
-    let out = Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "sh", "-c"])
-        .arg(
-            "mount --bind \"$1\" /etc/fstab && mount -t tmpfs rvs-fstab \"$2\" && exec sh -c \"$3\"",
-        )
-        .args(["rivershare-fstab-test"])
-        .arg(&fstab_path)
-        .arg(&share)
-        .arg(&script)
-        .stdin(Stdio::null())
-        .current_dir("/")
-        .output()
-        .expect("unshare runs");
+    let out = probe_in_private_mounts(
+        "mount --bind \"$1\" /etc/fstab && mount -t tmpfs rvs-fstab \"$2\"",
+        &[&fstab_path, &share],
+        &script,
+    );
     let raw = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -158,22 +150,12 @@ fn mount_unit_options_are_read_and_redacted_on_the_node() {
     std::fs::write(&empty_fstab, "# no lines\n").expect("fstab");
 
     let script = script::build(dir, STEP);
-    let out = Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "sh", "-c"])
-        .arg(
-            "mount --bind \"$1\" /etc/fstab && mkdir -p /etc/systemd/system && \
-             mount --bind \"$2\" /etc/systemd/system && mount -t tmpfs rvs-unit \"$3\" && \
-             exec sh -c \"$4\"",
-        )
-        .args(["rivershare-unit-test"])
-        .arg(&empty_fstab)
-        .arg(&units)
-        .arg(&share)
-        .arg(&script)
-        .stdin(Stdio::null())
-        .current_dir("/")
-        .output()
-        .expect("unshare runs");
+    let out = probe_in_private_mounts(
+        "mount --bind \"$1\" /etc/fstab && mkdir -p /etc/systemd/system && \
+         mount --bind \"$2\" /etc/systemd/system && mount -t tmpfs rvs-unit \"$3\"",
+        &[&empty_fstab, &units, &share],
+        &script,
+    );
     let raw = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -236,4 +218,20 @@ fn credentials_finding(findings: &[Finding]) -> &Finding {
         .iter()
         .find(|f| f.code == Code::CredentialsInFstab)
         .unwrap_or_else(|| panic!("credentials_in_fstab expected: {findings:#?}"))
+}
+
+/// Runs `script` with the real `sh` in a private mount namespace, after `setup`
+/// (a shell line whose `$1`, `$2`, ... are `paths`) has put the fixtures in place.
+fn probe_in_private_mounts(setup: &str, paths: &[&Path], script: &str) -> std::process::Output {
+    let n = paths.len() + 1;
+    Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(format!("{setup} && exec sh -c \"${{{n}}}\""))
+        .arg("rivershare-private-mounts")
+        .args(paths)
+        .arg(script)
+        .stdin(Stdio::null())
+        .current_dir("/")
+        .output()
+        .expect("unshare runs")
 }
