@@ -19,6 +19,7 @@ pub mod shell;
 pub mod sweep;
 pub mod tarballs;
 pub mod transport;
+pub mod usage;
 pub mod verify;
 
 #[cfg(test)]

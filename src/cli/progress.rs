@@ -34,7 +34,8 @@ impl ProgressLine {
             Progress::Connecting { node } => {
                 waiting.insert(node);
             }
-            Progress::Probing { .. } | Progress::Verifying { .. } => {}
+            // The walk's own line comes with `check --du` (see cli/check.rs).
+            Progress::Probing { .. } | Progress::Verifying { .. } | Progress::Usage { .. } => {}
             Progress::Done { node, .. } => {
                 waiting.remove(&node);
                 *done += 1;

@@ -66,6 +66,7 @@ async fn prune(loaded: Loaded, args: &PruneArgs) -> i32 {
         verify: false,
         tarballs: true,
         io_bench: false,
+        usage: false,
         nodes: None,
     };
     let on_event = |event| {

@@ -21,7 +21,8 @@ pub use load::{LoadEnv, choose_origin};
 pub use raw::{DEFAULTS_KEYS, NODE_KEYS, TOP_KEYS, check_name};
 pub use resolve::{
     DEFAULT_COMMAND_TIMEOUT_SECS, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT_SECS,
-    DEFAULT_IN_PROGRESS_SECS, DEFAULT_MIN_FREE_GIB, DEFAULT_REFRESH_SECS, LOCAL_ADDRESS,
+    DEFAULT_DU_TIMEOUT_SECS, DEFAULT_IN_PROGRESS_SECS, DEFAULT_MIN_FREE_GIB, DEFAULT_REFRESH_SECS,
+    LOCAL_ADDRESS,
 };
 pub use table::expand_tilde;
 
@@ -109,6 +110,9 @@ pub struct Config {
     /// A newest tarball whose mtime is younger than this many seconds is
     /// `in_progress` (never pruned).
     pub in_progress_secs: u64,
+    /// Each entry's time budget in the disk-usage walk (`du_timeout_secs`,
+    /// default 60 s): an entry that takes longer is reported partial.
+    pub du_timeout: Duration,
     /// The console's auto-refresh period (`refresh_secs`, >= 1 s, default 30 s).
     pub refresh: Duration,
     /// The console's colours (`theme`, default dark).

@@ -24,6 +24,7 @@ pub const TOP_KEYS: &[&str] = &[
     "verify_deadline_secs",
     "slow_io_mbps",
     "in_progress_secs",
+    "du_timeout_secs",
     "refresh_secs",
     "theme",
     "defaults",
@@ -78,6 +79,7 @@ pub(crate) struct RawConfig {
     pub verify_deadline_secs: Option<f64>,
     pub slow_io_mbps: Option<f64>,
     pub in_progress_secs: Option<u64>,
+    pub du_timeout_secs: Option<u64>,
     pub refresh_secs: Option<u64>,
     pub theme: Option<ThemeName>,
     pub defaults: NodeFields,
@@ -126,6 +128,9 @@ pub(crate) fn parse(
             "slow_io_mbps" => raw.slow_io_mbps = Some(top.non_negative_number(k, value)?),
             "in_progress_secs" => {
                 raw.in_progress_secs = Some(top.integer(k, value, 0, 86_400 * 365)? as u64)
+            }
+            "du_timeout_secs" => {
+                raw.du_timeout_secs = Some(top.integer(k, value, 1, 86_400)? as u64)
             }
             "refresh_secs" => raw.refresh_secs = Some(top.integer(k, value, 1, 86_400)? as u64),
             "theme" => {

@@ -21,6 +21,8 @@ pub const DEFAULT_SLOW_IO_MBPS: f64 = 50.0;
 /// A newest tarball younger than this (seconds, by mtime) counts as still being
 /// written: KohakuRiver writes straight to the final name.
 pub const DEFAULT_IN_PROGRESS_SECS: u64 = 600;
+/// Each disk-usage entry's budget, in seconds.
+pub const DEFAULT_DU_TIMEOUT_SECS: u64 = 60;
 /// The console's auto-refresh period.
 pub const DEFAULT_REFRESH_SECS: u64 = 30;
 /// The address of a `transport = "local"` node that gives none.
@@ -56,6 +58,7 @@ pub(crate) fn resolve(raw: RawConfig, home: Option<&Path>) -> Config {
         ),
         slow_io_mbps: raw.slow_io_mbps.unwrap_or(DEFAULT_SLOW_IO_MBPS),
         in_progress_secs: raw.in_progress_secs.unwrap_or(DEFAULT_IN_PROGRESS_SECS),
+        du_timeout: Duration::from_secs(raw.du_timeout_secs.unwrap_or(DEFAULT_DU_TIMEOUT_SECS)),
         refresh: Duration::from_secs(raw.refresh_secs.unwrap_or(DEFAULT_REFRESH_SECS)),
         theme: raw.theme.unwrap_or_default(),
         kohakuriver_discovery: true,
@@ -178,6 +181,7 @@ pub(crate) fn embedded(local: &LocalKohakuriver, home: Option<&Path>) -> (Config
         verify_deadline: Duration::from_secs_f64(DEFAULT_VERIFY_DEADLINE_SECS),
         slow_io_mbps: DEFAULT_SLOW_IO_MBPS,
         in_progress_secs: DEFAULT_IN_PROGRESS_SECS,
+        du_timeout: Duration::from_secs(DEFAULT_DU_TIMEOUT_SECS),
         refresh: Duration::from_secs(DEFAULT_REFRESH_SECS),
         theme: super::ThemeName::default(),
         kohakuriver_discovery: true,

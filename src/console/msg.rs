@@ -9,6 +9,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use crate::engine::{DebugOutput, DebugTarget, Event, PruneStep, SweepResult};
 use crate::report::prune::PruneReport;
 use crate::tarballs::{TarballEntry, TarballInventory};
+use crate::usage::UsageReport;
 
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -48,6 +49,19 @@ pub enum Msg {
     DebugDone {
         run: u64,
     },
+    /// A disk-usage walk started on the engine (after the first whole sweep, or `u`).
+    UsageStarted {
+        id: u64,
+    },
+    /// Progress of the running walk `id` (`Event::Progress(Progress::Usage {..})`).
+    Usage {
+        id: u64,
+        event: Event,
+    },
+    UsageDone {
+        id: u64,
+        report: Box<UsageReport>,
+    },
     /// Remarks from the engine that are not findings (skipped keys, ...).
     Notes(Vec<String>),
     /// A clipboard copy (OSC 52) was written, or could not be.
@@ -72,6 +86,9 @@ pub enum Effect {
         run: u64,
         targets: Vec<DebugTarget>,
     },
+    /// Walk the share's disk usage (`engine::usage`) with the latest facts and
+    /// shared group; read-only, so allowed in read-only mode.
+    Usage,
     /// Put this text on the clipboard through OSC 52.
     Copy(String),
     Quit,

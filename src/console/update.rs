@@ -58,6 +58,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::SweepStarted { id, nodes } => engine::sweep_started(app, id, nodes),
         Msg::Sweep { id, event } => engine::sweep_event(app, id, event),
         Msg::SweepDone { id, result } => engine::sweep_done(app, id, *result),
+        // TODO(issue 8, console): the usage view.
+        Msg::UsageStarted { .. } | Msg::Usage { .. } | Msg::UsageDone { .. } => Vec::new(),
         Msg::PruneStep(step) => engine::prune_step(app, step),
         Msg::PruneDone(report) => engine::prune_done(app, *report),
         Msg::DebugOutput { run, output } => engine::debug_output(app, run, output),

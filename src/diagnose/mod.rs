@@ -13,9 +13,11 @@ pub mod storage;
 #[cfg(test)]
 pub(crate) mod tarball_fixture;
 mod tarballs;
+mod usage;
 mod verify;
 
 pub use catalogue::{Code, Severity};
+pub use usage::with_usage;
 
 use serde::{Deserialize, Serialize};
 

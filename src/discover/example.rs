@@ -55,6 +55,11 @@ pub const EXAMPLE_CONFIG: &str = r#"# rivershare config, written by `rivershare 
 # mtime) is being written and is never pruned. Default 600.
 # in_progress_secs = 600
 
+# Disk usage (`check --du`, the console's `u`): each top-level entry of
+# SHARED_DIR gets this many seconds of `du`; a slower one is reported partial.
+# Default 60.
+# du_timeout_secs = 60
+
 # The console: seconds between automatic re-sweeps (at least 1). Default 30.
 # refresh_secs = 30
 

@@ -9,6 +9,7 @@
 pub mod debug;
 mod prune;
 mod sweep;
+mod usage;
 
 use std::time::{Duration, SystemTime};
 
@@ -18,11 +19,13 @@ use crate::diagnose::Finding;
 use crate::facts::NodeFacts;
 use crate::sweep::Progress;
 use crate::tarballs::{PruneResult, TarballInventory};
+use crate::usage::UsageReport;
 use crate::verify::VerifyReport;
 
 pub use debug::{DebugOutput, DebugTarget, run_debug, targets, targets_with};
 pub use prune::{PruneRequest, prune};
 pub use sweep::{RAW_CAP, policy, raw_text, sweep};
+pub use usage::usage;
 
 /// What one sweep covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +36,8 @@ pub struct SweepOptions {
     pub tarballs: bool,
     /// The 64 MiB speed test during verification.
     pub io_bench: bool,
+    /// The disk-usage walk after that (`check --du`; never in the default sweep).
+    pub usage: bool,
     /// Only these nodes (by name), for the console's `R`. `None`: every node.
     /// A partial sweep probes mounts only: verification and the inventory
     /// need the whole cluster.
@@ -45,6 +50,7 @@ impl SweepOptions {
             verify: true,
             tarballs: true,
             io_bench: false,
+            usage: false,
             nodes: None,
         }
     }
@@ -66,6 +72,8 @@ pub enum Event {
     Verified(Box<VerifyReport>),
     /// The tarball inventory finished.
     Tarballs(Box<TarballInventory>),
+    /// The disk-usage walk finished (progress comes as `Progress::Usage`).
+    Usage(Box<UsageReport>),
 }
 
 /// Everything one sweep learned, and the findings over it.
@@ -75,6 +83,8 @@ pub struct SweepResult {
     pub facts: Vec<NodeFacts>,
     pub verify: Option<VerifyReport>,
     pub tarballs: Option<TarballInventory>,
+    /// The disk-usage walk, when `SweepOptions::usage` asked for it.
+    pub usage: Option<UsageReport>,
     pub findings: Vec<Finding>,
     pub started_at: SystemTime,
     pub duration: Duration,

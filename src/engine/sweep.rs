@@ -4,7 +4,7 @@
 use std::time::{Instant, SystemTime};
 
 use super::{Event, SweepOptions, SweepResult};
-use crate::diagnose::{Policy, diagnose_with};
+use crate::diagnose::{Policy, diagnose_with, with_usage};
 use crate::facts::NodeFacts;
 use crate::report::CheckReport;
 use crate::sweep::Fleet;
@@ -78,11 +78,23 @@ pub async fn sweep(
     } else {
         None
     };
-    let findings = diagnose_with(&facts, verify.as_ref(), tarballs.as_ref(), policy(fleet));
+    let usage = if opts.usage && whole {
+        let shared = verify.as_ref().and_then(|v| v.shared.as_deref());
+        let report = super::usage(fleet, &facts, shared, on_event).await;
+        on_event(Event::Usage(Box::new(report.clone())));
+        Some(report)
+    } else {
+        None
+    };
+    let mut findings = diagnose_with(&facts, verify.as_ref(), tarballs.as_ref(), policy(fleet));
+    if let Some(report) = &usage {
+        findings = with_usage(findings, report, &facts);
+    }
     SweepResult {
         facts,
         verify,
         tarballs,
+        usage,
         findings,
         started_at,
         duration: started.elapsed(),
@@ -103,6 +115,7 @@ impl SweepResult {
             self.verify,
         )
         .with_tarballs(self.tarballs)
+        .with_usage(self.usage)
     }
 }
 

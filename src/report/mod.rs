@@ -16,6 +16,7 @@ use crate::facts::{
     ProbeFacts, Role, SharedDirSource, Usage,
 };
 use crate::tarballs::{TarballEntry, TarballInventory, TarballSummary, Visibility};
+use crate::usage::UsageReport;
 use crate::verify::VerifyReport;
 
 pub const SCHEMA: &str = "rivershare/check/v1";
@@ -61,6 +62,9 @@ pub struct CheckReport {
     /// Where the inventory was read, why it failed, and what each Runner sees;
     /// `null` as `tarballs`.
     pub tarball_folder: Option<TarballFolder>,
+    /// The disk-usage walk (`check --du`, `--only du`); `null` when it did not run.
+    #[serde(default)]
+    pub usage: Option<UsageReport>,
 }
 
 /// The inventory's context: the folder, the node it was listed on, and the
@@ -177,7 +181,14 @@ impl CheckReport {
             tarballs: None,
             tarball_summary: None,
             tarball_folder: None,
+            usage: None,
         }
+    }
+
+    /// Attach the disk-usage walk (its findings are already in `findings`).
+    pub fn with_usage(mut self, usage: Option<UsageReport>) -> Self {
+        self.usage = usage;
+        self
     }
 
     /// Attach the tarball inventory (its findings are already in `findings`).

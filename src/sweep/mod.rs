@@ -40,6 +40,13 @@ pub enum Progress {
         node: String,
         phase: VerifyPhase,
     },
+    /// The disk-usage walk on `node`: `done` of `total` top-level entries of
+    /// SHARED_DIR measured (`total` is 0 until the node has listed them).
+    Usage {
+        node: String,
+        done: usize,
+        total: usize,
+    },
 }
 
 /// The phases of cross-node verification, in order.

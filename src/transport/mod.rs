@@ -35,6 +35,26 @@ pub trait Transport: Send + Sync {
         timeout: Duration,
     ) -> BoxFuture<'a, Result<CommandOutput, NodeError>>;
 
+    /// [`Transport::run`], handing each piece of stdout to `on_stdout` the moment
+    /// it arrives, so a long script (the disk-usage walk) shows progress and a
+    /// caller keeps what streamed even when the script is cut short.
+    /// `on_stdout` sees exactly the bytes the returned `stdout` holds, in order
+    /// (up to the transport's output cap).
+    fn run_streaming<'a>(
+        &'a self,
+        script: &'a str,
+        timeout: Duration,
+        on_stdout: &'a (dyn Fn(&[u8]) + Send + Sync),
+    ) -> BoxFuture<'a, Result<CommandOutput, NodeError>> {
+        // Implementations that can stream override this; this one hands over
+        // the whole stdout at the end.
+        Box::pin(async move {
+            let out = self.run(script, timeout).await?;
+            on_stdout(&out.stdout);
+            Ok(out)
+        })
+    }
+
     /// Round-trip time measured while connecting, if any.
     fn rtt(&self) -> Option<Duration>;
 

@@ -210,6 +210,8 @@ fn step(app: &mut App, msg: Msg, exec: &mut Executor) -> bool {
                 Effect::Sweep { nodes } => exec.sweep(nodes),
                 Effect::Prune { inventory, plan } => exec.prune(*inventory, plan),
                 Effect::Debug { run, targets } => exec.debug(run, targets),
+                // TODO(issue 8, console): start the walk on the executor.
+                Effect::Usage => {}
                 Effect::Copy(text) => queue.push(Msg::Copied(terminal::copy(&text))),
                 Effect::Quit => app.quit = true,
             }

@@ -51,6 +51,9 @@ pub fn sweep_event(app: &mut App, id: u64, event: Event) -> Vec<Effect> {
             Progress::Probing { node } => set_phase(app, &node, NodePhase::Probing),
             Progress::Done { node, .. } => set_phase(app, &node, NodePhase::Done),
             Progress::Verifying { .. } => app.sweep.verifying = true,
+            // A sweep's own walk (`check --du`); the console starts its walk
+            // separately (`Effect::Usage`).
+            Progress::Usage { .. } => {}
         },
         Event::NodeProbed { facts, raw } => {
             store_facts(app, *facts, raw);
@@ -66,6 +69,7 @@ pub fn sweep_event(app: &mut App, id: u64, event: Event) -> Vec<Effect> {
             tarballs::new_inventory(app, *inventory);
             app.sweep.listing_tarballs = false;
         }
+        Event::Usage(_) => {}
     }
     Vec::new()
 }

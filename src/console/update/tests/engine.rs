@@ -15,6 +15,7 @@ fn result(facts: Vec<NodeFacts>, findings: Vec<crate::diagnose::Finding>) -> Box
         facts,
         verify: None,
         tarballs: None,
+        usage: None,
         findings,
         started_at: at(0),
         duration: Duration::from_secs(3),

@@ -1,0 +1,31 @@
+//! The disk-usage walk as one engine call, for `check --du` and the console's `u`.
+
+use super::Event;
+use crate::facts::NodeFacts;
+use crate::sweep::Fleet;
+use crate::usage::UsageReport;
+
+/// Walk the share's disk usage on one node: the first Host, else the first
+/// usable member of `shared` (the verified shared group), else the first usable
+/// node, by `facts` of the sweep just done. Progress comes as
+/// `Event::Progress(Progress::Usage { .. })` while the entries are measured.
+/// A failure is data in the report (`error`), never an error of the call.
+pub async fn usage(
+    fleet: &Fleet,
+    facts: &[NodeFacts],
+    shared: Option<&[String]>,
+    on_event: &(dyn Fn(Event) + Sync),
+) -> UsageReport {
+    let _ = (fleet, facts, shared, on_event);
+    UsageReport {
+        node: None,
+        dir: None,
+        started_at: crate::report::time::rfc3339(std::time::SystemTime::now()),
+        duration_ms: 0,
+        budget_secs: fleet.config().du_timeout.as_secs(),
+        fs_total_bytes: None,
+        fs_used_bytes: None,
+        entries: Vec::new(),
+        error: Some("the disk-usage walk is not built yet".into()),
+    }
+}

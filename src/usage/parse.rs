@@ -1,0 +1,1 @@
+//! The walk's framed output into a [`super::UsageReport`].
