@@ -53,6 +53,16 @@ mount -t tmpfs -o size=16m,mode=1777 rvs-shm "$m/dev/shm"
 mount -t tmpfs -o size=16m,mode=0755 rvs-run "$m/run"
 mount -t tmpfs -o size=64m,mode=1777 rvs-tmp "$m/tmp"
 
+if [[ $kind == storage ]]; then
+    # The export lives on the machine's disk, not in the overlay's tmpfs: a storage
+    # server exports a disk filesystem, one filesystem (so `du -x` on it counts
+    # everything), whose 4 KiB blocks are what the sshfs clients report too. The
+    # disk-usage trials compare the clients' walk with `du -B1` here, exactly.
+    rm -rf "$sd/nodes/$name/export"
+    mkdir -p "$sd/nodes/$name/export" "$m/export"
+    mount --bind "$sd/nodes/$name/export" "$m/export"
+fi
+
 cd "$m"
 mkdir -p .rvs-oldroot
 pivot_root . .rvs-oldroot
