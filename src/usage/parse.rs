@@ -15,14 +15,12 @@ pub use progress::WalkProgress;
 pub struct Listed {
     /// The name's bytes, exactly as on disk.
     pub name: Vec<u8>,
-    /// `find -printf %y`: `d`, `f`, `l`, ...
-    pub kind: char,
 }
 
 /// What the listing script saw.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListingParsed {
-    /// In the order `find` gave them.
+    /// In the order the node's shell globbed them (bytewise, `LC_ALL=C`).
     pub entries: Vec<Listed>,
     /// Things that did not fit but did not spoil the listing.
     pub warnings: Vec<String>,
@@ -92,33 +90,25 @@ pub fn parse_listing(stdout: &[u8]) -> Result<ListingParsed, String> {
         _ => return Err(format!("listing failed: {}", message(list))),
     }
     let bytes = hex(list)?;
-    let (mut entries, mut warnings, mut rc) = (Vec::new(), Vec::new(), None);
+    let (mut entries, mut warnings, mut ended) = (Vec::new(), Vec::new(), false);
     for rec in bytes.split(|b| *b == 0).filter(|r| !r.is_empty()) {
-        if let Some(code) = rec.strip_prefix(b"rc=") {
-            rc = std::str::from_utf8(code).ok().and_then(|c| c.parse().ok());
-            continue;
-        }
-        match rec {
-            [k, b' ', name @ ..] if !name.is_empty() && k.is_ascii_alphabetic() => {
-                entries.push(Listed {
-                    name: name.to_vec(),
-                    kind: char::from(*k),
-                })
-            }
-            _ => warnings.push(format!(
-                "unreadable listing record {:?}",
+        if rec == b"/end" {
+            ended = true;
+        } else if ended || rec.contains(&b'/') || rec == b"." || rec == b".." {
+            warnings.push(format!(
+                "unexpected listing record {:?}; ignored",
                 String::from_utf8_lossy(rec)
-            )),
+            ));
+        } else {
+            entries.push(Listed { name: rec.to_vec() });
         }
     }
-    match rc {
-        None => return Err("listing truncated (no exit status of find)".into()),
-        Some(0) => {}
-        // find exits 1 when an entry vanished mid-listing: keep what it saw.
-        Some(c) if !entries.is_empty() => {
-            warnings.push(format!("find exited {c}: {}", message(list)));
-        }
-        Some(c) => return Err(format!("find failed (exit {c}): {}", message(list))),
+    if !ended {
+        return Err(format!(
+            "listing truncated after {} entries (more than fit in {} KiB?)",
+            entries.len(),
+            super::script::LIST_CAP / 1024
+        ));
     }
     Ok(ListingParsed { entries, warnings })
 }

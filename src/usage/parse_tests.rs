@@ -12,6 +12,22 @@ const WALK_SLOW: &[u8] = include_bytes!("../../tests/fixtures/usage/walk-slow.ou
 const LISTING_HUNG: &[u8] = include_bytes!("../../tests/fixtures/usage/listing-hung.out");
 const WALK_HUNG: &[u8] = include_bytes!("../../tests/fixtures/usage/walk-hung.out");
 
+/// The order of the walks in walk.out and walk-slow.out (captured when the
+/// listing still came from `find`, in directory order).
+fn walk_order() -> Vec<Vec<u8>> {
+    [
+        &b"shared_data"[..],
+        b"top file's $(x)",
+        b"slow",
+        b"other\ndir-\xff",
+        b"logs",
+        b"kohakuriver-containers",
+    ]
+    .iter()
+    .map(|n| n.to_vec())
+    .collect()
+}
+
 fn names(listing: &[u8]) -> Vec<Vec<u8>> {
     parse_listing(listing)
         .expect("listing parses")
@@ -32,22 +48,15 @@ fn entry<'a>(w: &'a WalkParsed, path: &str) -> &'a UsageEntry {
 fn listing_keeps_every_name_byte() {
     let l = parse_listing(LISTING).expect("listing parses");
     assert!(l.warnings.is_empty(), "{:?}", l.warnings);
-    let mut got: Vec<(char, Vec<u8>)> = l.entries.into_iter().map(|e| (e.kind, e.name)).collect();
-    got.sort();
-    let want: Vec<(char, Vec<u8>)> = vec![
-        ('d', b"kohakuriver-containers".to_vec()),
-        ('d', b"logs".to_vec()),
-        ('d', b"other\ndir-\xff".to_vec()),
-        ('d', b"shared_data".to_vec()),
-        ('d', b"slow".to_vec()),
-        ('f', b"top file's $(x)".to_vec()),
-    ];
-    assert_eq!(got, want);
+    let got: Vec<Vec<u8>> = l.entries.into_iter().map(|e| e.name).collect();
+    let mut want = walk_order();
+    want.sort();
+    assert_eq!(got, want, "bytewise order, every byte kept");
 }
 
 #[test]
 fn a_complete_walk_gives_totals_children_and_task_folders() {
-    let n = names(LISTING);
+    let n = walk_order();
     let w = parse_walk(WALK, DIR, &n, 60);
     assert_eq!(w.error, None);
     assert!(w.warnings.is_empty(), "{:?}", w.warnings);
@@ -98,7 +107,7 @@ fn a_complete_walk_gives_totals_children_and_task_folders() {
 
 #[test]
 fn a_timed_out_entry_is_partial_with_what_it_counted() {
-    let n = names(LISTING);
+    let n = walk_order();
     let w = parse_walk(WALK_SLOW, DIR, &n, 2);
     assert_eq!(w.error, None);
     let slow = entry(&w, "slow");
@@ -148,7 +157,7 @@ fn a_hung_share_skips_the_rest_and_says_why() {
 
 #[test]
 fn every_cut_of_the_stream_parses_and_keeps_what_came() {
-    let n = names(LISTING);
+    let n = walk_order();
     let full = parse_walk(WALK, DIR, &n, 60);
     for cut in 0..=WALK.len() {
         let w = parse_walk(&WALK[..cut], DIR, &n, 60);
@@ -225,6 +234,11 @@ fn listing_errors_say_what_happened() {
         parse_listing(hung),
         Err("stat of the folder timed out after 3 s: the storage is not answering".into())
     );
+    // A listing cut anywhere is an error, never a shorter list taken as whole.
+    let end = LISTING.windows(4).position(|w| w == b"2f65").expect("/end");
+    for cut in 0..end {
+        assert!(parse_listing(&LISTING[..cut]).is_err(), "cut at {cut}");
+    }
     let file = b"@@rivershare begin 1\n@@rivershare dir ok\n|regular file\n@@rivershare end\n";
     assert_eq!(
         parse_listing(file),

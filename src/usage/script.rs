@@ -2,10 +2,13 @@
 //! in two round trips so that the second one's transport limit is computed from
 //! what the first one found:
 //!
-//! - [`listing`]: `dir` (SHARED_DIR is a directory) and `list` (one GNU
-//!   `find -H D -mindepth 1 -maxdepth 1 -printf '%y %f\0'`, never recursing,
-//!   then `rc=<find's exit>`, the whole stream hex-encoded by `od` so that any
+//! - [`listing`]: `dir` (SHARED_DIR is a directory) and `list` (the names
+//!   directly inside it, NUL-terminated, then `/end` (no name holds a `/`),
+//!   hex-encoded by `od` so that any
 //!   name bytes survive the line-based frame), both under the step timeout.
+//!   The names come from the shell's own glob, which only reads the folder:
+//!   `find` would `stat` each entry, and one hung mount inside SHARED_DIR
+//!   (measured on a frozen sshfs) would then hang the whole listing.
 //! - [`walk`]: per top-level entry `i`, section `e<i>`: `du -x -B1 -d1 -0` of
 //!   the entry under its own budget (`timeout -k 1 B`), at the lowest priority
 //!   (`nice -n 19 ionice -c3`) and with unbuffered output (`stdbuf -o0`), so
@@ -97,8 +100,12 @@ share dir @ERR_CAP@ stat -L -c %F -- "$D"
 case "$R:$o" in
   ok:directory)
     share list @LIST_CAP@ sh -c '
-      (find -H "$1" -mindepth 1 -maxdepth 1 -printf "%y %f\0"; printf "\0rc=%s\0" "$?") |
-        od -An -v -tx1 | tr -d " "' rivershare-list "$D"
+      (for p in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+        case $p in
+          "$1/*"|"$1/.[!.]*"|"$1/..?*") [ -e "$p" ] || [ -L "$p" ] || continue ;;
+        esac
+        printf "%s\0" "${p#"$1"/}"
+      done; printf "/end\0") | od -An -v -tx1 | tr -d " "' rivershare-list "$D"
     ;;
   ok:*) printf '@@rivershare list skip not-dir\n' ;;
   *) printf '@@rivershare list skip no-dir\n' ;;
