@@ -285,3 +285,15 @@ async fn no_usable_node_is_an_error_in_the_report() {
         Some("no reachable node to walk the share on")
     );
 }
+
+#[tokio::test]
+async fn an_empty_share_is_an_empty_report() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let fleet = rivershare::sweep::Fleet::prepare(config(tmp.path(), ""), false).await;
+    let seen = Mutex::new(Vec::new());
+    let r = engine::usage(&fleet, &[], None, &collect(&seen)).await;
+    assert_eq!((r.error.as_deref(), r.entries.len()), (None, 0), "{r:?}");
+    assert_eq!(r.node.as_deref(), Some("host"));
+    let p = usage_progress(&seen.into_inner().expect("lock"));
+    assert_eq!(p, [(0, 0), (0, 0)]);
+}

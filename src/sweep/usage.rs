@@ -117,6 +117,9 @@ impl Fleet {
         let n = script::walked_count(&names);
         let (walked, rest) = names.split_at(n);
         progress(0, walked.len());
+        if walked.is_empty() {
+            return (Vec::new(), None); // An empty share: nothing to walk.
+        }
         let (mut entries, error) = self
             .stream_walk(node, walked, budget, step, &|done| {
                 progress(done, walked.len())

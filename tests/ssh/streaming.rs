@@ -83,3 +83,83 @@ async fn ssh_keeps_what_streamed_before_a_timeout() {
     let t = env.connect(HostKeyPolicy::Strict).await.expect("connect");
     assert_keeps_what_streamed_before_a_timeout(t.as_ref()).await;
 }
+
+/// `du -x -B1 -s -- path`, the reference.
+fn du(path: &Path) -> u64 {
+    let out = Command::new("du")
+        .args(["-x", "-B1", "-s", "--"])
+        .arg(path)
+        .output()
+        .expect("du runs");
+    String::from_utf8_lossy(&out.stdout)
+        .split('\t')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("du prints a size")
+}
+
+/// The disk-usage walk's scripts over a real sshd (quoted twice by the SSH
+/// transport): exact sizes, and the progress counter sees every entry finish
+/// as the output streams in.
+#[tokio::test]
+async fn ssh_streams_the_disk_usage_walk() {
+    use rivershare::usage::parse::{WalkProgress, parse_listing, parse_walk};
+    use rivershare::usage::script;
+    let env = Env::new("ed25519");
+    let t = env.connect(HostKeyPolicy::Strict).await.expect("connect");
+    let share = env.tmp.path().join("share it's");
+    for (dir, bytes) in [
+        ("logs/7001", 3_000),
+        ("shared_data/a", 40_000),
+        ("x $(y)", 9_000),
+    ] {
+        std::fs::create_dir_all(share.join(dir)).expect("mkdir");
+        std::fs::write(share.join(dir).join("f"), vec![5u8; bytes]).expect("write");
+    }
+    let d = share.to_str().expect("utf-8");
+    let step = Duration::from_secs(3);
+    let listed = t
+        .run(&script::listing(d, step), CMD)
+        .await
+        .expect("listing runs");
+    let names: Vec<Vec<u8>> = parse_listing(&listed.stdout)
+        .expect("listing parses")
+        .entries
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    assert_eq!(names.len(), 3);
+    let budget = Duration::from_secs(10);
+    let progress = Mutex::new((WalkProgress::new(), Vec::new()));
+    let on_stdout = |b: &[u8]| {
+        let mut p = progress.lock().expect("lock");
+        if p.0.feed(b) {
+            let done = p.0.done();
+            p.1.push(done);
+        }
+    };
+    let out = t
+        .run_streaming(
+            &script::walk(d, &names, budget, step),
+            script::walk_limit(&names, budget, step),
+            &on_stdout,
+        )
+        .await
+        .expect("walk runs");
+    let w = parse_walk(&out.stdout, d, &names, 10);
+    assert_eq!(w.error, None, "{}", String::from_utf8_lossy(&out.stdout));
+    for e in &w.entries {
+        assert!(e.complete, "{e:?}");
+        assert_eq!(e.bytes, du(&share.join(&e.path)), "{}", e.path);
+    }
+    assert_eq!(
+        w.entries
+            .iter()
+            .find(|e| e.path == "logs")
+            .and_then(|e| e.task_folders),
+        Some(1)
+    );
+    let (p, dones) = progress.into_inner().expect("lock");
+    assert_eq!(p.done(), 3);
+    assert_eq!(dones.last(), Some(&3));
+}
