@@ -23,6 +23,9 @@ mod mounts;
 #[path = "usage_local/sshfs.rs"]
 mod sshfs;
 
+#[path = "usage_local/denied.rs"]
+mod denied;
+
 fn config(share: &Path, extra: &str) -> Config {
     let text = format!(
         "min_free_gib = 0\ncommand_timeout_secs = 6\n{extra}\n\
