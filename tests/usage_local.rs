@@ -27,8 +27,13 @@ mod sshfs;
 mod denied;
 
 fn config(share: &Path, extra: &str) -> Config {
+    let timeout = if extra.contains("command_timeout_secs") {
+        ""
+    } else {
+        "command_timeout_secs = 6\n"
+    };
     let text = format!(
-        "min_free_gib = 0\ncommand_timeout_secs = 6\n{extra}\n\
+        "min_free_gib = 0\n{timeout}{extra}\n\
          [[nodes]]\nname = \"host\"\nrole = \"host\"\ntransport = \"local\"\nshared_dir = {:?}\n\
          [[nodes]]\nname = \"r1\"\nrole = \"runner\"\ntransport = \"local\"\nshared_dir = {:?}\n",
         share.display().to_string(),

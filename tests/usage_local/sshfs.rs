@@ -272,3 +272,77 @@ async fn a_share_that_hangs_mid_walk_stops_the_walk_early() {
     // not 30 budgets.
     assert!(r.duration_ms < 8_000, "{} ms", r.duration_ms);
 }
+
+/// The tools the usage scripts call; `timeout` deliberately left out.
+const TOOLS: &[&str] = &[
+    "sh", "mktemp", "rm", "head", "sed", "tail", "wc", "stat", "od", "tr", "nice", "ionice",
+    "stdbuf", "du", "awk", "sort", "find", "cat", "date",
+];
+
+/// On a node without `timeout`, no entry has a budget: the frozen one holds
+/// the walk until the transport's own limit. The entries that streamed before
+/// it are still in the report, measured; the rest say they were not reached.
+/// Runs the walk in a child test process whose PATH has every tool but
+/// `timeout` (PATH is process-wide, the other tests must keep theirs).
+#[test]
+fn the_transport_limit_keeps_what_streamed_before_it() {
+    let h = hung_share(5, true);
+    for p in ["shared_data", "logs", "kohakuriver-containers"] {
+        std::fs::remove_dir_all(h.share.join(p)).expect("rm");
+    }
+    write(&h.share.join("a/f"), 50_000);
+    write(&h.share.join("z/f"), 7_000);
+    let bin = tempfile::tempdir().expect("tempdir");
+    for tool in TOOLS {
+        let found = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]
+            .iter()
+            .map(|d| Path::new(d).join(tool))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| panic!("{tool} is installed"));
+        std::os::unix::fs::symlink(found, bin.path().join(tool)).expect("symlink");
+    }
+    h.sshfs.signal("-STOP");
+    let out = Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "sshfs::walk_without_timeout",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env("PATH", bin.path())
+        .env("RVS_USAGE_SHARE", &h.share)
+        .output()
+        .expect("child test runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success() && text.contains("1 passed"), "{text}");
+}
+
+#[tokio::test]
+#[ignore = "run by the_transport_limit_keeps_what_streamed_before_it, with its PATH"]
+async fn walk_without_timeout() {
+    let share = PathBuf::from(std::env::var_os("RVS_USAGE_SHARE").expect("RVS_USAGE_SHARE"));
+    let cfg = config(&share, "du_timeout_secs = 1\ncommand_timeout_secs = 3");
+    let fleet = rivershare::sweep::Fleet::prepare(cfg, false).await;
+    let started = Instant::now();
+    let r = fleet.disk_usage(&[], None, &|_| {}).await;
+    let took = started.elapsed();
+    eprintln!("walk without timeout: {took:?}: {r:#?}");
+    let e = r.error.as_deref().unwrap_or_default();
+    assert!(e.contains("did not finish within 19 s"), "{e}");
+    let a = entry(&r, "a");
+    assert!(a.complete && a.bytes == du(&share.join("a")), "{a:?}");
+    for p in ["slow", "z"] {
+        let x = entry(&r, p);
+        assert!(!x.complete, "{x:?}");
+        assert_eq!(
+            x.note.as_deref(),
+            Some("not measured: the walk ended before this entry")
+        );
+    }
+    // The limit (1 s step + 3 entries x 5 s + 3 s), its kill grace, no more.
+    assert!(took < Duration::from_secs(23), "{took:?}");
+}
