@@ -241,6 +241,12 @@ pub fn parse_walk(stdout: &[u8], dir: &str, names: &[Vec<u8>], budget_secs: u64)
             message(s)
         ));
     }
+    if let Some(s) = f.section("tools") {
+        warnings.push(format!(
+            "{}: no entry has its own budget; only the transport's limit bounds the walk",
+            message(s)
+        ));
+    }
     let mut hung_at: Option<String> = None;
     let mut entries: Vec<UsageEntry> = names
         .iter()

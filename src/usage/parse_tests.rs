@@ -245,3 +245,23 @@ fn listing_errors_say_what_happened() {
         Err("is not a directory (it is a regular file)".into())
     );
 }
+
+#[test]
+fn missing_tools_are_said_in_warnings() {
+    // What a node without nice, ionice, stdbuf and timeout prints (busybox-like).
+    let out = b"@@rivershare begin 1\n|step_timeout=3\n@@rivershare tools err 127\n\
+        !timeout: not found, steps run without their own timeout\n\
+        @@rivershare lowprio err 127\n!not usable on this node: nice ionice stdbuf\n\
+        @@rivershare e0 ok\n|sum=8192 last=8192 n=1\n@@rivershare end\n";
+    let w = parse_walk(out, DIR, &[b"x".to_vec()], 60);
+    assert_eq!(w.error, None);
+    assert_eq!(w.entries[0].bytes, 8192);
+    assert!(w.entries[0].complete);
+    assert_eq!(
+        w.warnings,
+        [
+            "not usable on this node: nice ionice stdbuf: du runs without the lowest priority or unbuffered output",
+            "timeout: not found, steps run without their own timeout: no entry has its own budget; only the transport's limit bounds the walk",
+        ]
+    );
+}

@@ -4,8 +4,8 @@
 //!
 //! - [`listing`]: `dir` (SHARED_DIR is a directory) and `list` (the names
 //!   directly inside it, NUL-terminated, then `/end` (no name holds a `/`),
-//!   hex-encoded by `od` so that any
-//!   name bytes survive the line-based frame), both under the step timeout.
+//!   hex-encoded by `od` so that any name bytes survive the line-based
+//!   frame), both under the step timeout.
 //!   The names come from the shell's own glob, which only reads the folder:
 //!   `find` would `stat` each entry, and one hung mount inside SHARED_DIR
 //!   (measured on a frozen sshfs) would then hang the whole listing.
