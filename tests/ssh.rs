@@ -17,6 +17,8 @@ mod connect;
 mod host_keys;
 #[path = "ssh/local.rs"]
 mod local;
+#[path = "ssh/streaming.rs"]
+mod streaming;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -16,16 +16,7 @@ pub async fn usage(
     shared: Option<&[String]>,
     on_event: &(dyn Fn(Event) + Sync),
 ) -> UsageReport {
-    let _ = (fleet, facts, shared, on_event);
-    UsageReport {
-        node: None,
-        dir: None,
-        started_at: crate::report::time::rfc3339(std::time::SystemTime::now()),
-        duration_ms: 0,
-        budget_secs: fleet.config().du_timeout.as_secs(),
-        fs_total_bytes: None,
-        fs_used_bytes: None,
-        entries: Vec::new(),
-        error: Some("the disk-usage walk is not built yet".into()),
-    }
+    fleet
+        .disk_usage(facts, shared, &|p| on_event(Event::Progress(p)))
+        .await
 }

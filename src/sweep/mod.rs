@@ -5,6 +5,7 @@
 mod fanout;
 mod kohakuriver;
 mod tarballs;
+mod usage;
 mod verify;
 
 pub use fanout::fan_out;

@@ -29,11 +29,16 @@ fn unusable(facts: &[NodeFacts], name: &str) -> Option<String> {
 }
 
 impl Fleet {
-    /// The node to list the folder on: the first Host; else the first usable
+    /// The node to list the folder on (and to walk the share's disk usage on,
+    /// see `super::usage`): the first Host; else the first usable
     /// member of the shared group (`shared`, from verification); else the first
     /// usable node. "Usable" means its facts carry no error (no facts: try it).
     /// The node comes with the SHARED_DIR the sweep resolved for it.
-    fn tarball_node(&self, facts: &[NodeFacts], shared: Option<&[String]>) -> Option<Node> {
+    pub(super) fn tarball_node(
+        &self,
+        facts: &[NodeFacts],
+        shared: Option<&[String]>,
+    ) -> Option<Node> {
         let nodes = self.resolved_nodes(Some(facts));
         let ok = |n: &&Node| unusable(facts, &n.name).is_none();
         nodes

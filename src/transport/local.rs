@@ -28,9 +28,15 @@ impl LocalTransport {
 /// Largest amount of stdout or stderr kept, like the SSH transport.
 const OUTPUT_CAP: usize = 8 * 1024 * 1024;
 
+/// What receives each piece of stdout as it is read.
+type OnStdout<'a> = &'a (dyn Fn(&[u8]) + Send + Sync);
+
 /// Read all of `r`, keeping the first [`OUTPUT_CAP`] bytes; `true` if more came.
+/// Each kept piece goes to `on_read` the moment it is read, so what it saw is
+/// exactly the returned bytes, even when the caller stops waiting (timeout).
 async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
     mut r: R,
+    on_read: Option<OnStdout<'_>>,
 ) -> std::io::Result<(Vec<u8>, bool)> {
     let mut out = Vec::new();
     let mut truncated = false;
@@ -43,7 +49,13 @@ async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
         truncated |= out.len() + n > OUTPUT_CAP;
         // Keep draining past the cap so the child never blocks on a full pipe.
         let room = OUTPUT_CAP.saturating_sub(out.len());
-        out.extend_from_slice(&buf[..n.min(room)]);
+        let kept = &buf[..n.min(room)];
+        if let Some(f) = on_read
+            && !kept.is_empty()
+        {
+            f(kept);
+        }
+        out.extend_from_slice(kept);
     }
 }
 
@@ -57,7 +69,11 @@ fn kill_group(pid: Option<u32>) {
     }
 }
 
-async fn run_local(script: &str, timeout: Duration) -> Result<CommandOutput, NodeError> {
+async fn run_local(
+    script: &str,
+    timeout: Duration,
+    on_stdout: Option<OnStdout<'_>>,
+) -> Result<CommandOutput, NodeError> {
     let started = Instant::now();
     let mut child = Command::new("sh")
         .arg("-c")
@@ -77,13 +93,13 @@ async fn run_local(script: &str, timeout: Duration) -> Result<CommandOutput, Nod
     let work = async {
         let out = async {
             match stdout {
-                Some(s) => read_capped(s).await,
+                Some(s) => read_capped(s, on_stdout).await,
                 None => Ok((Vec::new(), false)),
             }
         };
         let err = async {
             match stderr {
-                Some(s) => read_capped(s).await,
+                Some(s) => read_capped(s, None).await,
                 None => Ok((Vec::new(), false)),
             }
         };
@@ -138,7 +154,16 @@ impl Transport for LocalTransport {
         script: &'a str,
         timeout: Duration,
     ) -> BoxFuture<'a, Result<CommandOutput, NodeError>> {
-        Box::pin(run_local(script, timeout))
+        Box::pin(run_local(script, timeout, None))
+    }
+
+    fn run_streaming<'a>(
+        &'a self,
+        script: &'a str,
+        timeout: Duration,
+        on_stdout: &'a (dyn Fn(&[u8]) + Send + Sync),
+    ) -> BoxFuture<'a, Result<CommandOutput, NodeError>> {
+        Box::pin(run_local(script, timeout, Some(on_stdout)))
     }
 
     fn rtt(&self) -> Option<Duration> {

@@ -29,6 +29,9 @@ async fn answers(handle: &Handle<ClientHandler>) -> bool {
     ) && !handle.is_closed()
 }
 
+/// What receives each piece of stdout as it arrives.
+pub(crate) type OnStdout<'a> = &'a (dyn Fn(&[u8]) + Send + Sync);
+
 /// Why a run failed.
 pub(crate) enum ExecError {
     /// The session channel could not be opened because the connection is gone:
@@ -37,12 +40,15 @@ pub(crate) enum ExecError {
     Failed(NodeError),
 }
 
-fn push_capped(buf: &mut Vec<u8>, data: &[u8], truncated: &mut bool) {
+/// Append what fits under [`OUTPUT_CAP`]; returns the part kept.
+fn push_capped<'d>(buf: &mut Vec<u8>, data: &'d [u8], truncated: &mut bool) -> &'d [u8] {
     let room = OUTPUT_CAP.saturating_sub(buf.len());
     if data.len() > room {
         *truncated = true;
     }
-    buf.extend_from_slice(&data[..data.len().min(room)]);
+    let kept = &data[..data.len().min(room)];
+    buf.extend_from_slice(kept);
+    kept
 }
 
 /// Open a session channel, retrying while the server refuses it for lack of
@@ -111,6 +117,7 @@ pub(crate) async fn exec(
     started: Instant,
     limit: Duration,
     label: &str,
+    on_stdout: Option<OnStdout<'_>>,
 ) -> Result<CommandOutput, ExecError> {
     let deadline = tokio::time::Instant::from_std(started + limit);
     let timed_out = || {
@@ -145,9 +152,18 @@ pub(crate) async fn exec(
         let mut signal = None;
         while let Some(msg) = channel.wait().await {
             match msg {
-                ChannelMsg::Data { data } => push_capped(&mut out, &data, &mut out_trunc),
+                ChannelMsg::Data { data } => {
+                    let kept = push_capped(&mut out, &data, &mut out_trunc);
+                    // Handed over as it arrives: a caller keeps what streamed even
+                    // when the deadline below cuts the script short.
+                    if let Some(f) = on_stdout
+                        && !kept.is_empty()
+                    {
+                        f(kept);
+                    }
+                }
                 ChannelMsg::ExtendedData { data, ext: 1 } => {
-                    push_capped(&mut err, &data, &mut err_trunc)
+                    push_capped(&mut err, &data, &mut err_trunc);
                 }
                 ChannelMsg::ExitStatus { exit_status: s } => exit_status = Some(s),
                 ChannelMsg::ExitSignal { signal_name, .. } => signal = Some(signal_name),

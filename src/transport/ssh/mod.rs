@@ -199,7 +199,12 @@ impl SshTransport {
         Ok(current.clone())
     }
 
-    async fn run_script(&self, script: &str, limit: Duration) -> Result<CommandOutput, NodeError> {
+    async fn run_script(
+        &self,
+        script: &str,
+        limit: Duration,
+        on_stdout: Option<exec::OnStdout<'_>>,
+    ) -> Result<CommandOutput, NodeError> {
         let started = Instant::now();
         let deadline = tokio::time::Instant::from_std(started + limit);
         let timed_out = |what: &str| {
@@ -222,12 +227,37 @@ impl SshTransport {
         loop {
             let remaining = limit.saturating_sub(started.elapsed());
             let conn = self.live(remaining).await?;
-            match exec::exec(&conn.handle, script, started, limit, &self.label).await {
+            match exec::exec(&conn.handle, script, started, limit, &self.label, on_stdout).await {
                 Ok(out) => return Ok(out),
                 // Nothing ran: reconnect once and try again.
                 Err(ExecError::ConnectionLost(_)) if !retried => retried = true,
                 Err(ExecError::ConnectionLost(e) | ExecError::Failed(e)) => return Err(e),
             }
+        }
+    }
+}
+
+impl SshTransport {
+    async fn run_bounded(
+        &self,
+        script: &str,
+        timeout: Duration,
+        on_stdout: Option<exec::OnStdout<'_>>,
+    ) -> Result<CommandOutput, NodeError> {
+        // Backstop for the contract "resolves within `timeout` plus a small
+        // grace": the steps below keep the deadline themselves, except a wait
+        // behind another task's reconnect.
+        let run = self.run_script(script, timeout, on_stdout);
+        match tokio::time::timeout(timeout + RUN_GRACE, run).await {
+            Ok(r) => r,
+            Err(_) => Err(NodeError::new(
+                NodeErrorKind::CommandTimeout,
+                format!(
+                    "{}: no result within {} s (waiting to reconnect)",
+                    self.label,
+                    timeout.as_secs_f64()
+                ),
+            )),
         }
     }
 }
@@ -238,23 +268,17 @@ impl Transport for SshTransport {
         script: &'a str,
         timeout: Duration,
     ) -> BoxFuture<'a, Result<CommandOutput, NodeError>> {
-        Box::pin(async move {
-            // Backstop for the contract "resolves within `timeout` plus a small
-            // grace": the steps below keep the deadline themselves, except a wait
-            // behind another task's reconnect.
-            match tokio::time::timeout(timeout + RUN_GRACE, self.run_script(script, timeout)).await
-            {
-                Ok(r) => r,
-                Err(_) => Err(NodeError::new(
-                    NodeErrorKind::CommandTimeout,
-                    format!(
-                        "{}: no result within {} s (waiting to reconnect)",
-                        self.label,
-                        timeout.as_secs_f64()
-                    ),
-                )),
-            }
-        })
+        Box::pin(self.run_bounded(script, timeout, None))
+    }
+
+    /// Each `Data` message goes to `on_stdout` as it arrives.
+    fn run_streaming<'a>(
+        &'a self,
+        script: &'a str,
+        timeout: Duration,
+        on_stdout: &'a (dyn Fn(&[u8]) + Send + Sync),
+    ) -> BoxFuture<'a, Result<CommandOutput, NodeError>> {
+        Box::pin(self.run_bounded(script, timeout, Some(on_stdout)))
     }
 
     /// TCP connect time of the direct connection, or the time to open the
