@@ -1,0 +1,94 @@
+//! Snapshots of the disk-usage section of the Tarballs & usage pane: a
+//! finished walk with complete and partial entries and `logs`' stats, the
+//! children of an entry, a walk in progress, a failed walk, the tiled layout.
+
+use std::time::Duration;
+
+use super::snapshots::snap;
+use super::{draw, find, on, text};
+use crate::console::rows::tarball_rows;
+use crate::console::state::{App, DetailTarget, Pane, Popup};
+use crate::console::view::fixture::{demo_app, now, usage_report};
+use crate::usage::UsageReport;
+
+/// The demo console whose walk finished 2 min ago, the `logs` row selected.
+fn walked() -> App {
+    let mut app = on(demo_app(), Pane::Tarballs);
+    let done = now() - Duration::from_secs(120);
+    app.usage.report = Some(usage_report(done));
+    app.usage.finished = Some(done);
+    app.usage.auto_started = true;
+    app.cursors[2].selected = tarball_rows(&app).len() + 1;
+    app
+}
+
+#[test]
+fn a_finished_walk_shows_bars_sizes_and_what_is_partial() {
+    let app = walked();
+    snap("usage_tarballs_120x40", &app, 120, 40);
+    snap("usage_tarballs_80x24", &app, 80, 24);
+    snap("usage_tiled_200x60", &app, 200, 60);
+    let screen = text(draw(&app, 120, 40).backend().buffer());
+    // Sizes through humansize, partial entries marked, logs' stats with ages.
+    for needle in [
+        "Disk usage of host:/mnt/cluster-share",
+        "≥880 GiB",
+        "412 GiB",
+        "20%",
+        "▲ partial: timed out after 60 s",
+        "8123 task folders, 412 d … 5 min old",
+        "walked 2 min ago in 61.3 s",
+        "filesystem 2 TiB, 68% used",
+    ] {
+        assert!(screen.contains(needle), "{needle:?} missing:\n{screen}");
+    }
+}
+
+#[test]
+fn enter_on_an_entry_shows_its_children() {
+    let mut app = walked();
+    for (path, name, width, height) in [
+        ("logs", "usage_children_logs_120x40", 120, 40),
+        ("shared_data", "usage_children_shared_data_80x24", 80, 24),
+        ("scratch-old", "usage_children_none_80x24", 80, 24),
+    ] {
+        app.popup = Some(Popup::Detail {
+            target: DetailTarget::Usage(path.to_owned()),
+            scroll: 0,
+        });
+        snap(name, &app, width, height);
+    }
+    let term = draw(&app, 80, 24);
+    assert!(find(term.backend().buffer(), "no children").is_some());
+}
+
+#[test]
+fn a_walk_in_progress_shows_done_of_total_over_the_last_report() {
+    let mut app = walked();
+    app.usage.running = Some(2);
+    app.usage.node = Some("host".to_owned());
+    app.usage.done = 3;
+    app.usage.total = 5;
+    app.spinner = 2;
+    snap("usage_walking_120x40", &app, 120, 40);
+    let mut first = on(demo_app(), Pane::Tarballs);
+    first.usage.running = Some(1);
+    let screen = text(draw(&first, 80, 24).backend().buffer());
+    assert!(screen.contains("walking: listing the share"), "{screen}");
+}
+
+#[test]
+fn a_failed_walk_says_why() {
+    let mut app = on(demo_app(), Pane::Tarballs);
+    app.usage.report = Some(UsageReport {
+        entries: Vec::new(),
+        node: None,
+        dir: None,
+        fs_total_bytes: None,
+        fs_used_bytes: None,
+        error: Some("no reachable node of the shared group could walk the share".to_owned()),
+        ..usage_report(now())
+    });
+    app.usage.finished = Some(now());
+    snap("usage_error_80x24", &app, 80, 24);
+}
