@@ -19,6 +19,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_rivershare");
 mod tmux;
 use tmux::{Tmux, children, colour_codes, eventually, listing};
 
+// The disk-usage view's journey (issue 8).
+#[path = "support/console_usage.rs"]
+mod console_usage;
+
 /// `{name}-{ts}.tar` split into name and timestamp.
 fn split(file: &str) -> Option<(&str, u64)> {
     let stem = file.strip_suffix(".tar")?;
@@ -30,7 +34,7 @@ fn split(file: &str) -> Option<(&str, u64)> {
 const PANES: [(&str, &str); 4] = [
     ("1", "[1 Mounts]"),
     ("2", "[2 Verify]"),
-    ("3", "[3 Tarballs]"),
+    ("3", "[3 Tarballs & usage]"),
     ("4", "[4 Hints]"),
 ];
 
