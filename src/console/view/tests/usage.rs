@@ -92,3 +92,34 @@ fn a_failed_walk_says_why() {
     app.usage.finished = Some(now());
     snap("usage_error_80x24", &app, 80, 24);
 }
+
+/// What snapshots cannot hold: partial sizes and notes in the warning colour,
+/// the selected entry with the selection background, a failed walk critical.
+#[test]
+fn partial_entries_warn_and_the_selected_entry_is_highlighted() {
+    use ratatui::style::Color;
+    let app = walked();
+    let term = draw(&app, 120, 40);
+    let buf = term.backend().buffer();
+    for needle in ["≥880 GiB", "▲ partial: timed out"] {
+        let (x, y) = find(buf, needle).unwrap_or_else(|| panic!("{needle} shown"));
+        assert_eq!(buf[(x, y)].fg, Color::Yellow, "{needle}");
+    }
+    let (x, y) = find(buf, "412 GiB").expect("logs' size");
+    assert_eq!(buf[(x, y)].fg, Color::Reset, "a complete size is plain");
+    // `walked()` selects `logs`: its row has the selection background, and
+    // `shared_data`'s does not.
+    let (lx, ly) = super::find_from(buf, "logs ", 30).expect("logs row");
+    assert_eq!(buf[(lx, ly)].bg, Color::Indexed(238));
+    let (sx, sy) = find(buf, "shared_data ").expect("shared_data row");
+    assert_eq!(buf[(sx, sy)].bg, Color::Reset);
+
+    let mut failed = walked();
+    if let Some(r) = failed.usage.report.as_mut() {
+        r.error = Some("the storage did not answer".to_owned());
+    }
+    let term = draw(&failed, 120, 40);
+    let buf = term.backend().buffer();
+    let (x, y) = find(buf, "✖ usage walk failed").expect("the error");
+    assert_eq!(buf[(x, y)].fg, Color::Red);
+}
