@@ -108,12 +108,14 @@ pub fn lines(app: &App, path: &str, t: Theme) -> (String, Vec<Line<'static>>) {
         )));
         return (title, out);
     }
+    // The walk keeps only the largest children of a big folder: say so.
+    let listed = entry.children.len();
+    let what = match entry.task_folders {
+        Some(all) if all > listed as u64 => format!("the {listed} largest of {all} task folders"),
+        _ => format!("{listed} children, largest first"),
+    };
     out.push(Line::from(Span::styled(
-        format!(
-            "{} children, largest first (bar and %: share of {})",
-            entry.children.len(),
-            entry.path
-        ),
+        format!("{what} (bar and %: share of {})", entry.path),
         t.title(),
     )));
     for child in &entry.children {

@@ -133,7 +133,7 @@ pub fn note(entry: &UsageEntry, app: &App, t: Theme) -> Span<'static> {
     }
     if BROKEN_DOWN.contains(&entry.path.as_str()) {
         return Span::styled(
-            format!("{} folders (Enter lists them)", entry.children.len()),
+            format!("{} listed inside (Enter shows them)", entry.children.len()),
             t.pending(),
         );
     }

@@ -123,3 +123,29 @@ fn partial_entries_warn_and_the_selected_entry_is_highlighted() {
     let (x, y) = find(buf, "✖ usage walk failed").expect("the error");
     assert_eq!(buf[(x, y)].fg, Color::Red);
 }
+
+/// The walk keeps only the largest children of a big `logs/`: the popup says
+/// how many of how many it lists.
+#[test]
+fn a_capped_children_list_says_of_how_many() {
+    let mut app = walked();
+    app.popup = Some(Popup::Detail {
+        target: DetailTarget::Usage("logs".to_owned()),
+        scroll: 0,
+    });
+    let screen = text(draw(&app, 120, 40).backend().buffer());
+    assert!(
+        screen.contains("the 5 largest of 8123 task folders"),
+        "{screen}"
+    );
+    if let Some(logs) = app
+        .usage
+        .report
+        .as_mut()
+        .and_then(|r| r.entries.iter_mut().find(|e| e.path == "logs"))
+    {
+        logs.task_folders = Some(5);
+    }
+    let screen = text(draw(&app, 120, 40).backend().buffer());
+    assert!(screen.contains("5 children, largest first"), "{screen}");
+}
