@@ -361,6 +361,16 @@ fn plain_rivershare_on_a_terminal_is_the_console_read_only_and_colourless() {
     let colours = colour_codes(&styled);
     assert!(colours.is_empty(), "NO_COLOR, yet colours: {colours:?}");
 
+    // The disk-usage walk only reads: it ran after the first sweep, and `u`
+    // walks again in read-only mode too.
+    tmux.wait_for("the first walk's result", Duration::from_secs(30), |s| {
+        s.contains("walked ") || s.contains("usage walk failed")
+    });
+    tmux.key("u");
+    tmux.wait_for("u allowed read-only", Duration::from_secs(5), |s| {
+        s.contains("usage walk started")
+    });
+
     // Marking is refused, and says why; no dialog, nothing deleted.
     tmux.key("/");
     tmux.type_text("superseded");
