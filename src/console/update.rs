@@ -10,6 +10,7 @@
 //!   at once, and starts the first sweep (a console that never swept is due);
 //! - a `SweepStarted` for every `Effect::Sweep` it carries out (until then no
 //!   other sweep is asked for; after [`REQUEST_GRACE`] the request counts as lost);
+//! - a `UsageStarted` for every `Effect::Usage`, likewise (one walk at a time);
 //! - only key presses (releases and repeats are dropped here too).
 //!
 //! - [`keys`]: key presses (popups, the filter line, the pane keys); mouse.
