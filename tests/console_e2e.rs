@@ -19,6 +19,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_rivershare");
 mod tmux;
 use tmux::{Tmux, children, colour_codes, eventually, listing};
 
+// The disk-usage view's journey (issue 8).
+#[path = "support/console_usage.rs"]
+mod console_usage;
+
 /// `{name}-{ts}.tar` split into name and timestamp.
 fn split(file: &str) -> Option<(&str, u64)> {
     let stem = file.strip_suffix(".tar")?;
@@ -30,7 +34,7 @@ fn split(file: &str) -> Option<(&str, u64)> {
 const PANES: [(&str, &str); 4] = [
     ("1", "[1 Mounts]"),
     ("2", "[2 Verify]"),
-    ("3", "[3 Tarballs]"),
+    ("3", "[3 Tarballs & usage]"),
     ("4", "[4 Hints]"),
 ];
 
@@ -356,6 +360,16 @@ fn plain_rivershare_on_a_terminal_is_the_console_read_only_and_colourless() {
     );
     let colours = colour_codes(&styled);
     assert!(colours.is_empty(), "NO_COLOR, yet colours: {colours:?}");
+
+    // The disk-usage walk only reads: it ran after the first sweep, and `u`
+    // walks again in read-only mode too.
+    tmux.wait_for("the first walk's result", Duration::from_secs(30), |s| {
+        s.contains("walked ") || s.contains("usage walk failed")
+    });
+    tmux.key("u");
+    tmux.wait_for("u allowed read-only", Duration::from_secs(5), |s| {
+        s.contains("usage walk started")
+    });
 
     // Marking is refused, and says why; no dialog, nothing deleted.
     tmux.key("/");

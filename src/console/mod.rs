@@ -3,7 +3,7 @@
 //! Elm-style: [`state::App`] is the whole state; [`msg::Msg`] is everything that
 //! can happen (keys, resizes, ticks, engine results); [`update::update`] is the
 //! only thing that changes the state and returns [`msg::Effect`]s (sweeps,
-//! prunes, debug runs, clipboard, quit) for the runtime to carry out on other
+//! disk-usage walks, prunes, debug runs, clipboard, quit) for the runtime to carry out on other
 //! tasks; [`view::view`] draws the state and does nothing else. The console never
 //! awaits I/O on its own task: results come back as messages.
 

@@ -121,6 +121,40 @@ pub fn tarball_rows(app: &App) -> Vec<usize> {
     }
 }
 
+/// Disk-usage rows of the Tarballs & usage pane: indices into the last usage
+/// report's entries (largest first, as the walk orders them), by the pane's filter.
+pub fn usage_rows(app: &App) -> Vec<usize> {
+    let Some(report) = &app.usage.report else {
+        return Vec::new();
+    };
+    let filter = &app.filters[2].text;
+    (0..report.entries.len())
+        .filter(|&i| matches(filter, &report.entries[i].path))
+        .collect()
+}
+
+/// One row of the Tarballs & usage pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TarballsRow {
+    /// An index into the inventory's entries.
+    File(usize),
+    /// An index into the usage report's entries.
+    Usage(usize),
+}
+
+/// Row `sel` of the Tarballs & usage pane: the tarball files come first, then
+/// the usage entries (below them, so a walk that lands never moves the selection
+/// off the file it was on).
+pub fn tarballs_pane_row(app: &App, sel: usize) -> Option<TarballsRow> {
+    let files = tarball_rows(app);
+    if let Some(&i) = files.get(sel) {
+        return Some(TarballsRow::File(i));
+    }
+    usage_rows(app)
+        .get(sel - files.len())
+        .map(|&i| TarballsRow::Usage(i))
+}
+
 /// Hint rows: indices into `App::findings` (already worst first).
 pub fn hint_rows(app: &App) -> Vec<usize> {
     let filter = &app.filters[3].text;
@@ -138,7 +172,7 @@ pub fn row_count(app: &App, pane: Pane) -> usize {
     match pane {
         Pane::Mounts => mount_rows(app).len(),
         Pane::Verify => verify_rows(app).len(),
-        Pane::Tarballs => tarball_rows(app).len(),
+        Pane::Tarballs => tarball_rows(app).len() + usage_rows(app).len(),
         Pane::Hints => hint_rows(app).len(),
     }
 }

@@ -12,6 +12,7 @@ use crate::engine::{DebugOutput, DebugTarget};
 use crate::facts::{NodeFacts, Role};
 use crate::report::prune::PruneReport;
 use crate::tarballs::{PruneResult, TarballEntry, TarballInventory};
+use crate::usage::UsageReport;
 use crate::verify::VerifyReport;
 
 use super::index::{TarballIndex, tarball_index};
@@ -98,6 +99,28 @@ pub struct SweepState {
     pub requested: Option<SystemTime>,
 }
 
+/// The disk-usage walk: the last report, and the walk in flight.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UsageState {
+    /// The last walk that finished; kept while a new one runs.
+    pub report: Option<UsageReport>,
+    /// When `report` arrived (its age is shown like the sweep's).
+    pub finished: Option<SystemTime>,
+    /// The engine's id of the running walk; `None` when idle.
+    pub running: Option<u64>,
+    /// The node walking, and its entries done / total (0 until it listed them).
+    pub node: Option<String>,
+    pub done: usize,
+    pub total: usize,
+    pub started: Option<SystemTime>,
+    /// When `update` last emitted `Effect::Usage` whose `UsageStarted` has not
+    /// come yet: no second walk is asked for meanwhile.
+    pub requested: Option<SystemTime>,
+    /// The walk that follows the first whole sweep was asked for: later sweeps
+    /// (auto-refresh) do not start one; `u` does.
+    pub auto_started: bool,
+}
+
 /// Rows cursor and scroll of one pane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Cursor {
@@ -136,6 +159,8 @@ pub enum DetailTarget {
     File(String),
     /// A finding, by its index in `App::findings`.
     Finding(usize),
+    /// A top-level entry of the disk-usage walk (`logs`), with its children.
+    Usage(String),
 }
 
 /// A running or finished prune started from the console.
@@ -215,6 +240,8 @@ pub struct App {
     /// Remarks that are not findings.
     pub notes: Vec<String>,
     pub sweep: SweepState,
+    /// The disk-usage walk (shown in the Tarballs & usage pane).
+    pub usage: UsageState,
     /// Auto-refresh is frozen (`f`).
     pub frozen: bool,
     pub pane: Pane,
@@ -256,6 +283,7 @@ impl App {
             findings: Vec::new(),
             notes: Vec::new(),
             sweep: SweepState::default(),
+            usage: UsageState::default(),
             frozen: false,
             pane: Pane::Mounts,
             cursors: [Cursor::default(); 4],

@@ -10,12 +10,14 @@
 //!   at once, and starts the first sweep (a console that never swept is due);
 //! - a `SweepStarted` for every `Effect::Sweep` it carries out (until then no
 //!   other sweep is asked for; after [`REQUEST_GRACE`] the request counts as lost);
+//! - a `UsageStarted` for every `Effect::Usage`, likewise (one walk at a time);
 //! - only key presses (releases and repeats are dropped here too).
 //!
 //! - [`keys`]: key presses (popups, the filter line, the pane keys); mouse.
 //! - [`cursor`]: selection and scrolling, kept in bounds after every message.
 //! - [`tarballs`]: marks, the prune confirm dialog.
 //! - [`engine`]: sweep, prune and debug messages from the engine.
+//! - [`usage`]: the disk-usage walk (after the first whole sweep, and `u`).
 //! - [`actions`]: what several keys share (sweeps, quit, detail, debug, copy).
 
 mod actions;
@@ -23,6 +25,7 @@ pub mod cursor;
 mod engine;
 mod keys;
 mod tarballs;
+mod usage;
 
 #[cfg(test)]
 mod tests;
@@ -58,8 +61,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::SweepStarted { id, nodes } => engine::sweep_started(app, id, nodes),
         Msg::Sweep { id, event } => engine::sweep_event(app, id, event),
         Msg::SweepDone { id, result } => engine::sweep_done(app, id, *result),
-        // TODO(issue 8, console): the usage view.
-        Msg::UsageStarted { .. } | Msg::Usage { .. } | Msg::UsageDone { .. } => Vec::new(),
+        Msg::UsageStarted { id } => usage::started(app, id),
+        Msg::Usage { id, event } => usage::event(app, id, event),
+        Msg::UsageDone { id, report } => usage::done(app, id, *report),
         Msg::PruneStep(step) => engine::prune_step(app, step),
         Msg::PruneDone(report) => engine::prune_done(app, *report),
         Msg::DebugOutput { run, output } => engine::debug_output(app, run, output),
@@ -141,7 +145,10 @@ fn debug_running(app: &App) -> bool {
 
 /// Something the spinner stands for is going on.
 fn busy(app: &App) -> bool {
-    app.sweep.running.is_some() || prune_running(app) || debug_running(app)
+    app.sweep.running.is_some()
+        || app.usage.running.is_some()
+        || prune_running(app)
+        || debug_running(app)
 }
 
 /// When the next auto-refresh is due, if one may happen at all: not frozen, no

@@ -7,11 +7,15 @@
 //!
 //! | node | SHARED_DIR | what the sweep finds |
 //! |---|---|---|
-//! | `host` | `storage/` itself | the tarball folder is listed here |
+//! | `host` | `storage/` itself | the tarball folder is listed here; the disk-usage walk runs here |
 //! | `runner-01`, `runner-02` | symlinks to `storage/` under other paths | shared, at different paths |
 //! | `runner-03` | its own folder with the layout | `not_shared` |
 //! | `runner-04` | a path that does not exist | `path_missing` |
 //! | `runner-05` | its own folder, mode 0555 (only when not root) | `permission_denied` |
+//!
+//! The storage also holds task logs (`logs/<task_id>/stdout.log`, `stderr.log`,
+//! from months back to today) and folders in `shared_data/`, real bytes the
+//! console's disk-usage view measures ([`share`]).
 //!
 //! Every node is a local folder, so every node is also `not_mounted`: that is
 //! the truth about a demo on one machine, and the console shows it as such.
@@ -23,6 +27,7 @@
 //! it to find the files it prunes).
 
 mod seed;
+pub mod share;
 
 use std::path::{Path, PathBuf};
 

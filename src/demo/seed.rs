@@ -36,8 +36,15 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), DemoError> {
     std::fs::write(path, bytes).map_err(io("cannot write", path))
 }
 
-fn mkdir(path: &Path) -> Result<(), DemoError> {
+pub(super) fn mkdir(path: &Path) -> Result<(), DemoError> {
     std::fs::create_dir_all(path).map_err(io("cannot create", path))
+}
+
+/// Set the modification time of a file or folder.
+pub(super) fn set_mtime(path: &Path, at: SystemTime) -> Result<(), DemoError> {
+    std::fs::File::open(path)
+        .and_then(|f| f.set_modified(at))
+        .map_err(io("cannot set the mtime of", path))
 }
 
 fn symlink(target: &Path, link: &Path) -> Result<(), DemoError> {
@@ -134,6 +141,7 @@ pub fn seed(root: &Path, root_user: bool, now: SystemTime) -> Result<Seeded, Dem
     layout(&storage)?;
     zoo(&storage.join("kohakuriver-containers"), now)?;
     write(&storage.join("shared_data/README"), b"shared datasets\n")?;
+    super::share::fill(&storage, now)?;
 
     let nodes = root.join("nodes");
     let mut text = String::from(

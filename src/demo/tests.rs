@@ -93,3 +93,52 @@ fn as_root_the_permission_node_is_left_out_with_a_note() {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
 }
+
+/// The share holds what the disk-usage view measures: one folder per task in
+/// `logs/` with both logs of the given sizes, dated from months back to today,
+/// and the `shared_data/` folders.
+#[test]
+fn the_share_holds_task_logs_and_shared_data_of_known_sizes() {
+    use std::time::{Duration, SystemTime};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now = SystemTime::now();
+    seed::seed(dir.path(), true, now).expect("seed");
+    let storage = dir.path().join(seed::STORAGE);
+    let logs = storage.join("logs");
+    let mut ids: Vec<String> = share::TASKS.iter().map(|t| t.0.to_owned()).collect();
+    ids.sort();
+    assert_eq!(names(&logs), ids);
+    for (id, days, out, err) in share::TASKS {
+        let task = logs.join(id);
+        assert_eq!(names(&task), ["stderr.log", "stdout.log"]);
+        let len = |f: &str| std::fs::metadata(task.join(f)).expect("log").len();
+        assert_eq!(len("stdout.log"), out as u64, "{id}");
+        assert_eq!(len("stderr.log"), err as u64, "{id}");
+        let mtime = std::fs::metadata(&task)
+            .expect("task folder")
+            .modified()
+            .expect("mtime");
+        let want = now - Duration::from_secs(days * 86_400);
+        let off = mtime.duration_since(want).unwrap_or_else(|e| e.duration());
+        assert!(
+            off < Duration::from_secs(1),
+            "{id}: mtime {mtime:?}, want {want:?}"
+        );
+    }
+    let content = std::fs::read_to_string(logs.join(share::TASKS[0].0).join("stdout.log"))
+        .expect("a log is text");
+    assert!(content.starts_with("stdout.log line 0: "), "{content:.40}");
+    // Real bytes, not sparse: du counts at least the file's length.
+    use std::os::unix::fs::MetadataExt as _;
+    let big = logs.join(share::TASKS[3].0).join("stdout.log");
+    let meta = std::fs::metadata(&big).expect("big log");
+    assert!(meta.blocks() * 512 >= meta.len(), "{meta:?}");
+    assert_eq!(
+        names(&storage.join("shared_data")),
+        ["README", "checkpoints", "datasets"]
+    );
+    for (folder, file, len) in share::SHARED {
+        let path = storage.join("shared_data").join(folder).join(file);
+        assert_eq!(std::fs::metadata(&path).expect("file").len(), len as u64);
+    }
+}

@@ -1,5 +1,5 @@
-//! Carries out `update`'s effects on other tasks: sweeps, prunes and debug
-//! runs own an `Arc<Fleet>` and report back through the channel as `Msg`s. The
+//! Carries out `update`'s effects on other tasks: sweeps, prunes, debug runs
+//! and disk-usage walks own an `Arc<Fleet>` and report back through the channel as `Msg`s. The
 //! fleet is prepared (SSH keys loaded) by the first effect that needs it, in
 //! the background, so the first frame never waits for it.
 
@@ -11,6 +11,7 @@ use crate::audit::AuditLog;
 use crate::config::Config;
 use crate::console::msg::Msg;
 use crate::engine::{self, DebugOutput, DebugTarget, Event, PruneRequest, PruneStep, SweepOptions};
+use crate::facts::NodeFacts;
 use crate::report::exit;
 use crate::report::prune::PruneReport;
 use crate::sweep::Fleet;
@@ -29,6 +30,7 @@ pub struct Executor {
     fleet: Arc<OnceCell<Arc<Fleet>>>,
     tx: mpsc::UnboundedSender<Incoming>,
     next_sweep: u64,
+    next_usage: u64,
     /// Set when the console closes: sweeps and debug runs stop at once (their
     /// local processes are killed on drop; SSH channels close). A prune is
     /// never cut short: a deletion must reach the audit log.
@@ -49,6 +51,7 @@ impl Executor {
             fleet: Arc::new(OnceCell::new()),
             tx,
             next_sweep: 1,
+            next_usage: 1,
             closing: watch::Sender::new(false),
         }
     }
@@ -153,6 +156,26 @@ impl Executor {
                 Err(err) => refused(&inventory, plan, &err.to_string()),
             };
             send(Msg::PruneDone(Box::new(report)));
+        });
+    }
+
+    /// Walk the share's disk usage with the last sweep's `facts` and the
+    /// verified shared group; read-only. Progress and the report come back
+    /// tagged with the walk's id.
+    pub fn usage(&mut self, facts: Vec<NodeFacts>, shared: Option<Vec<String>>) {
+        let id = self.next_usage;
+        self.next_usage += 1;
+        self.spawn("usage walk", OnClose::Cancel, move |fleet, tx| async move {
+            let send = |msg: Msg| {
+                let _ = tx.send(Incoming::Msg(msg));
+            };
+            send(Msg::UsageStarted { id });
+            let on_event = |event: Event| send(Msg::Usage { id, event });
+            let report = engine::usage(&fleet, &facts, shared.as_deref(), &on_event).await;
+            send(Msg::UsageDone {
+                id,
+                report: Box::new(report),
+            });
         });
     }
 

@@ -210,8 +210,13 @@ fn step(app: &mut App, msg: Msg, exec: &mut Executor) -> bool {
                 Effect::Sweep { nodes } => exec.sweep(nodes),
                 Effect::Prune { inventory, plan } => exec.prune(*inventory, plan),
                 Effect::Debug { run, targets } => exec.debug(run, targets),
-                // TODO(issue 8, console): start the walk on the executor.
-                Effect::Usage => {}
+                Effect::Usage => {
+                    // The walk needs the latest facts and shared group: data
+                    // handed over, the work itself runs on the executor.
+                    let facts = app.nodes.iter().filter_map(|n| n.facts.clone()).collect();
+                    let shared = app.verify.as_ref().and_then(|v| v.shared.clone());
+                    exec.usage(facts, shared);
+                }
                 Effect::Copy(text) => queue.push(Msg::Copied(terminal::copy(&text))),
                 Effect::Quit => app.quit = true,
             }

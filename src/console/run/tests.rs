@@ -187,3 +187,60 @@ fn a_signal_exits_as_a_shell_reports_that_signal() {
     assert_eq!(Closed::Signal(Signal::SIGINT).exit_code(), 130);
     assert_eq!(Closed::Signal(Signal::SIGTERM).exit_code(), 143);
 }
+
+/// The runtime without a terminal: a real demo sweep's messages fed through
+/// `step`. The first whole sweep's end asks for the disk-usage walk, which the
+/// executor runs off the UI task with the facts; its report lands in the
+/// state. `u` then walks again, under a new id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_whole_sweep_starts_the_walk_and_its_report_lands() {
+    let demo = Demo::create_in(Some(&std::env::temp_dir())).expect("demo");
+    let cfg = demo.config().clone();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut exec = Executor::new(cfg.clone(), tx);
+    let s = settings(&cfg, "demo".into(), None, true);
+    let mut app = App::new(s, node_rows(&cfg), SystemTime::now());
+    step(&mut app, Msg::Tick, &mut exec);
+    let mut walks = Vec::new();
+    let mut sweeps_done = 0;
+    for round in 0..2 {
+        loop {
+            let incoming = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+                .await
+                .expect("the sweep and the walk finish within 60 s")
+                .expect("channel open");
+            let msg = match incoming {
+                Incoming::Fatal(why) => panic!("{why}"),
+                Incoming::Msg(msg) => msg,
+            };
+            let last = matches!(msg, Msg::UsageDone { .. });
+            match &msg {
+                Msg::UsageStarted { id } => {
+                    // Only after the whole sweep ended: the walk needs its facts.
+                    assert_eq!(sweeps_done, 1, "the walk starts after the first sweep");
+                    walks.push(*id);
+                }
+                Msg::SweepDone { .. } => sweeps_done += 1,
+                _ => {}
+            }
+            step(&mut app, msg, &mut exec);
+            if last {
+                break;
+            }
+        }
+        let report = app.usage.report.as_ref().expect("the report landed");
+        assert_eq!(report.budget_secs, cfg.du_timeout.as_secs());
+        assert_eq!(app.usage.running, None);
+        assert!(app.usage.finished.is_some());
+        if round == 0 {
+            step(
+                &mut app,
+                Msg::Key(KeyEvent::from(KeyCode::Char('u'))),
+                &mut exec,
+            );
+        }
+    }
+    assert_eq!(walks.len(), 2, "{walks:?}");
+    assert!(walks[1] > walks[0], "{walks:?}");
+    assert_eq!(sweeps_done, 1, "the walks started no sweep");
+}

@@ -102,12 +102,17 @@ pub fn detail(app: &mut App) -> Vec<Effect> {
                 reader: reader.name.clone(),
             }
         }
-        Pane::Tarballs => {
-            let Some(inv) = &app.tarballs else {
-                return Vec::new();
-            };
-            DetailTarget::File(inv.entries[rows::tarball_rows(app)[sel]].file.clone())
-        }
+        Pane::Tarballs => match rows::tarballs_pane_row(app, sel) {
+            Some(rows::TarballsRow::File(row)) => match &app.tarballs {
+                Some(inv) => DetailTarget::File(inv.entries[row].file.clone()),
+                None => return Vec::new(),
+            },
+            Some(rows::TarballsRow::Usage(row)) => match &app.usage.report {
+                Some(report) => DetailTarget::Usage(report.entries[row].path.clone()),
+                None => return Vec::new(),
+            },
+            None => return Vec::new(),
+        },
         Pane::Hints => DetailTarget::Finding(rows::hint_rows(app)[sel]),
     };
     app.popup = Some(Popup::Detail { target, scroll: 0 });

@@ -10,7 +10,7 @@ use crate::report::prune::PruneReport;
 use crate::sweep::Progress;
 use crate::tarballs::PruneOutcome;
 
-use super::{actions, set_flash, tarballs};
+use super::{actions, set_flash, tarballs, usage};
 
 fn node_mut<'a>(app: &'a mut App, name: &str) -> Option<&'a mut crate::console::state::NodeRow> {
     app.nodes.iter_mut().find(|n| n.name == name)
@@ -83,6 +83,7 @@ fn rediagnose(app: &mut App) {
         app.tarballs.as_ref(),
         app.settings.policy,
     );
+    usage::apply_findings(app);
 }
 
 fn set_phase(app: &mut App, name: &str, phase: NodePhase) {
@@ -142,17 +143,24 @@ pub fn sweep_done(app: &mut App, id: u64, result: SweepResult) -> Vec<Effect> {
             tarballs::new_inventory(app, inventory);
         }
         app.findings = result.findings;
+        usage::apply_findings(app);
         app.sweep.last_done = Some(app.now);
         app.sweep.last_duration = Some(result.duration);
     }
     app.sweep.running = None;
     app.sweep.verifying = false;
     app.sweep.listing_tarballs = false;
+    // The first whole sweep's facts say which node can walk the share.
+    let mut effects = if partial {
+        Vec::new()
+    } else {
+        usage::after_whole_sweep(app)
+    };
     if app.sweep.queued {
         app.sweep.queued = false;
-        return actions::sweep_or_queue(app, None);
+        effects.extend(actions::sweep_or_queue(app, None));
     }
-    Vec::new()
+    effects
 }
 
 pub fn prune_step(app: &mut App, step: PruneStep) -> Vec<Effect> {

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent
 use crate::console::msg::Effect;
 use crate::console::state::{App, DetailTarget, FlashLevel, Pane, Popup};
 
-use super::{actions, cursor, set_flash, tarballs};
+use super::{actions, cursor, set_flash, tarballs, usage};
 
 /// Every key, for the help popup: (keys, what they do).
 pub const HELP: &[(&str, &str)] = &[
@@ -14,7 +14,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("g / G, Home / End", "top / bottom"),
     ("PgUp / PgDn, ctrl-u / ctrl-d", "page"),
     ("Tab / Shift-Tab, 1-4", "switch pane"),
-    ("Enter", "detail of the node, cell, file or finding"),
+    (
+        "Enter",
+        "detail of the node, cell, file, finding or usage entry",
+    ),
     ("/", "filter the rows (Enter keeps, Esc clears)"),
     ("r", "re-sweep everything"),
     ("R", "re-sweep the selected node(s)"),
@@ -22,7 +25,8 @@ pub const HELP: &[(&str, &str)] = &[
     ("z", "Mounts: fold identical rows"),
     ("h / l, Left / Right", "Verify: move the reader column"),
     ("space", "Tarballs: mark / unmark a superseded file"),
-    ("a / u", "Tarballs: mark every superseded file / unmark all"),
+    ("a / U", "Tarballs: mark every superseded file / unmark all"),
+    ("u", "walk the share's disk usage again (Tarballs & usage)"),
     ("d", "Tarballs: prune the marked files (asks first)"),
     ("x", "Hints: run the finding's read-only debug commands"),
     ("c", "Hints: copy the finding's commands (never run)"),
@@ -80,6 +84,7 @@ fn common_key(app: &mut App, code: KeyCode) -> Option<Vec<Effect>> {
         KeyCode::Char('q') => return Some(actions::quit(app)),
         KeyCode::Char('r') => return Some(actions::request_sweep(app, None)),
         KeyCode::Char('R') => return Some(actions::sweep_selected(app)),
+        KeyCode::Char('u') => return Some(usage::request(app)),
         KeyCode::Enter => return Some(actions::detail(app)),
         KeyCode::Char('?') => app.popup = Some(Popup::Help { scroll: 0 }),
         KeyCode::Esc => back(app),
@@ -117,7 +122,7 @@ fn pane_key(app: &mut App, code: KeyCode) -> Vec<Effect> {
         (Pane::Verify, KeyCode::Char('l') | KeyCode::Right) => cursor::move_column(app, 1),
         (Pane::Tarballs, KeyCode::Char(' ')) => tarballs::toggle_mark(app),
         (Pane::Tarballs, KeyCode::Char('a')) => tarballs::mark_all(app),
-        (Pane::Tarballs, KeyCode::Char('u')) => tarballs::unmark_all(app),
+        (Pane::Tarballs, KeyCode::Char('U')) => tarballs::unmark_all(app),
         (Pane::Tarballs, KeyCode::Char('d')) => tarballs::ask_prune(app),
         (Pane::Hints, KeyCode::Char('x')) => return actions::debug(app),
         (Pane::Hints, KeyCode::Char('c')) => return actions::copy(app),
@@ -255,6 +260,15 @@ fn popup_lines(app: &App) -> usize {
                     .and_then(|n| n.raw.as_ref())
                     .map_or(0, |r| r.lines().count());
                 raw + DETAIL_BOUND
+            }
+            DetailTarget::Usage(path) => {
+                let children = app
+                    .usage
+                    .report
+                    .as_ref()
+                    .and_then(|r| r.entry(path))
+                    .map_or(0, |e| e.children.len());
+                children + DETAIL_BOUND
             }
             _ => DETAIL_BOUND,
         },

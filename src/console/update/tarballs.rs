@@ -64,7 +64,15 @@ pub fn toggle_mark(app: &mut App) {
     let (Some(sel), Some(inv)) = (cursor::selected(app), &app.tarballs) else {
         return;
     };
-    let entry = &inv.entries[rows::tarball_rows(app)[sel]];
+    let Some(rows::TarballsRow::File(row)) = rows::tarballs_pane_row(app, sel) else {
+        set_flash(
+            app,
+            FlashLevel::Info,
+            "disk-usage entries are not files: space marks tarball files",
+        );
+        return;
+    };
+    let entry = &inv.entries[row];
     let file = entry.file.clone();
     if app.marks.remove(&file) {
         return;
@@ -106,7 +114,7 @@ pub fn mark_all(app: &mut App) {
     );
 }
 
-/// `u`: unmark everything.
+/// `U`: unmark everything.
 pub fn unmark_all(app: &mut App) {
     let count = app.marks.len();
     app.marks.clear();

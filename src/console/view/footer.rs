@@ -74,21 +74,26 @@ pub fn keys(app: &App) -> Vec<Key> {
     let mut keys = match app.pane {
         Pane::Mounts => vec![key("z", if app.fold { "unfold" } else { "fold" })],
         Pane::Verify => vec![key("h/l", "columns")],
+        // `u` first: the walk is read-only, so it works in read-only mode too.
         Pane::Tarballs => match app.settings.read_only {
-            true => vec![Key {
-                key: "space/a/d",
-                action: "mark, prune",
-                off: Some(
-                    app.settings
-                        .read_only_reason
-                        .clone()
-                        .unwrap_or_else(|| "read-only".to_owned()),
-                ),
-            }],
+            true => vec![
+                key("u", "walk usage"),
+                Key {
+                    key: "space/a/d",
+                    action: "mark, prune",
+                    off: Some(
+                        app.settings
+                            .read_only_reason
+                            .clone()
+                            .unwrap_or_else(|| "read-only".to_owned()),
+                    ),
+                },
+            ],
             false => vec![
+                key("u", "walk usage"),
                 key("space", "mark"),
                 key("a", "mark superseded"),
-                key("u", "unmark all"),
+                key("U", "unmark all"),
                 key("d", "prune marked"),
             ],
         },

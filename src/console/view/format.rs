@@ -56,6 +56,62 @@ pub fn age_of_unix(mtime: i64, now: SystemTime) -> String {
     age(now_secs.saturating_sub(then))
 }
 
+/// Unix seconds of an RFC 3339 UTC timestamp (`2026-11-26T13:00:00Z`, as the
+/// walk writes them; fractions and offsets other than UTC are not expected).
+pub fn unix_of_rfc3339(text: &str) -> Option<i64> {
+    let num = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Howard Hinnant's `days_from_civil`.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
+/// Age at `now` of an RFC 3339 timestamp, or `?` when it does not parse.
+pub fn age_of_rfc3339(text: &str, now: SystemTime) -> String {
+    unix_of_rfc3339(text).map_or_else(|| "?".to_owned(), |t| age_of_unix(t, now))
+}
+
+/// A bar of `width` cells filled to `part / whole` in eighths, the rest `░`.
+pub fn bar(part: u64, whole: u64, width: usize) -> String {
+    const EIGHTHS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+    let eighths = if whole == 0 {
+        0
+    } else {
+        let total = u128::from(width as u64) * 8;
+        (u128::from(part.min(whole)) * total / u128::from(whole)) as usize
+    };
+    let (full, rest) = (eighths / 8, eighths % 8);
+    let mut out = "█".repeat(full);
+    out.push_str(EIGHTHS[rest]);
+    let used = full + usize::from(rest > 0);
+    out.push_str(&"░".repeat(width.saturating_sub(used)));
+    out
+}
+
+/// `part` as a percentage of `whole`: `12%`, `3.4%`, `<0.1%`, `0%`.
+pub fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "-".to_owned();
+    }
+    let p = part as f64 * 100.0 / whole as f64;
+    match p {
+        0.0 => "0%".to_owned(),
+        p if p < 0.1 => "<0.1%".to_owned(),
+        p if p < 10.0 => format!("{p:.1}%"),
+        p => format!("{p:.0}%"),
+    }
+}
+
 pub fn millis(ms: u64) -> String {
     if ms >= 1000 {
         format!("{:.1} s", ms as f64 / 1000.0)
@@ -160,5 +216,34 @@ mod tests {
         assert_eq!(cut_left("/abc", 0), "");
         assert_eq!(cut("abc", 4), "abc");
         assert_eq!(cut("abc", 0), "");
+    }
+
+    #[test]
+    fn bars_percentages_and_timestamps() {
+        assert_eq!(bar(0, 100, 4), "░░░░");
+        assert_eq!(bar(100, 100, 4), "████");
+        assert_eq!(bar(50, 100, 4), "██░░");
+        assert_eq!(bar(1, 16, 2), "▏░");
+        assert_eq!(bar(5, 0, 3), "░░░");
+        assert_eq!(bar(500, 100, 2), "██");
+        assert_eq!(percent(1, 3), "33%");
+        assert_eq!(percent(34, 1000), "3.4%");
+        assert_eq!(percent(1, 100_000), "<0.1%");
+        assert_eq!(percent(0, 10), "0%");
+        assert_eq!(percent(1, 0), "-");
+        // The inverse of `report::time::rfc3339`, over dates on both sides of leap days.
+        for secs in [
+            0u64,
+            951_782_400,
+            1_709_164_800,
+            1_800_000_000,
+            4_102_444_799,
+        ] {
+            let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+            let text = crate::report::time::rfc3339(t);
+            assert_eq!(unix_of_rfc3339(&text), Some(secs as i64), "{text}");
+        }
+        assert_eq!(unix_of_rfc3339("yesterday"), None);
+        assert_eq!(unix_of_rfc3339("2026-13-01T00:00:00Z"), None);
     }
 }

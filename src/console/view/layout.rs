@@ -69,7 +69,7 @@ pub fn pane_title(pane: Pane) -> &'static str {
     match pane {
         Pane::Mounts => "1 Mounts",
         Pane::Verify => "2 Verify",
-        Pane::Tarballs => "3 Tarballs",
+        Pane::Tarballs => "3 Tarballs & usage",
         Pane::Hints => "4 Hints",
     }
 }

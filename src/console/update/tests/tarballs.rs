@@ -71,12 +71,12 @@ fn only_superseded_regular_files_can_be_marked() {
 }
 
 #[test]
-fn a_marks_every_superseded_file_and_u_unmarks_all() {
+fn a_marks_every_superseded_file_and_shift_u_unmarks_all() {
     let mut app = app();
     send(&mut app, [ch('3'), ch('a')]);
     assert_eq!(marked(&app), [OLD, OLDER_BUT_ONE]);
     assert_eq!(flash_text(&app), "marked 2 superseded files (300 B)");
-    send(&mut app, [ch('u')]);
+    send(&mut app, [ch('U')]);
     assert!(app.marks.is_empty());
     assert_eq!(flash_text(&app), "unmarked 2 files");
 }
@@ -265,7 +265,7 @@ fn prune_steps_and_done_report_unmark_and_relist() {
     send(&mut app, [Msg::PruneStep(step)]);
     assert_eq!(app.prune.as_ref().map(|p| p.results.len()), Some(1));
     // The quit dialog guards a running prune.
-    send(&mut app, [key(KeyCode::Esc), ch('u'), ch('q')]);
+    send(&mut app, [key(KeyCode::Esc), ch('U'), ch('q')]);
     assert_eq!(app.popup, Some(Popup::ConfirmQuit { yes: false }));
     send(&mut app, [ch('n'), ch('3'), ch('a')]);
 

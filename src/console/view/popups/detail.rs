@@ -39,6 +39,7 @@ pub fn lines(app: &App, ctx: &Ctx<'_>, target: &DetailTarget) -> (String, Vec<Li
             cell(app, writer, reader, t),
         ),
         DetailTarget::File(file) => (format!(" File {file} "), file_lines(app, file, t)),
+        DetailTarget::Usage(path) => super::usage::lines(app, path, t),
         DetailTarget::Finding(i) => match app.findings.get(*i) {
             Some(f) => (
                 format!(" Finding {} ", f.code.as_str()),

@@ -4,6 +4,7 @@
 mod debug;
 mod detail;
 mod prune;
+mod usage;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
@@ -116,7 +117,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("g / G", "top / bottom"),
             ("PgUp/PgDn ^u/^d", "page"),
             ("Tab, S-Tab, 1-4", "switch pane"),
-            ("Enter", "detail: everything known about the row"),
+            ("Enter", "detail of the row (usage: its children)"),
             ("/", "filter rows (Enter keeps, Esc clears)"),
             ("r", "re-sweep all, reusing connections"),
             ("R", "re-sweep the selected node"),
@@ -129,12 +130,12 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
     ("1 Mounts", &[("z", "fold identical rows (runner-[01-08])")]),
     ("2 Verify", &[("h / l, ← / →", "scroll the reader columns")]),
     (
-        "3 Tarballs",
+        "3 Tarballs & usage",
         &[
             ("space", "mark / unmark the file"),
-            ("a", "mark every superseded file"),
-            ("u", "unmark all"),
+            ("a / U", "mark every superseded file / unmark all"),
             ("d", "prune marked files (asks; default No)"),
+            ("u", "walk the share's disk usage again"),
         ],
     ),
     (

@@ -2,7 +2,8 @@
 //! grouped by name newest first (the name and what a prune would reclaim on the
 //! group's first two rows), with marks, size, status, age and, for the latest
 //! file of a name, whether every Runner sees it. While files are marked, a
-//! "Marked N files (size)" panel sits under the table.
+//! "Marked N files (size)" panel sits under the table. Under it all, the
+//! disk-usage section ([`usage`]): what fills the share.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -33,6 +34,7 @@ pub fn status_style(status: TarballStatus, theme: Theme) -> Style {
 }
 
 mod seen;
+pub mod usage;
 
 use seen::{Seen, seen};
 
@@ -94,8 +96,12 @@ pub fn render(app: &App, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect, focused: 
         extra.push_str(&format!(", {note}"));
     }
     let block = pane_block(Pane::Tarballs, &extra, focused, t);
-    let inner = block.inner(area);
+    let pane = block.inner(area);
     frame.render_widget(block, area);
+    let usage_height = usage::height(app, pane.height);
+    let [inner, usage_area] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(usage_height)]).areas(pane);
+    usage::render(app, frame, usage_area, t);
     let Some(inv) = &app.tarballs else {
         let text = if app.sweep.listing_tarballs {
             format!("{} listing the tarball folder…", spinner(app.spinner))
@@ -316,7 +322,7 @@ fn marked_panel(app: &App, inv: &TarballInventory, t: Theme, frame: &mut Frame, 
     let action = if app.settings.read_only {
         Span::styled("read-only: pruning is off", t.pending())
     } else {
-        Span::raw("d prunes them (asks first), u unmarks all")
+        Span::raw("d prunes them (asks first), U unmarks all")
     };
     let block = Block::default()
         .borders(Borders::ALL)

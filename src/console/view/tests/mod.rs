@@ -4,6 +4,7 @@
 
 mod snapshots;
 mod styles;
+mod usage;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -10,7 +10,7 @@ use crate::engine::{DebugOutput, DebugTarget};
 use crate::report::prune::PruneReport;
 use crate::tarballs::{PruneOutcome, PruneResult, TarballEntry, TarballStatus};
 
-fn snap(name: &str, app: &App, width: u16, height: u16) {
+pub(super) fn snap(name: &str, app: &App, width: u16, height: u16) {
     let term = draw(app, width, height);
     insta::with_settings!({
         snapshot_path => "../snapshots",
