@@ -206,6 +206,7 @@ fn how_to_clean(entry: &UsageEntry) -> String {
             None => "old task logs go with the find below (logs_growth)".to_owned(),
         },
         "shared_data" => "the users' files in /shared: ask their owners".to_owned(),
+        ".rivershare" => "rivershare's own verification folder".to_owned(),
         _ => "not a KohakuRiver folder".to_owned(),
     }
 }
