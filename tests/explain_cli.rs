@@ -44,6 +44,8 @@ fn no_code_lists_every_code_with_its_severity() {
         ("not_mounted", "warning"),
         ("tarball_superseded", "info"),
         ("layout_mode", "warning"),
+        ("logs_growth", "info"),
+        ("du_partial", "info"),
     ] {
         let line = stdout
             .lines()
@@ -78,4 +80,33 @@ fn json_gives_the_entry_as_data() {
     let debug = v["debug_commands"].as_array().expect("debug_commands");
     assert!(debug.iter().any(|c| c == "ls -ld <SHARED_DIR>"), "{v}");
     assert!(v["why"].as_str().expect("why").contains("no_root_squash"));
+}
+
+#[test]
+fn logs_growth_explains_the_listing_before_the_deletion() {
+    let home = tempfile::tempdir().expect("home");
+    let out = rivershare(&["explain", "logs_growth"], home.path());
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        stdout.starts_with("logs_growth (info): task logs take a large part of the share\n"),
+        "{stdout}"
+    );
+    for wanted in [
+        "never deletes",
+        "  $ du -sh <SHARED_DIR>/logs\n",
+        "  $ du -s --inodes <SHARED_DIR>/logs\n",
+        "-type d -mtime +30 -print   # list first",
+        "-exec rm -rf -- {} +   # then delete them",
+    ] {
+        assert!(stdout.contains(wanted), "{wanted:?} missing from\n{stdout}");
+    }
+    let out = rivershare(&["explain", "du_partial", "--json"], home.path());
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["severity"], "info");
+    assert!(
+        v["fix"].as_str().expect("fix").contains("du_timeout_secs"),
+        "{v}"
+    );
 }

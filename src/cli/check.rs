@@ -39,7 +39,7 @@ async fn check(loaded: Loaded, args: &CheckArgs) -> i32 {
         verify: args.only.contains(&ProbeGroup::Verify),
         tarballs: args.only.contains(&ProbeGroup::Tarballs),
         io_bench: args.io_bench,
-        usage: false,
+        usage: args.usage(),
         nodes: None,
     };
     let on_event = |event| {

@@ -112,8 +112,8 @@ struct CheckArgs {
     #[arg(long)]
     json: bool,
 
-    /// Limit the sweep to these probe groups (comma-separated; default: all).
-    /// `verify` also runs `mounts`, whose facts decide which nodes can take part.
+    /// Limit the sweep to these probe groups (comma-separated; default: all but `du`).
+    /// `verify` and `du` also run `mounts`, whose facts decide which nodes take part.
     #[arg(
         long,
         value_delimiter = ',',
@@ -125,6 +125,11 @@ struct CheckArgs {
     /// Also measure each shared node's write and read speed with a 64 MiB file
     #[arg(long)]
     io_bench: bool,
+
+    /// Also walk the share's disk usage (one `du` per entry of SHARED_DIR, on one
+    /// node, each under du_timeout_secs): the same as adding `du` to --only
+    #[arg(long)]
+    du: bool,
 
     /// No colour, even on a terminal (also: $NO_COLOR)
     #[arg(long)]
@@ -138,8 +143,14 @@ impl CheckArgs {
             json: false,
             only: vec![ProbeGroup::Mounts, ProbeGroup::Verify, ProbeGroup::Tarballs],
             io_bench: false,
+            du: false,
             no_color: false,
         }
+    }
+
+    /// Whether the disk-usage walk runs: `--du`, or `du` in `--only`.
+    fn usage(&self) -> bool {
+        self.du || self.only.contains(&ProbeGroup::Du)
     }
 }
 
@@ -151,6 +162,8 @@ enum ProbeGroup {
     Verify,
     /// Container tarball inventory: statuses, reclaimable bytes, visibility per Runner
     Tarballs,
+    /// Disk usage of SHARED_DIR on one node: what fills the share (never by default)
+    Du,
 }
 
 /// Parse, dispatch, and map every outcome to an exit code.

@@ -80,6 +80,8 @@ codes! {
     MountOptions => "mount_options", Warning, "the mount options are risky or slow for this kind of storage (soft, small rsize/wsize, atime updates, ...)";
     CredentialsInFstab => "credentials_in_fstab", Warning, "an SMB/CIFS password is written in /etc/fstab, which every user can read";
     LayoutMode => "layout_mode", Warning, "a KohakuRiver folder's mode keeps its writers out (kohakuriver-containers 755, shared_data 1777, logs writable by Runners)";
+    LogsGrowth => "logs_growth", Info, "--du: logs/ is more than 20% of the used space or holds more than 10 000 task folders (KohakuRiver never deletes task logs)";
+    DuPartial => "du_partial", Info, "--du: an entry of SHARED_DIR was not fully measured (its du timed out or could not read all of it)";
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! the commands to run.
 
 pub(crate) mod tarballs;
+mod usage;
 pub(crate) mod verify;
 
 use std::fmt::Write as _;
@@ -165,6 +166,9 @@ pub fn render(report: &CheckReport, style: Style) -> String {
             report.tarball_summary.as_deref().unwrap_or(&[]),
             style,
         );
+    }
+    if let Some(walk) = &report.usage {
+        usage::render(&mut out, walk, style);
     }
 
     if report.findings.is_empty() {

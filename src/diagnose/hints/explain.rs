@@ -234,6 +234,31 @@ mod tests {
     }
 
     #[test]
+    fn the_usage_codes_explain_their_commands() {
+        let text = render(Code::LogsGrowth);
+        assert!(
+            text.starts_with("logs_growth (info): task logs take a large part of the share\n"),
+            "{text}"
+        );
+        assert!(text.contains("never deletes"), "{text}");
+        assert!(text.contains("  $ du -sh <SHARED_DIR>/logs\n"), "{text}");
+        assert!(
+            text.contains(
+                "  $ find <SHARED_DIR>/logs -mindepth 1 -maxdepth 1 -type d -mtime +30 -print"
+            ),
+            "{text}"
+        );
+        // The list comes before the deletion.
+        let list = text.find("-print").expect("list");
+        let delete = text.find("-exec rm -rf -- {} +").expect("delete");
+        assert!(list < delete, "{text}");
+        let text = render(Code::DuPartial);
+        assert!(text.starts_with("du_partial (info): "), "{text}");
+        assert!(text.contains("du_timeout_secs"), "{text}");
+        assert_eq!(lookup("logs-growth"), Ok(Code::LogsGrowth));
+    }
+
+    #[test]
     fn unknown_codes_suggest_the_nearest() {
         assert_eq!(lookup("not-mounted"), Ok(Code::NotMounted));
         assert_eq!(lookup("Stale_Handle"), Ok(Code::StaleHandle));

@@ -8,6 +8,7 @@ mod kohakuriver;
 mod storage;
 mod storage_kinds;
 mod tarballs;
+mod usage;
 
 pub(super) const ALL: &[&[Entry]] = &[
     connection::ENTRIES,
@@ -16,4 +17,5 @@ pub(super) const ALL: &[&[Entry]] = &[
     cluster::ENTRIES,
     tarballs::ENTRIES,
     kohakuriver::ENTRIES,
+    usage::ENTRIES,
 ];
