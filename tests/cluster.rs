@@ -32,6 +32,8 @@ mod e2e_keys;
 mod e2e_kohakuriver;
 #[path = "support/e2e_tarballs.rs"]
 mod e2e_tarballs;
+#[path = "support/e2e_usage.rs"]
+mod e2e_usage;
 #[path = "support/e2e_verify.rs"]
 mod e2e_verify;
 #[path = "support/look.rs"]
@@ -292,6 +294,7 @@ fn main() {
     trials.extend(e2e_verify::trials());
     trials.extend(e2e_tarballs::trials());
     trials.extend(e2e_kohakuriver::trials());
+    trials.extend(e2e_usage::trials());
     // Last: they break runner-fault (and undo it), so the shared runs above never see it broken.
     trials.extend(e2e_faults::trials());
     let mut guard = DownGuard {

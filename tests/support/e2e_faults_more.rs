@@ -15,7 +15,7 @@ use crate::e2e_faults::{
 use crate::{CheckRun, cluster, ensure, run_check, spec_node};
 
 /// The node's sshfs daemons (inside the node, where /proc is its own).
-const SSHFS_PIDS: &str = "$(for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = sshfs ] && echo ${p#/proc/}; done)";
+pub(crate) const SSHFS_PIDS: &str = "$(for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = sshfs ] && echo ${p#/proc/}; done)";
 
 /// The share's codes on runner-fault must be `required` plus only `allowed`.
 fn codes_are(
