@@ -2,6 +2,7 @@
 //! key is refused with no probe data and no connection kept; an unknown key is refused
 //! under strict and recorded under accept-new.
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use libtest_mimic::Failed;
@@ -38,15 +39,21 @@ fn known_hosts_variant(label: &str, key: Option<&str>) -> Result<std::path::Path
     Ok(path)
 }
 
-/// Per-connection sshd processes on runner-fault (every sshd but the listener).
-fn sshd_sessions() -> Result<usize, Failed> {
-    let n = node_pids(FAULT)?
+/// sshd processes on runner-fault (the listener and one per connection).
+fn sshd_pids() -> Result<BTreeSet<u32>, Failed> {
+    Ok(node_pids(FAULT)?
         .into_iter()
         .filter(|p| {
             std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "sshd")
         })
-        .count();
-    Ok(n.saturating_sub(1))
+        .collect())
+}
+
+/// sshd processes on runner-fault that were not in `before`: the sessions of this
+/// trial's connections. An earlier trial's session may still be winding down (a link
+/// cut mid-sweep ends only when sshd notices), and is not this trial's to judge.
+fn new_sshd_sessions(before: &BTreeSet<u32>) -> Result<usize, Failed> {
+    Ok(sshd_pids()?.difference(before).count())
 }
 
 pub(crate) fn host_key_changed() -> Result<(), Failed> {
@@ -65,6 +72,7 @@ pub(crate) fn host_key_changed() -> Result<(), Failed> {
     let config = c.write_config("fault-hostkey-changed", &nodes, &kh, "strict");
     let log = c.path(&format!("logs/{FAULT}.log"));
     let log_before = std::fs::read_to_string(&log)?.len();
+    let sshd_before = sshd_pids()?;
     let config = config.display().to_string();
     let check = std::thread::spawn(move || {
         run_check(&["check", "--json", "--only", "mounts", "--config", &config])
@@ -82,7 +90,7 @@ pub(crate) fn host_key_changed() -> Result<(), Failed> {
         ]
         .iter()
         .any(|m| new.contains(m));
-        if closed && sshd_sessions()? == 0 && !check.is_finished() {
+        if closed && new_sshd_sessions(&sshd_before)? == 0 && !check.is_finished() {
             observed = Some(t0.elapsed());
             break;
         }

@@ -10,6 +10,7 @@ use crate::console::rows::{TarballsRow, tarballs_pane_row};
 use crate::console::state::{DetailTarget, FlashLevel, Popup};
 use crate::console::update::REQUEST_GRACE;
 use crate::console::view::fixture::usage_report;
+use crate::diagnose::Code;
 use crate::engine::{Event, SweepResult};
 use crate::sweep::Progress;
 use crate::usage::UsageReport;
@@ -198,6 +199,10 @@ fn the_report_is_stored_and_the_findings_worked_out_again() {
     assert_eq!(app.next_wakeup(), Some(at(30)));
     let expected = crate::diagnose::with_usage(before, &report, &facts());
     assert_eq!(app.findings, expected);
+    // The fixture's logs/ is 29% of the used space and two entries are partial.
+    let codes: Vec<Code> = app.findings.iter().map(|f| f.code).collect();
+    assert!(codes.contains(&Code::LogsGrowth), "{codes:?}");
+    assert!(codes.contains(&Code::DuPartial), "{codes:?}");
 
     // A later sweep replaces the findings: the walk's are added back.
     let sweep_findings = crate::diagnose::diagnose_with(&facts(), None, None, POLICY);
@@ -213,6 +218,12 @@ fn the_report_is_stored_and_the_findings_worked_out_again() {
     );
     let expected = crate::diagnose::with_usage(sweep_findings, &report, &facts());
     assert_eq!(app.findings, expected);
+    let growth = app
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::LogsGrowth)
+        .count();
+    assert_eq!(growth, 1, "added back once, never doubled");
 }
 
 #[test]
