@@ -9,7 +9,7 @@ use serde_json::Value;
 
 #[path = "support/mounts.rs"]
 mod mounts;
-use mounts::Mounted;
+use mounts::{Mounted, layout};
 
 #[path = "support/cli.rs"]
 mod cli;
@@ -48,20 +48,6 @@ fn real_fstype(path: &Path) -> String {
         .output()
         .expect("findmnt runs");
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-/// KohakuRiver's folders with the security guide's modes (shared_data 1777; the
-/// others 755 from the umask), so only what a test sets up is flagged.
-fn layout(dir: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    for sub in ["kohakuriver-containers", "shared_data", "logs"] {
-        std::fs::create_dir_all(dir.join(sub)).expect("layout dir");
-    }
-    std::fs::set_permissions(
-        dir.join("shared_data"),
-        std::fs::Permissions::from_mode(0o1777),
-    )
-    .expect("chmod 1777 shared_data");
 }
 
 #[test]

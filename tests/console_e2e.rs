@@ -40,23 +40,8 @@ const PANES: [(&str, &str); 4] = [
 
 #[test]
 fn demo_console_opens_every_pane_prunes_a_file_and_gives_the_terminal_back() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let home = tmp.path().join("home");
-    let state = tmp.path().join("state");
-    let demos = tmp.path().join("demos");
-    std::fs::create_dir_all(&home).expect("home");
-    let tmux = Tmux::start(
-        "env PS1='e2e-prompt$ ' sh",
-        &[
-            ("HOME", &home),
-            ("XDG_STATE_HOME", &state),
-            ("RIVERSHARE_DEMO_DIR", &demos),
-        ],
-    );
-    tmux.wait_for("the shell prompt", Duration::from_secs(10), |s| {
-        s.contains("e2e-prompt$")
-    });
-    tmux.type_text(&format!("'{BIN}' demo; echo \"rivershare exited $?\""));
+    let (tmp, tmux) = demo_shell();
+    let (state, demos) = (tmp.path().join("state"), tmp.path().join("demos"));
     let started = Instant::now();
     tmux.key("Enter");
 
@@ -168,6 +153,30 @@ fn demo_console_opens_every_pane_prunes_a_file_and_gives_the_terminal_back() {
     eventually("the demo folder is removed", Duration::from_secs(5), || {
         children(&demos).is_empty()
     });
+}
+
+/// A shell in tmux whose HOME, XDG_STATE_HOME and RIVERSHARE_DEMO_DIR are the
+/// folders `home`, `state` and `demos` of a fresh temp folder, with
+/// `rivershare demo; echo "rivershare exited $?"` typed, not yet entered.
+fn demo_shell() -> (tempfile::TempDir, Tmux) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path().join("home");
+    let state = tmp.path().join("state");
+    let demos = tmp.path().join("demos");
+    std::fs::create_dir_all(&home).expect("home");
+    let tmux = Tmux::start(
+        "env PS1='e2e-prompt$ ' sh",
+        &[
+            ("HOME", &home),
+            ("XDG_STATE_HOME", &state),
+            ("RIVERSHARE_DEMO_DIR", &demos),
+        ],
+    );
+    tmux.wait_for("the shell prompt", Duration::from_secs(10), |s| {
+        s.contains("e2e-prompt$")
+    });
+    tmux.type_text(&format!("'{BIN}' demo; echo \"rivershare exited $?\""));
+    (tmp, tmux)
 }
 
 fn rivershare(args: &[&str], home: &Path, envs: &[(&str, &str)]) -> Output {

@@ -331,6 +331,9 @@ fn busybox_sh_and_applets() {
     no_probe_leftovers(&share);
 }
 
+#[path = "support/loop_sshfs.rs"]
+mod loop_sshfs;
+
 #[path = "probe/sshfs.rs"]
 mod sshfs;
 

@@ -13,24 +13,11 @@ use serde_json::Value;
 
 #[path = "support/mounts.rs"]
 mod mounts;
-use mounts::{Mounted, require_root};
+use mounts::{Mounted, layout, require_root};
 
 #[path = "support/cli.rs"]
 mod cli;
 use cli::rivershare;
-
-/// KohakuRiver's folders, `shared_data` 1777 as the security guide says.
-fn layout(dir: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    for sub in ["kohakuriver-containers", "shared_data", "logs"] {
-        std::fs::create_dir_all(dir.join(sub)).expect("layout dir");
-    }
-    std::fs::set_permissions(
-        dir.join("shared_data"),
-        std::fs::Permissions::from_mode(0o1777),
-    )
-    .expect("chmod 1777 shared_data");
-}
 
 fn write(path: &Path, bytes: usize) {
     std::fs::create_dir_all(path.parent().expect("parent")).expect("parent dir");

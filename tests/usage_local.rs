@@ -20,6 +20,9 @@ use rivershare::usage::UsageReport;
 #[path = "support/mounts.rs"]
 mod mounts;
 
+#[path = "support/loop_sshfs.rs"]
+mod loop_sshfs;
+
 #[path = "usage_local/sshfs.rs"]
 mod sshfs;
 

@@ -5,7 +5,6 @@
 //! without it.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rivershare::config::Config;
@@ -429,6 +428,9 @@ async fn io_bench_on_tmpfs() {
     assert_eq!((c.token_gone, c.run_gone), (Some(true), Some(true)));
     assert!(walk(&t).is_empty());
 }
+
+#[path = "support/loop_sshfs.rs"]
+mod loop_sshfs;
 
 #[path = "verify_local/sshfs.rs"]
 mod sshfs;

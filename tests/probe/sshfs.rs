@@ -3,123 +3,19 @@
 //! `Transport endpoint is not connected`. Only our own child processes are
 //! signalled, by their PID.
 
+use super::loop_sshfs::{ChildGuard, sshfs_mount};
 use super::*;
-use std::process::Child;
-
-/// A child process that is continued and killed when the test ends.
-struct ChildGuard(Child);
-
-impl ChildGuard {
-    fn signal(&self, sig: &str) {
-        cmd("kill", &[sig, &self.0.id().to_string()]);
-    }
-}
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-CONT", &self.0.id().to_string()])
-            .status();
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
-}
-
-fn keygen(path: &Path) {
-    cmd(
-        "ssh-keygen",
-        &[
-            "-q",
-            "-t",
-            "ed25519",
-            "-N",
-            "",
-            "-f",
-            path.to_str().expect("utf-8"),
-        ],
-    );
-}
-
-fn mounted(target: &Path) -> bool {
-    let want = target.to_str().expect("utf-8");
-    std::fs::read_to_string("/proc/self/mountinfo")
-        .unwrap_or_default()
-        .lines()
-        .any(|l| l.split(' ').nth(4) == Some(want) && l.contains(" fuse.sshfs "))
-}
 
 #[test]
 fn sshfs_healthy_then_hung_then_dead() {
     require_root();
     let tmp = tempfile::tempdir().expect("tempdir");
     let t = tmp.path();
-    let (hk, ck) = (t.join("host_key"), t.join("client_key"));
-    keygen(&hk);
-    keygen(&ck);
-    std::fs::copy(t.join("client_key.pub"), t.join("authorized_keys")).expect("auth keys");
     let export = t.join("export");
     let mnt = t.join("mnt");
     std::fs::create_dir(&export).expect("mkdir");
-    std::fs::create_dir(&mnt).expect("mkdir");
-    std::fs::create_dir_all("/run/sshd").expect("sshd privsep dir");
-    let port = free_port();
-    let cfg = t.join("sshd_config");
-    std::fs::write(
-        &cfg,
-        format!(
-            "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nAuthorizedKeysFile {ak}\n\
-             PermitRootLogin prohibit-password\nPasswordAuthentication no\n\
-             KbdInteractiveAuthentication no\nStrictModes no\nUsePAM no\n\
-             PidFile {t}/sshd.pid\nSubsystem sftp internal-sftp\n",
-            hk = hk.display(),
-            ak = t.join("authorized_keys").display(),
-            t = t.display()
-        ),
-    )
-    .expect("sshd_config");
-    let sshd = Command::new("/usr/sbin/sshd")
-        .args(["-D", "-e", "-f"])
-        .arg(&cfg)
-        .stderr(std::fs::File::create(t.join("sshd.log")).expect("log"))
-        .spawn()
-        .expect("sshd from openssh-server is installed");
-    let _sshd = ChildGuard(sshd);
-    let opts = format!(
-        "IdentityFile={},StrictHostKeyChecking=no,UserKnownHostsFile=/dev/null,port={port},BatchMode=yes,ConnectTimeout=5",
-        ck.display()
-    );
+    let (_sshd, sshfs) = sshfs_mount(t, &export, &mnt);
     let remote = format!("root@127.0.0.1:{}", export.display());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    // sshfs mounts before it connects and exits when the connection fails, so
-    // wait for sshd to listen first.
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "sshd did not listen within 10 s");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let mut sshfs = None;
-    while sshfs.is_none() && Instant::now() < deadline {
-        let child = Command::new("sshfs")
-            .args(["-f", "-o", &opts, &remote])
-            .arg(&mnt)
-            .stderr(std::fs::File::create(t.join("sshfs.log")).expect("log"))
-            .spawn()
-            .expect("sshfs is installed");
-        let g = ChildGuard(child);
-        let up = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < up && !mounted(&mnt) {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        // Mounted and answering: the connection is up.
-        if mounted(&mnt) && std::fs::read_dir(&mnt).is_ok() {
-            sshfs = Some(g);
-        }
-    }
-    let sshfs = sshfs.expect("sshfs mounted within 10 s");
     let _unmount = Mounted::adopt(&mnt);
     let dir = mnt.to_str().expect("utf-8");
 

@@ -62,3 +62,18 @@ impl Drop for Mounted {
         let _ = Command::new("umount").arg("-l").arg(&self.0).status();
     }
 }
+
+/// KohakuRiver's folders in `dir` with the security guide's modes (shared_data
+/// 1777; the others 755 from the umask), so only what a test sets up is flagged.
+#[allow(dead_code)] // not every test crate that includes this file lays out a share
+pub fn layout(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for sub in ["kohakuriver-containers", "shared_data", "logs"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("layout dir");
+    }
+    std::fs::set_permissions(
+        dir.join("shared_data"),
+        std::fs::Permissions::from_mode(0o1777),
+    )
+    .expect("chmod 1777 shared_data");
+}

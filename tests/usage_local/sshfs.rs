@@ -2,107 +2,11 @@
 //! loopback, frozen with SIGSTOP (or slowed by stopping and continuing it).
 //! Only our own child processes are signalled, by their PID.
 
+use super::loop_sshfs::{ChildGuard, sshfs_mount};
 use super::mounts::{Mounted, cmd, require_root};
 use super::*;
-use std::process::Child;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-/// A child process that is continued and killed when the test ends.
-struct ChildGuard(Child);
-
-impl ChildGuard {
-    fn signal(&self, sig: &str) {
-        cmd("kill", &[sig, &self.0.id().to_string()]);
-    }
-}
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-CONT", &self.0.id().to_string()])
-            .status();
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
-}
-
-fn keygen(path: &Path) {
-    let p = path.to_str().expect("utf-8");
-    cmd("ssh-keygen", &["-q", "-t", "ed25519", "-N", "", "-f", p]);
-}
-
-fn mounted(target: &Path) -> bool {
-    let want = target.to_str().expect("utf-8");
-    std::fs::read_to_string("/proc/self/mountinfo")
-        .unwrap_or_default()
-        .lines()
-        .any(|l| l.split(' ').nth(4) == Some(want) && l.contains(" fuse.sshfs "))
-}
-
-/// sshd on a free loopback port, and `export` mounted at `mnt` with sshfs.
-fn sshfs_mount(t: &Path, export: &Path, mnt: &Path) -> (ChildGuard, ChildGuard) {
-    let (hk, ck) = (t.join("host_key"), t.join("client_key"));
-    keygen(&hk);
-    keygen(&ck);
-    std::fs::copy(t.join("client_key.pub"), t.join("authorized_keys")).expect("auth keys");
-    std::fs::create_dir_all(mnt).expect("mnt");
-    std::fs::create_dir_all("/run/sshd").expect("sshd privsep dir");
-    let port = free_port();
-    let cfg = t.join("sshd_config");
-    std::fs::write(
-        &cfg,
-        format!(
-            "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nAuthorizedKeysFile {ak}\n\
-             PermitRootLogin prohibit-password\nPasswordAuthentication no\n\
-             KbdInteractiveAuthentication no\nStrictModes no\nUsePAM no\n\
-             PidFile {t}/sshd.pid\nSubsystem sftp internal-sftp\n",
-            hk = hk.display(),
-            ak = t.join("authorized_keys").display(),
-            t = t.display()
-        ),
-    )
-    .expect("sshd_config");
-    let sshd = Command::new("/usr/sbin/sshd")
-        .args(["-D", "-e", "-f"])
-        .arg(&cfg)
-        .stderr(std::fs::File::create(t.join("sshd.log")).expect("log"))
-        .spawn()
-        .expect("sshd from openssh-server is installed");
-    let sshd = ChildGuard(sshd);
-    let opts = format!(
-        "IdentityFile={},StrictHostKeyChecking=no,UserKnownHostsFile=/dev/null,port={port},BatchMode=yes,ConnectTimeout=5",
-        ck.display()
-    );
-    let remote = format!("root@127.0.0.1:{}", export.display());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "sshd did not listen within 10 s");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    while Instant::now() < deadline {
-        let child = Command::new("sshfs")
-            .args(["-f", "-o", &opts, &remote])
-            .arg(mnt)
-            .stderr(std::fs::File::create(t.join("sshfs.log")).expect("log"))
-            .spawn()
-            .expect("sshfs is installed");
-        let g = ChildGuard(child);
-        let up = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < up && !mounted(mnt) {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        if mounted(mnt) && std::fs::read_dir(mnt).is_ok() {
-            return (sshd, g);
-        }
-    }
-    panic!("sshfs did not mount within 10 s");
-}
 
 /// A share with three plain entries and `slow`, an sshfs mount of `export`
 /// (`dirs` folders of one 4 KiB file each).
