@@ -12,6 +12,7 @@ pub use fanout::fan_out;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Mutex;
@@ -66,6 +67,9 @@ pub struct Fleet {
     config: Arc<Config>,
     ssh: SshContext,
     connections: Mutex<HashMap<String, Arc<dyn Transport>>>,
+    /// SSH connections opened so far, so a front end can tell a warm re-sweep
+    /// (every connection reused) from one that had to reconnect.
+    ssh_opened: AtomicUsize,
 }
 
 impl Fleet {
@@ -83,11 +87,18 @@ impl Fleet {
             config: Arc::new(config),
             ssh,
             connections: Mutex::new(HashMap::new()),
+            ssh_opened: AtomicUsize::new(0),
         }
     }
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// How many SSH connections this fleet has opened since it was prepared
+    /// (a reused connection does not count; a reconnect does).
+    pub fn ssh_connections_opened(&self) -> usize {
+        self.ssh_opened.load(Ordering::Relaxed)
     }
 
     /// Notes for the operator gathered while preparing (skipped keys, ...).
@@ -327,7 +338,11 @@ impl Fleet {
             TransportKind::Ssh => {
                 let limit = self.config.ssh.connect_timeout;
                 match tokio::time::timeout(limit + KILL_GRACE, self.ssh.connect(node)).await {
-                    Ok(result) => result?,
+                    Ok(result) => {
+                        let session = result?;
+                        self.ssh_opened.fetch_add(1, Ordering::Relaxed);
+                        session
+                    }
                     Err(_) => {
                         return Err(NodeError::new(
                             NodeErrorKind::Unreachable,
