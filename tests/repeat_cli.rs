@@ -26,6 +26,12 @@ struct Cluster {
 }
 
 fn cluster() -> Cluster {
+    cluster_with(|_| String::new())
+}
+
+/// As [`cluster`], with `extra(dir)` appended to each sshd's config (`dir` is
+/// the test's temp folder).
+fn cluster_with(extra: impl Fn(&Path) -> String) -> Cluster {
     let tmp = tempfile::tempdir().expect("tempdir");
     let share = tmp.path().join("share");
     for dir in ["kohakuriver-containers", "logs", "shared_data"] {
@@ -36,7 +42,7 @@ fn cluster() -> Cluster {
     let sshds: Vec<Sshd> = ["host", "runner-1"]
         .iter()
         .map(|name| {
-            let sshd = Sshd::start(&tmp.path().join(format!("sshd-{name}")), "");
+            let sshd = Sshd::start(&tmp.path().join(format!("sshd-{name}")), &extra(tmp.path()));
             sshd.authorize(&public);
             sshd
         })
@@ -204,6 +210,90 @@ fn human_output_prints_a_line_per_sweep_and_the_last_report() {
     eprintln!(
         "check --repeat 3 --only mounts (2 SSH nodes):\n{}",
         lines.join("\n")
+    );
+}
+
+/// sshd's ForceCommand for the dropped-connection test: every command (of
+/// either node) counts itself under a lock; the one numbered as `kill-at` says
+/// kills its own sshd session process (the connection drops) instead of running.
+const FORCE: &str = r#"d='@DIR@'
+exec 9>>"$d/lock"; flock 9
+n=$(( $(cat "$d/count" 2>/dev/null || echo 0) + 1 ))
+echo "$n" > "$d/count"
+exec 9>&-
+if [ "$n" = "$(cat "$d/kill-at" 2>/dev/null)" ]; then
+  p=$$
+  while [ "$p" -gt 1 ]; do
+    p=$(cut -d' ' -f4 "/proc/$p/stat")
+    if [ "$(cat "/proc/$p/comm")" = sshd ]; then kill -KILL "$p"; exit 1; fi
+  done
+fi
+exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"
+"#;
+
+/// A session killed by the node between sweeps is reopened by the next one:
+/// counted in `connections_opened` and in the sweep line, and every login
+/// sshd logged is one the report counted.
+#[test]
+fn a_dropped_connection_is_reopened_and_counted() {
+    // Every command counts itself; command number `kill-at` kills its own
+    // sshd session process (the connection drops) instead of running.
+    let cluster = cluster_with(|dir| {
+        let script = dir.join("force.sh");
+        std::fs::write(&script, FORCE.replace("@DIR@", &dir.display().to_string()))
+            .expect("force.sh");
+        format!("ForceCommand /bin/sh {}", script.display())
+    });
+    let dir = cluster.tmp.path();
+    let count = || -> u64 {
+        std::fs::read_to_string(dir.join("count"))
+            .expect("count file")
+            .trim()
+            .parse()
+            .expect("count")
+    };
+    // How many commands one sweep runs (both nodes share the counter).
+    let once = cluster.check(&["--json", "--only", "mounts"]);
+    json(&once);
+    let per_sweep = count();
+    std::fs::write(dir.join("count"), "0").expect("reset count");
+    // The first command of the second sweep kills its session.
+    std::fs::write(dir.join("kill-at"), format!("{}\n", per_sweep + 1)).expect("kill-at");
+    let before: usize = cluster.logins().iter().sum();
+    let out = cluster.check(&["--json", "--repeat", "3", "--only", "mounts"]);
+    let report = json(&out);
+    let sweeps = sweeps(&report);
+    let opened: Vec<u64> = sweeps
+        .iter()
+        .map(|s| {
+            s["connections_opened"]
+                .as_u64()
+                .expect("connections_opened")
+        })
+        .collect();
+    let logins: usize = cluster.logins().iter().sum::<usize>() - before;
+    assert_eq!(opened[0], 2, "{sweeps:?}");
+    assert_eq!(
+        opened.iter().sum::<u64>(),
+        logins as u64,
+        "every login sshd logged is counted: {sweeps:?}"
+    );
+    assert_eq!(logins, 3, "one node reconnected once: {sweeps:?}");
+    assert!(opened[1] + opened[2] == 1, "{sweeps:?}");
+    // The last sweep is whole again.
+    for node in report["nodes"].as_array().expect("nodes") {
+        assert_eq!(node["error"], Value::Null, "{node:#}");
+    }
+    eprintln!(
+        "check --repeat 3 with a session killed in sweep 2: {:?}; last sweep's hung steps: {}",
+        durations(&sweeps),
+        report["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|n| format!("{}: {}", n["name"], n["hung_steps"]))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
 }
 

@@ -12,7 +12,6 @@ pub use fanout::fan_out;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Mutex;
@@ -67,9 +66,6 @@ pub struct Fleet {
     config: Arc<Config>,
     ssh: SshContext,
     connections: Mutex<HashMap<String, Arc<dyn Transport>>>,
-    /// SSH connections opened so far, so a front end can tell a warm re-sweep
-    /// (every connection reused) from one that had to reconnect.
-    ssh_opened: AtomicUsize,
 }
 
 impl Fleet {
@@ -87,7 +83,6 @@ impl Fleet {
             config: Arc::new(config),
             ssh,
             connections: Mutex::new(HashMap::new()),
-            ssh_opened: AtomicUsize::new(0),
         }
     }
 
@@ -95,10 +90,10 @@ impl Fleet {
         &self.config
     }
 
-    /// How many SSH connections this fleet has opened since it was prepared
-    /// (a reused connection does not count; a reconnect does).
+    /// How many SSH connections this fleet has opened since it was prepared,
+    /// reconnects of a dropped session included (a reused one does not count).
     pub fn ssh_connections_opened(&self) -> usize {
-        self.ssh_opened.load(Ordering::Relaxed)
+        self.ssh.connections_opened()
     }
 
     /// Notes for the operator gathered while preparing (skipped keys, ...).
@@ -338,11 +333,7 @@ impl Fleet {
             TransportKind::Ssh => {
                 let limit = self.config.ssh.connect_timeout;
                 match tokio::time::timeout(limit + KILL_GRACE, self.ssh.connect(node)).await {
-                    Ok(result) => {
-                        let session = result?;
-                        self.ssh_opened.fetch_add(1, Ordering::Relaxed);
-                        session
-                    }
+                    Ok(result) => result?,
                     Err(_) => {
                         return Err(NodeError::new(
                             NodeErrorKind::Unreachable,
