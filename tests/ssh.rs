@@ -15,6 +15,8 @@ mod channels;
 mod connect;
 #[path = "ssh/host_keys.rs"]
 mod host_keys;
+#[path = "ssh/kex.rs"]
+mod kex;
 #[path = "ssh/local.rs"]
 mod local;
 #[path = "ssh/streaming.rs"]

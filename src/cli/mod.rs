@@ -134,6 +134,12 @@ struct CheckArgs {
     /// No colour, even on a terminal (also: $NO_COLOR)
     #[arg(long)]
     no_color: bool,
+
+    /// Sweep N times over the same connections (the warm re-sweep, as the
+    /// console's `r`): one `sweep i/N: <ms> ms (cold|warm)` line per sweep on
+    /// stderr, then the last sweep's report and exit code [default: 1]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    repeat: Option<u32>,
 }
 
 impl CheckArgs {
@@ -145,6 +151,7 @@ impl CheckArgs {
             io_bench: false,
             du: false,
             no_color: false,
+            repeat: None,
         }
     }
 

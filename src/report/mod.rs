@@ -65,6 +65,29 @@ pub struct CheckReport {
     /// The disk-usage walk (`check --du`, `--only du`); `null` when it did not run.
     #[serde(default)]
     pub usage: Option<UsageReport>,
+    /// Every sweep of this `check` run, in order (`--repeat N` runs N over the
+    /// same connections; the rest of the report is the last one's). Always at
+    /// least one element in `check`'s output; empty only when read back from a
+    /// document written before the key existed.
+    #[serde(default)]
+    pub sweeps: Vec<SweepTiming>,
+}
+
+/// One sweep of a `check` run, for the warm re-sweep (`check --repeat N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepTiming {
+    /// Wall time of this sweep; the first also covers preparing the fleet
+    /// (resolving nodes, loading keys), as the report's own `duration_ms`.
+    pub duration_ms: u64,
+    /// False for the first sweep (cold: its connections are new), true for
+    /// every re-sweep over the connections the earlier sweeps left open.
+    pub warm: bool,
+    /// SSH connections this sweep had to open: every SSH node's on a cold
+    /// sweep, 0 on a warm sweep that reused them all (a node whose session
+    /// died is reconnected and counted here).
+    pub connections_opened: usize,
+    /// What this sweep alone would have exited with.
+    pub exit_code: i32,
 }
 
 /// The inventory's context: the folder, the node it was listed on, and the
@@ -182,7 +205,14 @@ impl CheckReport {
             tarball_summary: None,
             tarball_folder: None,
             usage: None,
+            sweeps: Vec::new(),
         }
+    }
+
+    /// Attach every sweep's timing (this report being the last sweep's).
+    pub fn with_sweeps(mut self, sweeps: Vec<SweepTiming>) -> Self {
+        self.sweeps = sweeps;
+        self
     }
 
     /// Attach the disk-usage walk (its findings are already in `findings`).

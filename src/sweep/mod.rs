@@ -90,6 +90,12 @@ impl Fleet {
         &self.config
     }
 
+    /// How many SSH connections this fleet has opened since it was prepared,
+    /// reconnects of a dropped session included (a reused one does not count).
+    pub fn ssh_connections_opened(&self) -> usize {
+        self.ssh.connections_opened()
+    }
+
     /// Notes for the operator gathered while preparing (skipped keys, ...).
     pub fn notes(&self) -> Vec<String> {
         self.ssh.notes().to_vec()

@@ -83,6 +83,12 @@ impl Sshd {
         // machine's own dotfiles (pyenv hooks and the like) stay out of stderr.
         let home = dir.join("home");
         std::fs::create_dir_all(&home).expect("session home");
+        // DEBUG1 unless `extra` sets its own level (sshd keeps the first LogLevel it reads).
+        let level = if extra.contains("LogLevel") {
+            ""
+        } else {
+            "LogLevel DEBUG1\n"
+        };
         // A port can be taken between probing and binding: retry a few times.
         for _ in 0..5 {
             let port = free_port();
@@ -92,7 +98,7 @@ impl Sshd {
                 format!(
                     "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nAuthorizedKeysFile {}\n\
                      PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n\
-                     PidFile none\nStrictModes no\nPermitRootLogin yes\nLogLevel DEBUG1\n\
+                     PidFile none\nStrictModes no\nPermitRootLogin yes\n{level}\
                      AllowTcpForwarding yes\nSetEnv HOME={}\n{extra}\n",
                     host_key.display(),
                     authorized.display(),

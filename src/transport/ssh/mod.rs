@@ -16,6 +16,7 @@ mod resolve;
 mod session;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -44,6 +45,9 @@ pub(crate) struct Shared {
     pub creds: Credentials,
     /// Serialises accept-new writes to known_hosts.
     pub learn_lock: Arc<Mutex<()>>,
+    /// Connections opened (whole chains, reconnects included), so a front end
+    /// can tell a re-sweep that reused every connection from one that did not.
+    pub opened: AtomicUsize,
 }
 
 impl Shared {
@@ -58,7 +62,12 @@ impl Shared {
         });
         let progress = Arc::new(Progress::default());
         match tokio::time::timeout(limit, jump::open(chain, self, progress.clone())).await {
-            Ok(r) => r,
+            Ok(r) => {
+                if r.is_ok() {
+                    self.opened.fetch_add(1, Ordering::Relaxed);
+                }
+                r
+            }
             Err(_) => Err(progress.timeout_error(limit)),
         }
     }
@@ -138,10 +147,17 @@ impl SshContext {
                 settings: settings.clone(),
                 creds,
                 learn_lock: Arc::new(Mutex::new(())),
+                opened: AtomicUsize::new(0),
             }),
             chains,
             notes,
         }
+    }
+
+    /// How many SSH connections this context has opened (each node's first
+    /// and every reconnect of a dropped one).
+    pub fn connections_opened(&self) -> usize {
+        self.shared.opened.load(Ordering::Relaxed)
     }
 
     /// Notes for the operator, e.g. "skipped encrypted key /root/.ssh/id_x: no TTY to ask its passphrase".

@@ -250,11 +250,32 @@ fn client_config(hop: &Resolved, known_hosts: &std::path::Path) -> Arc<client::C
         inactivity_timeout: None,
         nodelay: true,
         preferred: russh::Preferred {
+            kex: kex_order().into(),
             key: keys.into(),
             ..russh::Preferred::DEFAULT
         },
         ..Default::default()
     })
+}
+
+/// The key exchanges offered, most preferred first: curve25519-sha256 (and its
+/// pre-RFC name) before russh's default first choice, the mlkem768x25519 hybrid,
+/// because a fan-out to many nodes spends its connect time largely in key
+/// exchange and curve25519's costs the least CPU of the modern ones. Every other
+/// default stays allowed in russh's order (the hybrid included, so a server
+/// that allows only it still connects), with the ext-info and strict-kex
+/// pseudo algorithms russh needs.
+pub(crate) fn kex_order() -> Vec<russh::kex::Name> {
+    let first = [russh::kex::CURVE25519, russh::kex::CURVE25519_PRE_RFC_8731];
+    let mut order = first.to_vec();
+    order.extend(
+        russh::Preferred::DEFAULT
+            .kex
+            .iter()
+            .filter(|name| !first.contains(name))
+            .copied(),
+    );
+    order
 }
 
 /// Run the SSH handshake for `hop` over `stream`, verify its host key, authenticate.
@@ -313,4 +334,29 @@ where
     progress.set(AUTH, label);
     authenticate(&mut handle, creds, &hop.user, &hop.identity_files, label).await?;
     Ok(handle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use russh::kex;
+
+    #[test]
+    fn curve25519_comes_first_and_every_default_stays() {
+        let order = kex_order();
+        assert_eq!(order[..2], [kex::CURVE25519, kex::CURVE25519_PRE_RFC_8731]);
+        let defaults = russh::Preferred::DEFAULT.kex;
+        assert_eq!(order.len(), defaults.len(), "{order:?}");
+        for name in defaults.iter() {
+            assert!(order.contains(name), "{name:?} dropped from {order:?}");
+        }
+        // The hybrid stays allowed, straight after curve25519.
+        assert_eq!(order[2], kex::MLKEM768X25519_SHA256);
+        for pseudo in [
+            kex::EXTENSION_SUPPORT_AS_CLIENT,
+            kex::EXTENSION_OPENSSH_STRICT_KEX_AS_CLIENT,
+        ] {
+            assert!(order.contains(&pseudo), "{pseudo:?} kept");
+        }
+    }
 }
