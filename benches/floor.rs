@@ -1,0 +1,122 @@
+//! The floor: a bare russh fan-out, the least any SSH sweep on this library can cost.
+//! For every node, all at once: TCP connect, key exchange (russh's defaults), public-key
+//! auth, one exec of the probe text, read to EOF. Nothing is parsed. Prints the wall time.
+//!
+//!   floor --key <statedir>/id_ed25519 [--user root] [--probe TEXT] ADDR...
+//!
+//! The host key is accepted unchecked (no known_hosts lookup): the floor measures the
+//! network and the handshake, and rivershare's own check is one file read per node.
+//! benches/sweep.sh runs it with the bench cluster's addresses and the same probe as pdsh.
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use russh::client::{self, Handler};
+use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate, load_secret_key};
+use russh::{ChannelMsg, Disconnect};
+
+struct AcceptAny;
+
+impl Handler for AcceptAny {
+    type Error = russh::Error;
+    async fn check_server_key(&mut self, _: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+/// One node: connect, authenticate, exec, drain. Returns the bytes read.
+async fn one(
+    config: Arc<client::Config>,
+    key: Arc<russh::keys::PrivateKey>,
+    user: String,
+    addr: String,
+    probe: Arc<String>,
+) -> Result<usize, String> {
+    let mut h = client::connect(config, (addr.as_str(), 22), AcceptAny)
+        .await
+        .map_err(|e| format!("{addr}: connect: {e}"))?;
+    let auth = h
+        .authenticate_publickey(user, PrivateKeyWithHashAlg::new(key, None))
+        .await
+        .map_err(|e| format!("{addr}: auth: {e}"))?;
+    if !auth.success() {
+        return Err(format!("{addr}: auth refused"));
+    }
+    let mut ch = h
+        .channel_open_session()
+        .await
+        .map_err(|e| format!("{addr}: channel: {e}"))?;
+    ch.exec(true, probe.as_bytes())
+        .await
+        .map_err(|e| format!("{addr}: exec: {e}"))?;
+    let mut bytes = 0;
+    while let Some(msg) = ch.wait().await {
+        match msg {
+            ChannelMsg::Data { data } | ChannelMsg::ExtendedData { data, .. } => {
+                bytes += data.len()
+            }
+            ChannelMsg::Close => break,
+            _ => {}
+        }
+    }
+    let _ = h.disconnect(Disconnect::ByApplication, "", "en").await;
+    Ok(bytes)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), String> {
+    let (mut key, mut user, mut probe, mut addrs) = (None, "root".to_string(), None, Vec::new());
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--key" => key = args.next(),
+            "--user" => user = args.next().ok_or("--user needs a value")?,
+            "--probe" => probe = args.next(),
+            "--bench" => {} // added by `cargo bench`
+            _ => addrs.push(a),
+        }
+    }
+    let key = key.ok_or("usage: floor --key FILE [--user U] [--probe TEXT] ADDR...")?;
+    let probe = probe.unwrap_or_else(|| {
+        "D=/mnt/cluster-share; findmnt -J -T \"$D\"; df -P \"$D\"; \
+         f=\"$D/.floor.$$\"; echo x >\"$f\" && cat \"$f\" && rm -f \"$f\""
+            .to_string()
+    });
+    let key = Arc::new(load_secret_key(&key, None).map_err(|e| format!("key {key}: {e}"))?);
+    let config = Arc::new(client::Config {
+        inactivity_timeout: Some(Duration::from_secs(30)),
+        ..Default::default()
+    });
+    let probe = Arc::new(probe);
+    let t0 = Instant::now();
+    let tasks: Vec<_> = addrs
+        .iter()
+        .map(|a| {
+            let f = one(
+                config.clone(),
+                key.clone(),
+                user.clone(),
+                a.clone(),
+                probe.clone(),
+            );
+            tokio::spawn(f)
+        })
+        .collect();
+    let (mut ok, mut bytes) = (0, 0);
+    for t in tasks {
+        match t.await {
+            Ok(Ok(b)) => (ok, bytes) = (ok + 1, bytes + b),
+            Ok(Err(e)) => eprintln!("floor: {e}"),
+            Err(e) => eprintln!("floor: task: {e}"),
+        }
+    }
+    let ms = t0.elapsed().as_secs_f64() * 1000.0;
+    println!(
+        "floor: {ok}/{} nodes, {bytes} bytes, wall {ms:.1} ms",
+        addrs.len()
+    );
+    if ok == addrs.len() {
+        Ok(())
+    } else {
+        Err(format!("{} of {} nodes failed", addrs.len() - ok, addrs.len()))
+    }
+}
