@@ -2,7 +2,7 @@
 //! For every node, all at once: TCP connect, key exchange (russh's defaults), public-key
 //! auth, one exec of the probe text, read to EOF. Nothing is parsed. Prints the wall time.
 //!
-//!   floor --key <statedir>/id_ed25519 [--user root] [--probe TEXT] ADDR...
+//!   floor --key <statedir>/id_ed25519 [--user root] [--probe TEXT] ADDR[:PORT]...
 //!
 //! The host key is accepted unchecked (no known_hosts lookup): the floor measures the
 //! network and the handshake, and rivershare's own check is one file read per node.
@@ -31,7 +31,12 @@ async fn one(
     addr: String,
     probe: Arc<String>,
 ) -> Result<usize, String> {
-    let mut h = client::connect(config, (addr.as_str(), 22), AcceptAny)
+    let target = if addr.contains(':') {
+        addr.clone()
+    } else {
+        format!("{addr}:22")
+    };
+    let mut h = client::connect(config, target, AcceptAny)
         .await
         .map_err(|e| format!("{addr}: connect: {e}"))?;
     let auth = h
@@ -117,6 +122,10 @@ async fn main() -> Result<(), String> {
     if ok == addrs.len() {
         Ok(())
     } else {
-        Err(format!("{} of {} nodes failed", addrs.len() - ok, addrs.len()))
+        Err(format!(
+            "{} of {} nodes failed",
+            addrs.len() - ok,
+            addrs.len()
+        ))
     }
 }
