@@ -16,6 +16,11 @@
 # plus unreachable addresses inside the test network (10.250.0.74 up: no host answers ARP).
 # The cluster is taken down at the end (also on error). Results: $STATEDIR/results.md.
 #
+# Latency: LAT_MS (50; 0 = none) ms are added each way by benches/delay_proxy.rs, one
+# listener per node on the operator's bridge address (10.250.0.1:2200+i -> node:22), for the
+# sizes in LAT_SIZES (default: the largest); those rows are labelled "<N>+lat" and run in
+# the same rounds, through their own ssh_config (Host lat-<name>, Port 2200+i) and
+# known_hosts ([10.250.0.1]:port, the node's own host key).
 # Env: SIZES, ROUNDS (counted rounds, default 5), STATEDIR, MEM_NODES, RVS_BIN (a rivershare
 # binary to measure instead of building this tree's release build), KEEP_UP=1 (leave the
 # cluster up), NO_INSTALL=1 (do not apt-get install pdsh/clustershell).
@@ -27,6 +32,7 @@ SIZES=${SIZES:-"8 32"}
 ROUNDS=${ROUNDS:-5}
 SD=${STATEDIR:-/tmp/rvs-bench}
 MEM_NODES=${MEM_NODES:-200}
+LAT_MS=${LAT_MS:-50}
 REPEAT=5
 SHARE=/mnt/cluster-share
 # The probe pdsh, clush and the floor run: what `check --only mounts` needs at least, as one
@@ -44,6 +50,9 @@ say() { echo "sweep.sh: $*" >&2; }
 MAX=0
 for n in $SIZES; do ((n > MAX)) && MAX=$n; done
 ((MAX >= 1)) || die "SIZES is empty"
+LAT_SIZES=${LAT_SIZES:-$MAX}
+((LAT_MS > 0)) || LAT_SIZES=""
+for n in $LAT_SIZES; do ((n <= MAX)) || die "LAT_SIZES: $n is more than the largest size $MAX"; done
 ((MEM_NODES >= MAX && MEM_NODES - MAX <= 181)) || die "MEM_NODES must be between $MAX and $((MAX + 181))"
 
 # --- tools -------------------------------------------------------------------------------
@@ -66,6 +75,11 @@ say "building the floor (cargo bench --bench floor --no-run)"
 FLOOR=$(cargo bench --bench floor --no-run 2>&1 | sed -n 's/.*Executable benches\/floor\.rs (\(.*\))$/\1/p' | tail -n1)
 [[ -n $FLOOR ]] || die "could not find the floor bench binary"
 [[ $FLOOR == /* ]] || FLOOR=$REPO/$FLOOR
+if [[ -n $LAT_SIZES ]]; then
+    PROXY=$(cargo bench --bench delay_proxy --no-run 2>&1 | sed -n 's/.*Executable benches\/delay_proxy\.rs (\(.*\))$/\1/p' | tail -n1)
+    [[ -n $PROXY ]] || die "could not find the delay_proxy bench binary"
+    [[ $PROXY == /* ]] || PROXY=$REPO/$PROXY
+fi
 HAVE_REPEAT=0
 if "$RVS" check --help 2>/dev/null | grep -q -- '--repeat'; then HAVE_REPEAT=1; fi
 
@@ -75,7 +89,9 @@ SD=$(cd "$SD" && pwd)
 OUT=$SD/out
 rm -rf "$OUT"
 mkdir -p "$OUT"
+PROXY_PID=
 down() {
+    if [[ -n $PROXY_PID ]]; then kill "$PROXY_PID" 2>/dev/null || true; fi
     if [[ ${KEEP_UP:-} != 1 ]]; then bash "$REPO/tests/cluster/cluster.sh" down "$SD" >/dev/null 2>&1 || true; fi
 }
 trap down EXIT
@@ -100,6 +116,47 @@ for n in $SIZES; do
 done
 config_for "$MAX" $((MEM_NODES - MAX)) >"$SD/rivershare-mem.toml"
 
+# Latency: the delay proxy, and an ssh_config, known_hosts and rivershare.toml through it.
+if [[ -n $LAT_SIZES ]]; then
+    maps=()
+    : >"$SD/known_hosts_lat"
+    {
+        echo "# rivershare bench cluster through benches/delay_proxy.rs (+$LAT_MS ms each way)"
+        for ((i = 0; i < MAX; i++)); do
+            maps+=("10.250.0.1:$((2200 + i))=${ADDRS[i]}:22")
+            echo "[10.250.0.1]:$((2200 + i)) $(cut -d' ' -f1-2 "$SD/hostkeys/${NAMES[i]}.pub")" >>"$SD/known_hosts_lat"
+            cat <<EOF
+Host lat-${NAMES[i]}
+    HostName 10.250.0.1
+    Port $((2200 + i))
+    User root
+    IdentityFile $SD/id_ed25519
+    IdentitiesOnly yes
+    UserKnownHostsFile $SD/known_hosts_lat
+    GlobalKnownHostsFile /dev/null
+    StrictHostKeyChecking yes
+    BatchMode yes
+    ConnectTimeout 5
+EOF
+        done
+    } >"$SD/ssh_config_lat"
+    for n in $LAT_SIZES; do
+        {
+            awk '/^\[\[nodes\]\]/ { exit } { print }' "$SD/rivershare.toml" |
+                sed -e "s|^ssh_config = .*|ssh_config = \"$SD/ssh_config_lat\"|" -e "s|^known_hosts = .*|known_hosts = \"$SD/known_hosts_lat\"|"
+            for ((i = 0; i < n; i++)); do
+                role=runner
+                ((i == 0)) && role=host
+                printf '\n[[nodes]]\nname = "%s"\nrole = "%s"\naddress = "lat-%s"\nshared_dir = "%s"\n' "${NAMES[i]}" "$role" "${NAMES[i]}" "$SHARE"
+            done
+        } >"$SD/rivershare-$n+lat.toml"
+    done
+    "$PROXY" --delay-ms "$LAT_MS" "${maps[@]}" >"$SD/delay_proxy.log" 2>&1 &
+    PROXY_PID=$!
+    for _ in $(seq 1 100); do grep -q ready "$SD/delay_proxy.log" && break; sleep 0.05; done
+    grep -q ready "$SD/delay_proxy.log" || die "delay_proxy did not start: $(cat "$SD/delay_proxy.log")"
+fi
+
 # --- one measured command ----------------------------------------------------------------
 RAW=$SD/raw.tsv
 printf 'size\ttool\tround\tms\tok\tnote\n' >"$RAW"
@@ -115,30 +172,38 @@ d=json.load(open(sys.argv[1]))
 print(sum(1 for n in d["nodes"] if n.get("reachable") and ((n.get("mount") or {}).get("fstype") == "fuse.sshfs")))' "$1" 2>/dev/null || echo 0
 }
 
-run_tool() { # <size> <tool> <round>
-    local n=$1 tool=$2 r=$3 list addrs o=$OUT/$1-$2-$3
-    list=$(IFS=,; echo "${NAMES[*]:0:$n}")
-    addrs=("${ADDRS[@]:0:$n}")
+run_tool() { # <label: N or N+lat> <tool> <round>
+    local label=$1 tool=$2 r=$3 n=${1%+lat} o=$OUT/$1-$2-$3 list addrs ssh_config=$SD/ssh_config i
+    if [[ $label == *+lat ]]; then
+        ssh_config=$SD/ssh_config_lat
+        list=$(for ((i = 0; i < n; i++)); do printf 'lat-%s,' "${NAMES[i]}"; done)
+        list=${list%,}
+        addrs=()
+        for ((i = 0; i < n; i++)); do addrs+=("10.250.0.1:$((2200 + i))"); done
+    else
+        list=$(IFS=,; echo "${NAMES[*]:0:$n}")
+        addrs=("${ADDRS[@]:0:$n}")
+    fi
     local t0 t1 rc=0 seen note=""
     t0=$EPOCHREALTIME
     case $tool in
     rivershare)
-        "$RVS" check --config "$SD/rivershare-$n.toml" --only mounts --json --log-file "$SD/rivershare.log" >"$o.out" 2>"$o.err" || rc=$?
+        "$RVS" check --config "$SD/rivershare-$label.toml" --only mounts --json --log-file "$SD/rivershare.log" >"$o.out" 2>"$o.err" || rc=$?
         ;;
     pdsh)
-        PDSH_SSH_ARGS="-F $SD/ssh_config -x -l%u %h" pdsh -R ssh -f 64 -w "$list" "$PROBE" >"$o.out" 2>"$o.err" || rc=$?
+        PDSH_SSH_ARGS="-F $ssh_config -x -l%u %h" pdsh -R ssh -f 64 -w "$list" "$PROBE" >"$o.out" 2>"$o.err" || rc=$?
         ;;
     pdsh-curve25519)
-        PDSH_SSH_ARGS="-F $SD/ssh_config -oKexAlgorithms=curve25519-sha256 -x -l%u %h" pdsh -R ssh -f 64 -w "$list" "$PROBE" >"$o.out" 2>"$o.err" || rc=$?
+        PDSH_SSH_ARGS="-F $ssh_config -oKexAlgorithms=curve25519-sha256 -x -l%u %h" pdsh -R ssh -f 64 -w "$list" "$PROBE" >"$o.out" 2>"$o.err" || rc=$?
         ;;
     clush)
-        clush -f 64 -w "$list" -o "-F $SD/ssh_config" "$PROBE" >"$o.out" 2>"$o.err" || rc=$?
+        clush -f 64 -w "$list" -o "-F $ssh_config" "$PROBE" >"$o.out" 2>"$o.err" || rc=$?
         ;;
     floor)
         "$FLOOR" --key "$SD/id_ed25519" --probe "$PROBE" "${addrs[@]}" >"$o.out" 2>"$o.err" || rc=$?
         ;;
     warm)
-        "$RVS" check --config "$SD/rivershare-$n.toml" --only mounts --json --repeat "$REPEAT" --log-file "$SD/rivershare.log" >"$o.out" 2>"$o.err" || rc=$?
+        "$RVS" check --config "$SD/rivershare-$label.toml" --only mounts --json --repeat "$REPEAT" --log-file "$SD/rivershare.log" >"$o.out" 2>"$o.err" || rc=$?
         ;;
     esac
     t1=$EPOCHREALTIME
@@ -149,11 +214,11 @@ run_tool() { # <size> <tool> <round>
     [[ $seen == "$n" ]] || note="${note:+$note; }$seen/$n nodes answered"
     local ok=1
     [[ -z $note ]] || { ok=0; say "round $r, $n nodes, $tool: $note (see $o.out, $o.err)"; }
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$tool" "$r" "$(((${t1/./} - ${t0/./})))" "$ok" "$note" >>"$RAW"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$tool" "$r" "$(((${t1/./} - ${t0/./})))" "$ok" "$note" >>"$RAW"
     if [[ $tool == warm && $ok == 1 ]]; then
         python3 -c 'import json,sys
 for i,s in enumerate(json.load(open(sys.argv[1]))["sweeps"]):
-    print(sys.argv[2], sys.argv[3], i+1, s["duration_ms"], int(s["warm"]), s["connections_opened"], sep="\t")' "$o.out" "$n" "$r" >>"$WARM"
+    print(sys.argv[2], sys.argv[3], i+1, s["duration_ms"], int(s["warm"]), s["connections_opened"], sep="\t")' "$o.out" "$label" "$r" >>"$WARM"
     fi
 }
 
@@ -162,9 +227,9 @@ TOOLS=(rivershare pdsh pdsh-curve25519 clush floor)
 ((HAVE_REPEAT)) || say "rivershare has no 'check --repeat': the warm re-sweep row is skipped"
 for ((r = 0; r <= ROUNDS; r++)); do
     say "round $r of $ROUNDS$( ((r == 0)) && echo ' (warm-up, not counted)')"
-    for n in $SIZES; do
+    for label in $SIZES $(for n in $LAT_SIZES; do echo "$n+lat"; done); do
         for ((k = 0; k < ${#TOOLS[@]}; k++)); do
-            run_tool "$n" "${TOOLS[$(((k + r) % ${#TOOLS[@]}))]}" "$r"
+            run_tool "$label" "${TOOLS[$(((k + r) % ${#TOOLS[@]}))]}" "$r"
         done
     done
 done
@@ -183,5 +248,5 @@ for r in 1 2 3; do
 done
 
 # --- report --------------------------------------------------------------------------------
-python3 "$REPO/benches/report.py" "$RAW" "$WARM" "$MEM" "$HAVE_REPEAT" | tee "$SD/results.md"
+python3 "$REPO/benches/report.py" "$RAW" "$WARM" "$MEM" "$HAVE_REPEAT" "$LAT_MS" | tee "$SD/results.md"
 say "raw data: $RAW $WARM $MEM; outputs in $OUT"
