@@ -3,6 +3,9 @@
 //! auth, one exec of the probe text, read to EOF. Nothing is parsed. Prints the wall time.
 //!
 //!   floor --key <statedir>/id_ed25519 [--user root] [--probe TEXT] ADDR[:PORT]...
+//!   floor --key ... --rivershare-probe SHARED_DIR ADDR...   (rivershare's own probe script,
+//!         as `check` builds it with command_timeout 8 s: the script's cost on the nodes,
+//!         without rivershare's client)
 //!
 //! The host key is accepted unchecked (no known_hosts lookup): the floor measures the
 //! network and the handshake, and rivershare's own check is one file read per node.
@@ -23,14 +26,14 @@ impl Handler for AcceptAny {
     }
 }
 
-/// One node: connect, authenticate, exec, drain. Returns the bytes read.
+/// One node: connect, authenticate, exec, drain. Returns what it printed.
 async fn one(
     config: Arc<client::Config>,
     key: Arc<russh::keys::PrivateKey>,
     user: String,
     addr: String,
     probe: Arc<String>,
-) -> Result<usize, String> {
+) -> Result<Vec<u8>, String> {
     let target = if addr.contains(':') {
         addr.clone()
     } else {
@@ -53,18 +56,18 @@ async fn one(
     ch.exec(true, probe.as_bytes())
         .await
         .map_err(|e| format!("{addr}: exec: {e}"))?;
-    let mut bytes = 0;
+    let mut out = Vec::new();
     while let Some(msg) = ch.wait().await {
         match msg {
             ChannelMsg::Data { data } | ChannelMsg::ExtendedData { data, .. } => {
-                bytes += data.len()
+                out.extend_from_slice(&data)
             }
             ChannelMsg::Close => break,
             _ => {}
         }
     }
     let _ = h.disconnect(Disconnect::ByApplication, "", "en").await;
-    Ok(bytes)
+    Ok(out)
 }
 
 #[tokio::main]
@@ -76,6 +79,12 @@ async fn main() -> Result<(), String> {
             "--key" => key = args.next(),
             "--user" => user = args.next().ok_or("--user needs a value")?,
             "--probe" => probe = args.next(),
+            "--rivershare-probe" => {
+                let dir = args.next().ok_or("--rivershare-probe needs SHARED_DIR")?;
+                // Fleet::step_timeout: command_timeout / 3, as `check` uses it.
+                let step = Duration::from_secs(8) / 3;
+                probe = Some(rivershare::probe::script::build_with(&dir, step, true));
+            }
             "--bench" => {} // added by `cargo bench`
             _ => addrs.push(a),
         }
@@ -106,17 +115,25 @@ async fn main() -> Result<(), String> {
             tokio::spawn(f)
         })
         .collect();
-    let (mut ok, mut bytes) = (0, 0);
+    let mut outs = Vec::new();
     for t in tasks {
         match t.await {
-            Ok(Ok(b)) => (ok, bytes) = (ok + 1, bytes + b),
+            Ok(Ok(out)) => outs.push(out),
             Ok(Err(e)) => eprintln!("floor: {e}"),
             Err(e) => eprintln!("floor: task: {e}"),
         }
     }
     let ms = t0.elapsed().as_secs_f64() * 1000.0;
+    // After the clock stopped: how many nodes' output shows the sshfs mount (sweep.sh's
+    // check that the probe really ran), nothing else is looked at.
+    let ok = outs.len();
+    let bytes: usize = outs.iter().map(Vec::len).sum();
+    let mounts = outs
+        .iter()
+        .filter(|o| o.windows(10).any(|w| w == b"fuse.sshfs"))
+        .count();
     println!(
-        "floor: {ok}/{} nodes, {bytes} bytes, wall {ms:.1} ms",
+        "floor: {ok}/{} nodes, {bytes} bytes, {mounts} show fuse.sshfs, wall {ms:.1} ms",
         addrs.len()
     );
     if ok == addrs.len() {

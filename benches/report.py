@@ -17,13 +17,14 @@ def rows(path):
         return list(csv.DictReader(f, delimiter="\t"))
 
 
-TOOLS = ["rivershare", "pdsh", "pdsh-curve25519", "clush", "floor"]
+TOOLS = ["rivershare", "pdsh", "pdsh-curve25519", "clush", "floor", "floor-rvsprobe"]
 LABEL = {
     "rivershare": "rivershare `check --only mounts --json` (cold)",
     "pdsh": "pdsh -R ssh (plain)",
     "pdsh-curve25519": "pdsh -R ssh, `-oKexAlgorithms=curve25519-sha256` (tuned)",
     "clush": "clush",
     "floor": "floor (bare russh fan-out, benches/floor.rs)",
+    "floor-rvsprobe": "floor running rivershare's own probe script (profile row)",
     "warm": "rivershare `check --repeat 5` (whole process)",
 }
 

@@ -202,6 +202,9 @@ run_tool() { # <label: N or N+lat> <tool> <round>
     floor)
         "$FLOOR" --key "$SD/id_ed25519" --probe "$PROBE" "${addrs[@]}" >"$o.out" 2>"$o.err" || rc=$?
         ;;
+    floor-rvsprobe)
+        "$FLOOR" --key "$SD/id_ed25519" --rivershare-probe "$SHARE" "${addrs[@]}" >"$o.out" 2>"$o.err" || rc=$?
+        ;;
     warm)
         "$RVS" check --config "$SD/rivershare-$label.toml" --only mounts --json --repeat "$REPEAT" --log-file "$SD/rivershare.log" >"$o.out" 2>"$o.err" || rc=$?
         ;;
@@ -209,6 +212,7 @@ run_tool() { # <label: N or N+lat> <tool> <round>
     t1=$EPOCHREALTIME
     case $tool in
     rivershare | warm) seen=$(rvs_seen "$o.out"); ((rc <= 2)) || note="exit $rc" ;;
+    floor*) seen=$(sed -n 's/.* \([0-9]*\) show fuse.sshfs.*/\1/p' "$o.out"); ((rc == 0)) || note="exit $rc" ;;
     *) seen=$(mounts_seen "$o.out"); ((rc == 0)) || note="exit $rc" ;;
     esac
     [[ $seen == "$n" ]] || note="${note:+$note; }$seen/$n nodes answered"
@@ -222,7 +226,9 @@ for i,s in enumerate(json.load(open(sys.argv[1]))["sweeps"]):
     fi
 }
 
-TOOLS=(rivershare pdsh pdsh-curve25519 clush floor)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
+TOOLS=(rivershare pdsh pdsh-curve25519 clush floor floor-rvsprobe)
 ((HAVE_REPEAT)) && TOOLS+=(warm)
 ((HAVE_REPEAT)) || say "rivershare has no 'check --repeat': the warm re-sweep row is skipped"
 for ((r = 0; r <= ROUNDS; r++)); do
@@ -248,5 +254,15 @@ for r in 1 2 3; do
 done
 
 # --- report --------------------------------------------------------------------------------
-python3 "$REPO/benches/report.py" "$RAW" "$WARM" "$MEM" "$HAVE_REPEAT" "$LAT_MS" | tee "$SD/results.md"
+{
+    echo "## Run of $STARTED"
+    echo
+    echo "- command: \`SIZES=\"$SIZES\" ROUNDS=$ROUNDS LAT_MS=$LAT_MS MEM_NODES=$MEM_NODES benches/sweep.sh\` (as root)"
+    echo "- rivershare: $("$RVS" --version) at $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- src Cargo.toml || echo ' (modified)'), $RVS"
+    echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), kernel $(uname -r), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
+    echo "- peers: $(pdsh -V 2>&1 | head -n1), clush $(clush --version 2>&1 | awk '{print $2}'), $(ssh -V 2>&1)"
+    echo "- load average at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg) (other builds share the machine)"
+    echo "- $ROUNDS counted rounds after one warm-up round, tools in a rotated order each round; wall time of the whole command"
+    python3 "$REPO/benches/report.py" "$RAW" "$WARM" "$MEM" "$HAVE_REPEAT" "$LAT_MS"
+} | tee "$SD/results.md"
 say "raw data: $RAW $WARM $MEM; outputs in $OUT"
