@@ -258,7 +258,11 @@ done
     echo "## Run of $STARTED"
     echo
     echo "- command: \`SIZES=\"$SIZES\" ROUNDS=$ROUNDS LAT_MS=$LAT_MS MEM_NODES=$MEM_NODES benches/sweep.sh\` (as root)"
-    echo "- rivershare: $("$RVS" --version) at $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- src Cargo.toml || echo ' (modified)'), $RVS"
+    if [[ -n ${RVS_BIN:-} ]]; then
+        echo "- rivershare: $("$RVS" --version), RVS_BIN=$RVS (not built from this tree); benches at $(git -C "$REPO" rev-parse --short HEAD)"
+    else
+        echo "- rivershare: $("$RVS" --version) at $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- src Cargo.toml || echo ' (modified)'), $RVS"
+    fi
     echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), kernel $(uname -r), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
     echo "- peers: $(pdsh -V 2>&1 | head -n1), clush $(clush --version 2>&1 | awk '{print $2}'), $(ssh -V 2>&1)"
     echo "- load average at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg) (other builds share the machine)"
