@@ -6,6 +6,9 @@
 #   cluster.sh status [<statedir>]
 #   cluster.sh exec <node> [command...]   run a command inside a node (debugging; default bash)
 #
+# RVS_NODES_TSV=<file> replaces nodes.tsv (same columns), e.g. the benchmarks' table of N
+# plain sshfs nodes written by benches/cluster-nodes.sh. Unset: nodes.tsv, as the tests expect.
+#
 # Every node is a network namespace `rvs-<name>` with a veth pair on the bridge `rvsbr0`
 # (root namespace = the operator's machine, 10.250.0.1/24). Inside it, `unshare --mount
 # --uts --pid --fork` runs node-init.sh, which enters an overlay root of its own with
@@ -17,7 +20,8 @@ set -euo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-NODES_TSV=$HERE/nodes.tsv
+NODES_TSV=${RVS_NODES_TSV:-$HERE/nodes.tsv}
+[[ -r $NODES_TSV ]] || { echo "cluster.sh: node table $NODES_TSV is not readable" >&2; exit 1; }
 BRIDGE=rvsbr0
 OPERATOR_ADDR=10.250.0.1
 PREFIX=24
