@@ -8,6 +8,12 @@
 //! A script sets `S` (the step timeout) and its own umask, then includes
 //! [`prelude`], then its steps.
 
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::probe::script::timeout_arg;
+use crate::shell::sh_quote;
+
 /// The prelude with `@ERR_CAP@` standing for the stderr cap.
 const PRELUDE: &str = r#"
 printf '@@rivershare begin 1\n|step_timeout=%s\n' "$S"
@@ -78,6 +84,27 @@ share() {
   [ "$R" != timeout ] || H=1
 }
 "#;
+
+/// The first lines of a script: a comment naming it (`# rivershare <name>,
+/// protocol 1`), `S` (the step timeout), then each variable, its value quoted
+/// as one shell word: values are data, never code.
+pub fn header(name: &str, step: Duration, vars: &[(&str, &str)]) -> String {
+    let mut s = String::with_capacity(4096);
+    let _ = writeln!(s, "# rivershare {name}, protocol 1");
+    let _ = writeln!(s, "S={}", timeout_arg(step));
+    for (var, value) in vars {
+        let _ = writeln!(s, "{var}={}", sh_quote(value));
+    }
+    s
+}
+
+/// A whole script that only reports that it cannot run: `what` (its input)
+/// holds a NUL byte, which no shell word can carry.
+pub fn refusal(what: &str) -> String {
+    format!(
+        "printf '@@rivershare begin 1\\n@@rivershare input err 2\\n!{what} contains a NUL byte\\n@@rivershare end\\n'\n"
+    )
+}
 
 /// The prelude, with each section's stderr capped at `err_cap` bytes.
 pub fn prelude(err_cap: usize) -> String {

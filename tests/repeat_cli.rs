@@ -113,6 +113,18 @@ fn sweeps(report: &Value) -> Vec<Value> {
         .clone()
 }
 
+/// The `connections_opened` of every sweep.
+fn connections_opened(sweeps: &[Value]) -> Vec<u64> {
+    sweeps
+        .iter()
+        .map(|s| {
+            s["connections_opened"]
+                .as_u64()
+                .expect("connections_opened")
+        })
+        .collect()
+}
+
 /// The `duration_ms` of every sweep, for the reader.
 fn durations(sweeps: &[Value]) -> Vec<u64> {
     sweeps
@@ -143,14 +155,7 @@ fn repeated_sweeps_reuse_one_login_per_node_and_report_the_last() {
     assert_eq!(sweeps.len(), 4, "{sweeps:?}");
     let warm: Vec<bool> = sweeps.iter().map(|s| s["warm"] == true).collect();
     assert_eq!(warm, vec![false, true, true, true]);
-    let opened: Vec<u64> = sweeps
-        .iter()
-        .map(|s| {
-            s["connections_opened"]
-                .as_u64()
-                .expect("connections_opened")
-        })
-        .collect();
+    let opened = connections_opened(&sweeps);
     assert_eq!(
         opened,
         vec![2, 0, 0, 0],
@@ -263,14 +268,7 @@ fn a_dropped_connection_is_reopened_and_counted() {
     let out = cluster.check(&["--json", "--repeat", "3", "--only", "mounts"]);
     let report = json(&out);
     let sweeps = sweeps(&report);
-    let opened: Vec<u64> = sweeps
-        .iter()
-        .map(|s| {
-            s["connections_opened"]
-                .as_u64()
-                .expect("connections_opened")
-        })
-        .collect();
+    let opened = connections_opened(&sweeps);
     let logins: usize = cluster.logins().iter().sum::<usize>() - before;
     assert_eq!(opened[0], 2, "{sweeps:?}");
     assert_eq!(

@@ -21,7 +21,6 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::probe::script::timeout_arg;
 use crate::shell::sh_quote;
 
 pub use crate::probe::script::BEGIN_MARKER;
@@ -38,22 +37,11 @@ pub const GROWTH_PAUSE_SECS: u64 = 2;
 pub const SCRIPT_BUDGET: usize = 16 * 1024;
 
 fn head(kind: &str, step: Duration, vars: &[(&str, &str)]) -> String {
-    let mut s = String::with_capacity(4096);
-    let _ = writeln!(s, "# rivershare tarballs {kind}, protocol 1");
-    let _ = writeln!(s, "S={}", timeout_arg(step));
-    for (name, value) in vars {
-        let _ = writeln!(s, "{name}={}", sh_quote(value));
-    }
+    let mut s = crate::framing::header(&format!("tarballs {kind}"), step, vars);
     // C locale: find's `*.tar` must match any bytes, and errno texts stay English.
     s.push_str("LC_ALL=C; export LC_ALL\numask 077\n");
     s.push_str(&crate::framing::prelude(ERR_CAP));
     s
-}
-
-fn refuse(what: &str) -> String {
-    format!(
-        "printf '@@rivershare begin 1\\n@@rivershare input err 2\\n!{what} contains a NUL byte\\n@@rivershare end\\n'\n"
-    )
 }
 
 const LISTING: &str = r#"
@@ -78,7 +66,7 @@ printf '@@rivershare end\n'
 /// The listing script for the tarball folder `dir`.
 pub fn listing(dir: &str, step: Duration) -> String {
     if dir.contains('\0') {
-        return refuse("the tarball folder");
+        return crate::framing::refusal("the tarball folder");
     }
     let mut s = head("listing", step, &[("D", dir)]);
     s.push_str(
@@ -115,7 +103,7 @@ pub fn batches<T>(items: &[T], cost: impl Fn(&T) -> usize) -> Vec<(usize, &[T])>
 /// `dir/files[k]`. A hung `stat` makes the rest `skip hung`.
 pub fn visibility(dir: &str, first: usize, files: &[String], step: Duration) -> String {
     if dir.contains('\0') || files.iter().any(|f| f.contains('\0')) {
-        return refuse("a tarball path");
+        return crate::framing::refusal("a tarball path");
     }
     let mut s = head("visibility", step, &[("V", dir)]);
     s.push_str("set --");
@@ -190,7 +178,7 @@ pub fn prune(dir: &str, first: usize, items: &[PruneItem], step: Duration) -> St
         .iter()
         .flat_map(|i| [&i.file, &i.name, &i.newer, &i.digits, &i.newer_digits]);
     if dir.contains('\0') || values.into_iter().any(|v| v.contains('\0')) {
-        return refuse("a tarball name");
+        return crate::framing::refusal("a tarball name");
     }
     let mut s = head("prune", step, &[("D", dir), ("C", CHECK)]);
     s.push_str("p() { i=$1; shift; share \"$i\" @ERR_CAP@ sh -c \"$C\" rivershare-prune \"$D\" \"$@\"; }\n"

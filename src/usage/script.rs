@@ -79,12 +79,7 @@ impl Breakdown {
 }
 
 fn head(kind: &str, step: Duration, vars: &[(&str, &str)]) -> String {
-    let mut s = String::with_capacity(4096);
-    let _ = writeln!(s, "# rivershare usage {kind}, protocol 1");
-    let _ = writeln!(s, "S={}", timeout_arg(step));
-    for (name, value) in vars {
-        let _ = writeln!(s, "{name}={}", sh_quote(value));
-    }
+    let mut s = crate::framing::header(&format!("usage {kind}"), step, vars);
     // C locale: sort and find compare bytes, and errno texts stay English.
     s.push_str("LC_ALL=C; export LC_ALL\numask 077\n");
     s.push_str(&crate::framing::prelude(ERR_CAP));
@@ -92,7 +87,7 @@ fn head(kind: &str, step: Duration, vars: &[(&str, &str)]) -> String {
 }
 
 fn refuse() -> String {
-    "printf '@@rivershare begin 1\\n@@rivershare input err 2\\n!the shared folder contains a NUL byte\\n@@rivershare end\\n'\n".to_owned()
+    crate::framing::refusal("the shared folder")
 }
 
 const LISTING: &str = r#"

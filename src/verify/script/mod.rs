@@ -21,11 +21,7 @@ pub mod cleanup;
 pub mod read;
 pub mod write;
 
-use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use crate::probe::script::timeout_arg;
-use crate::shell::sh_quote;
 
 pub use crate::probe::script::BEGIN_MARKER;
 
@@ -59,12 +55,7 @@ esac
 /// The start of every verification script: a comment naming it, the variables
 /// (each value quoted), then the prelude.
 fn head(kind: &str, step_timeout: Duration, vars: &[(&str, &str)]) -> String {
-    let mut s = String::with_capacity(PRELUDE.len() + 512);
-    let _ = writeln!(s, "# rivershare verify {kind}, protocol 1");
-    let _ = writeln!(s, "S={}", timeout_arg(step_timeout));
-    for (name, value) in vars {
-        let _ = writeln!(s, "{name}={}", sh_quote(value));
-    }
+    let mut s = crate::framing::header(&format!("verify {kind}"), step_timeout, vars);
     s.push_str(
         &PRELUDE
             .replace("@PRELUDE@", &crate::framing::prelude(ERR_CAP))
@@ -75,9 +66,7 @@ fn head(kind: &str, step_timeout: Duration, vars: &[(&str, &str)]) -> String {
 
 /// A script that only reports that it cannot run (a value held a NUL byte).
 fn refuse(what: &str) -> String {
-    format!(
-        "printf '@@rivershare begin 1\\n@@rivershare input err 2\\n!{what} contains a NUL byte\\n@@rivershare end\\n'\n"
-    )
+    crate::framing::refusal(what)
 }
 
 fn has_nul(values: &[&str]) -> Option<usize> {
