@@ -30,6 +30,7 @@ struct Console {
     tmux: Tmux,
     pid: i32,
     demos: PathBuf,
+    state: PathBuf,
     _tmp: tempfile::TempDir,
 }
 
@@ -79,6 +80,7 @@ fn open_demo(env: &str) -> Console {
         tmux,
         pid,
         demos,
+        state,
         _tmp: tmp,
     }
 }
@@ -212,12 +214,45 @@ fn a_terminal_that_hangs_up_ends_the_console_and_removes_the_demo_folder() {
     let c = open_demo("");
     let out = c.tmux.run(&["kill-pane", "-t", "e2e"]);
     assert!(out.status.success(), "kill-pane: {out:?}");
-    eventually("the console process ends", Duration::from_secs(15), || {
-        gone(c.pid)
-    });
+    let start = std::time::Instant::now();
+    while !gone(c.pid) {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the console is still running 15 s after its terminal hung up\n{}",
+            post_mortem(&c)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     eventually("the demo folder is removed", Duration::from_secs(5), || {
         children(&c.demos).is_empty()
     });
+    // Closed as a hangup (the SIGHUP, or the failed draw or read that often
+    // comes first), never as an error: 129 in its log, where it says why.
+    let log = std::fs::read_to_string(c.state.join("rivershare/rivershare.log")).expect("the log");
+    assert!(log.contains("console closed code=129"), "{log}");
+}
+
+/// What the console was doing: its threads' states and kernel wait channels,
+/// and its log. For a failure that only shows on a loaded CI machine.
+fn post_mortem(c: &Console) -> String {
+    let mut out = String::new();
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{}/task", c.pid)) {
+        for task in tasks.flatten() {
+            let read = |f: &str| std::fs::read_to_string(task.path().join(f)).unwrap_or_default();
+            out += &format!(
+                "thread {} {}: {} wchan {}\n",
+                task.file_name().to_string_lossy(),
+                read("comm").trim(),
+                read("stat").rsplit_once(')').map_or("?", |(_, r)| r.trim()),
+                read("wchan"),
+            );
+        }
+    }
+    let log = std::fs::read_to_string(c.state.join("rivershare/rivershare.log"));
+    out + &format!(
+        "the console's log:\n{}",
+        log.unwrap_or_else(|e| e.to_string())
+    )
 }
 
 /// No process `pid`, or only its zombie (its shell died with the pane, so

@@ -46,6 +46,8 @@ pub fn open(config: Config, name: String, read_only: Option<String>, notes: Vec<
     let result = super::block_on(async move {
         match run::run(config, settings, notes).await {
             Ok(run::Closed::Quit) => exit::OK,
+            // Nobody is left to read a message.
+            Ok(closed @ run::Closed::HungUp) => closed.exit_code(),
             Ok(closed @ run::Closed::Signal(sig)) => {
                 // Not eprintln!: after a SIGHUP the terminal may be gone, and a
                 // failed write must not turn a clean close into a panic.

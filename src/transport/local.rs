@@ -59,12 +59,21 @@ async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
     }
 }
 
-fn kill_group(pid: Option<u32>) {
-    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
-        // The child is the leader of its own group (process_group(0)), so its pid
-        // is the group id. ESRCH (already gone) is fine.
-        if let Err(e) = killpg(Pid::from_raw(pid), Signal::SIGKILL) {
-            tracing::debug!("killpg {pid}: {e}");
+/// The script's process group, killed when this is dropped: after the script
+/// ended (a background grandchild must not outlive the probe), after a timeout,
+/// and when the caller stops waiting (a console closing mid-sweep drops the
+/// future; `kill_on_drop` alone would kill only the `sh`, and its children
+/// would go on writing into a folder the caller is about to remove).
+struct ProcessGroup(Option<i32>);
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        if let Some(pgid) = self.0 {
+            // The child is the leader of its own group (process_group(0)), so
+            // its pid is the group id. ESRCH (already gone) is fine.
+            if let Err(e) = killpg(Pid::from_raw(pgid), Signal::SIGKILL) {
+                tracing::debug!("killpg {pgid}: {e}");
+            }
         }
     }
 }
@@ -87,7 +96,7 @@ async fn run_local(
         .map_err(|e| {
             NodeError::new(NodeErrorKind::Local, format!("local: cannot start sh: {e}"))
         })?;
-    let pid = child.id();
+    let group = ProcessGroup(child.id().and_then(|p| i32::try_from(p).ok()));
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
     let work = async {
@@ -108,9 +117,6 @@ async fn run_local(
     };
     match tokio::time::timeout(timeout, work).await {
         Ok((out, err, status)) => {
-            // A background grandchild may still hold nothing we wait for, but
-            // it must not outlive the probe either.
-            kill_group(pid);
             let status = status.map_err(|e| {
                 NodeError::new(NodeErrorKind::Local, format!("local: waiting for sh: {e}"))
             })?;
@@ -136,7 +142,7 @@ async fn run_local(
             })
         }
         Err(_) => {
-            kill_group(pid);
+            drop(group);
             Err(NodeError::new(
                 NodeErrorKind::CommandTimeout,
                 format!(

@@ -26,9 +26,41 @@ async fn local_timeout_kills_the_whole_process_group() {
         .expect_err("timeout");
     assert!(started.elapsed() < Duration::from_millis(1500));
     assert_eq!(err.kind, NodeErrorKind::CommandTimeout);
-    let pid = std::fs::read_to_string(&pidfile).expect("pid written");
+    assert_not_running(&pidfile);
+}
+
+/// A caller that stops waiting (the console closing mid-sweep drops the
+/// future) must not leave the script's children running: they would go on
+/// writing into folders the caller is about to remove.
+#[tokio::test]
+async fn a_dropped_run_kills_the_whole_process_group() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let pidfile = tmp.path().join("pid");
+    let q = rivershare::shell::sh_quote(&pidfile.display().to_string());
+    let t = LocalTransport::new();
+    let script = format!("sleep 100 & echo $! > {q}; sleep 100");
+    let run = t.run(&script, Duration::from_secs(60));
+    // Polled until the grandchild exists, then dropped unfinished.
+    let waited = tokio::time::timeout(Duration::from_secs(10), async {
+        tokio::pin!(run);
+        tokio::select! {
+            _ = &mut run => panic!("the script cannot finish"),
+            () = async {
+                while !std::fs::read_to_string(&pidfile).is_ok_and(|p| p.ends_with('\n')) {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            } => {}
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "the script never wrote its pid");
+    assert_not_running(&pidfile);
+}
+
+/// The pid in `pidfile` is gone, or a zombie waiting for init to reap it.
+fn assert_not_running(pidfile: &std::path::Path) {
+    let pid = std::fs::read_to_string(pidfile).expect("pid written");
     std::thread::sleep(Duration::from_millis(200));
-    // Gone, or a zombie waiting for init to reap it: either way not running.
     let state = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
         .map(|s| {
             s.rsplit_once(')')

@@ -44,6 +44,10 @@ pub enum Closed {
     Quit,
     /// SIGTERM, SIGHUP or SIGINT closed it.
     Signal(Signal),
+    /// The terminal went away (a dropped SSH session, a killed tmux pane): a
+    /// draw or a read failed as a hung-up terminal fails. Often seen before
+    /// the SIGHUP that comes with it, and ends the console the same way.
+    HungUp,
 }
 
 impl Closed {
@@ -54,6 +58,7 @@ impl Closed {
         match self {
             Closed::Quit => 0,
             Closed::Signal(sig) => 128 + sig as i32,
+            Closed::HungUp => 128 + Signal::SIGHUP as i32,
         }
     }
 }
@@ -146,12 +151,16 @@ pub async fn run(
         step(&mut app, msg, &mut exec);
     }
     // The first frame, before any connection is made.
-    draw(&mut guard, &app)?;
+    if let Err(err) = draw(&mut guard, &app) {
+        return hung_up_or(err, "cannot draw");
+    }
     tracing::info!(after = ?begun.elapsed(), "console: first frame drawn");
     // The first sweep: a console that never swept is due, so `update` asks
     // for it on this first tick (and knows it asked, so it is asked once).
-    if step(&mut app, Msg::Tick, &mut exec) {
-        draw(&mut guard, &app)?;
+    if step(&mut app, Msg::Tick, &mut exec)
+        && let Err(err) = draw(&mut guard, &app)
+    {
+        return hung_up_or(err, "cannot draw");
     }
 
     let forced_panic = std::env::var_os(TEST_PANIC_ENV).is_some();
@@ -162,7 +171,7 @@ pub async fn run(
         let msg = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => translate(ev),
-                Some(Err(e)) => return Err(e).wrap_err("cannot read the terminal"),
+                Some(Err(err)) => { closed = hung_up_or(err, "cannot read the terminal")?; break }
                 None => break,
             },
             incoming = rx.recv() => match incoming {
@@ -180,8 +189,11 @@ pub async fn run(
         if forced_panic && matches!(msg, Msg::Key(_)) {
             panic!("{TEST_PANIC_ENV} is set: a panic forced inside the console's event loop");
         }
-        if step(&mut app, msg, &mut exec) {
-            draw(&mut guard, &app)?;
+        if step(&mut app, msg, &mut exec)
+            && let Err(err) = draw(&mut guard, &app)
+        {
+            closed = hung_up_or(err, "cannot draw")?;
+            break;
         }
     }
     drop(guard);
@@ -191,11 +203,41 @@ pub async fn run(
     Ok(closed)
 }
 
-fn draw(guard: &mut TerminalGuard, app: &App) -> color_eyre::Result<()> {
+fn draw(guard: &mut TerminalGuard, app: &App) -> std::io::Result<()> {
     guard
         .terminal()
         .and_then(|t| t.draw(|f| view(app, f)).map(drop))
-        .wrap_err("cannot draw")
+}
+
+/// A failed draw or read: `Closed::HungUp` when the terminal is gone, which is
+/// how a console ends when its operator's connection drops, not an error.
+/// Anything else is an error (`doing` says what failed).
+///
+/// Not an error report for a hangup: building one captures a backtrace when
+/// `RUST_BACKTRACE` is set, seconds of symbol lookup in a debug build, and the
+/// console would linger on a dead terminal for that long.
+fn hung_up_or(err: std::io::Error, doing: &'static str) -> color_eyre::Result<Closed> {
+    use std::io::IsTerminal as _;
+    if terminal_gone(&err, std::io::stdout().is_terminal()) {
+        tracing::info!(%err, "console: the terminal hung up ({doing})");
+        Ok(Closed::HungUp)
+    } else {
+        Err(err).wrap_err(doing)
+    }
+}
+
+/// Whether `err` comes from a terminal that hung up. A hung-up tty answers
+/// EIO to reads, writes and ioctls (ENXIO on reopening, EPIPE when backed by a
+/// pipe), but a draw can fail with a stranger errno on the way (EAGAIN, or
+/// ENOENT when the size query falls back to running `tput`): so also
+/// when stdout, a terminal when the console started, is no longer one.
+fn terminal_gone(err: &std::io::Error, stdout_is_terminal: bool) -> bool {
+    use nix::errno::Errno;
+    !stdout_is_terminal
+        || err.kind() == std::io::ErrorKind::BrokenPipe
+        || err
+            .raw_os_error()
+            .is_some_and(|n| n == Errno::EIO as i32 || n == Errno::ENXIO as i32)
 }
 
 /// Feed one message to `update` (with the clock set) and carry out its

@@ -186,6 +186,27 @@ fn a_signal_exits_as_a_shell_reports_that_signal() {
     assert_eq!(Closed::Signal(Signal::SIGHUP).exit_code(), 129);
     assert_eq!(Closed::Signal(Signal::SIGINT).exit_code(), 130);
     assert_eq!(Closed::Signal(Signal::SIGTERM).exit_code(), 143);
+    assert_eq!(Closed::HungUp.exit_code(), 129, "a hangup, as SIGHUP");
+}
+
+#[test]
+fn a_hung_up_terminal_is_told_from_other_failures() {
+    use nix::errno::Errno;
+    use std::io::{Error, ErrorKind};
+    let os = |e: Errno| Error::from_raw_os_error(e as i32);
+    for gone in [
+        os(Errno::EIO),
+        os(Errno::ENXIO),
+        Error::from(ErrorKind::BrokenPipe),
+    ] {
+        assert!(super::terminal_gone(&gone, true), "{gone}");
+    }
+    // Any failure once stdout stopped being a terminal (a hung-up tty's ioctls fail).
+    assert!(super::terminal_gone(&os(Errno::EAGAIN), false));
+    assert!(super::terminal_gone(&os(Errno::ENOENT), false));
+    // On a terminal that still answers, the rest is an error worth reporting.
+    assert!(!super::terminal_gone(&os(Errno::EAGAIN), true));
+    assert!(!super::terminal_gone(&os(Errno::ENOMEM), true));
 }
 
 /// The runtime without a terminal: a real demo sweep's messages fed through
