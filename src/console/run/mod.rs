@@ -8,6 +8,7 @@
 //! CPU.
 
 mod exec;
+mod input;
 mod terminal;
 
 pub use terminal::osc52;
@@ -15,8 +16,7 @@ pub use terminal::osc52;
 use std::time::{Duration, SystemTime};
 
 use color_eyre::eyre::{WrapErr as _, eyre};
-use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
-use futures::StreamExt as _;
+use crossterm::event::{Event as TermEvent, KeyEventKind};
 use nix::sys::signal::Signal;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -29,6 +29,7 @@ use super::view::view;
 use crate::config::Config;
 use crate::diagnose::Policy;
 use exec::{Executor, Incoming};
+use input::Input;
 use terminal::TerminalGuard;
 
 /// Test only: when this variable is set (to anything), the console panics
@@ -134,6 +135,8 @@ pub async fn run(
     let mut sigterm = signal(SignalKind::terminate()).wrap_err("cannot watch SIGTERM")?;
     let mut sighup = signal(SignalKind::hangup()).wrap_err("cannot watch SIGHUP")?;
     let mut sigint = signal(SignalKind::interrupt()).wrap_err("cannot watch SIGINT")?;
+    let mut sigwinch =
+        signal(SignalKind::window_change()).wrap_err("cannot watch the terminal's size")?;
 
     let mut guard = TerminalGuard::enter().wrap_err("cannot take over the terminal")?;
     let size = guard
@@ -165,15 +168,29 @@ pub async fn run(
 
     let forced_panic = std::env::var_os(TEST_PANIC_ENV).is_some();
     let mut closed = Closed::Quit;
-    let mut events = EventStream::new();
+    let (input_tx, mut input) = mpsc::unbounded_channel();
+    let _input = input::spawn(input_tx).wrap_err("cannot start reading the terminal")?;
     while !app.quit {
         let sleep = tick_in(&app);
         let msg = tokio::select! {
-            ev = events.next() => match ev {
-                Some(Ok(ev)) => translate(ev),
-                Some(Err(err)) => { closed = hung_up_or(err, "cannot read the terminal")?; break }
+            got = input.recv() => match got {
+                Some(Input::Event(ev)) => translate(ev),
+                Some(Input::HungUp) => {
+                    tracing::info!("console: the terminal hung up (stdin)");
+                    closed = Closed::HungUp;
+                    break
+                }
+                Some(Input::Failed(err)) => {
+                    closed = hung_up_or(err, "cannot read the terminal")?;
+                    break
+                }
+                // The input thread ended without a word: no more keys will come.
                 None => break,
             },
+            // The input thread waits on stdin alone, so the resize is seen here.
+            _ = sigwinch.recv() => crossterm::terminal::size()
+                .ok()
+                .map(|(width, height)| Msg::Resize { width, height }),
             incoming = rx.recv() => match incoming {
                 Some(Incoming::Msg(msg)) => Some(msg),
                 Some(Incoming::Fatal(why)) => return Err(eyre!("{why}")),
