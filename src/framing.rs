@@ -36,25 +36,44 @@ fi
 
 # emit FILE CAP TAG: print FILE (at most CAP bytes), each line prefixed by TAG,
 # and end with a newline even when the file does not. A longer FILE is cut, and
-# a "~truncated TAG CAP SIZE" line says so: the parser reports it.
+# a "~truncated TAG CAP SIZE" line says so: the parser reports it. One awk per
+# file (every step runs it, so processes count: a node runs the probe for every
+# sweep); wc measures the exact size only when awk saw more than CAP bytes.
+if command -v awk >/dev/null 2>&1; then
 emit() {
   [ -s "$1" ] || return 0
-  head -c "$2" "$1" | sed "s/^/$3/"
-  [ -z "$(head -c "$2" "$1" | tail -c 1)" ] || echo
-  # One process (wc) per stream; busybox pads the count with spaces, which the
-  # unquoted $z drops.
+  LC_ALL=C awk -v c="$2" -v t="$3" '
+    { if (n < c) { l = $0; if (length(l) > c - n) l = substr(l, 1, c - n); print t l }
+      n += length($0) + 1 }
+    END { exit n > c }' "$1" && return 0
   z=$(wc -c <"$1")
   if [ $z -gt "$2" ] 2>/dev/null; then printf '~truncated %s %s %s\n' "$3" "$2" $z; fi
   return 0
 }
+else
+emit() {
+  [ -s "$1" ] || return 0
+  head -c "$2" "$1" | sed "s/^/$3/"
+  [ -z "$(head -c "$2" "$1" | tail -c 1)" ] || echo
+  # busybox pads the count with spaces, which the unquoted $z drops.
+  z=$(wc -c <"$1")
+  if [ $z -gt "$2" ] 2>/dev/null; then printf '~truncated %s %s %s\n' "$3" "$2" $z; fi
+  return 0
+}
+fi
 
 # step NAME CAP CMD...: run CMD (stdin closed), then print the marker and body.
-# Sets R to the section status word: ok, err, timeout.
+# Sets R to the section status word (ok, err, timeout) and o to the first two
+# lines of its stdout (read by shell builtins: no process), for the script to
+# decide on.
 step() {
   n=$1; c=$2; shift 2
   if [ -n "$W" ]; then
     "$@" </dev/null >"$W/o" 2>"$W/e"; rc=$?
-    o=$(head -c @ERR_CAP@ "$W/o")
+    a=; b=
+    { IFS= read -r a; IFS= read -r b; } <"$W/o"
+    if [ -n "$b" ]; then o="$a
+$b"; else o=$a; fi
   else
     o=$("$@" </dev/null 2>/dev/null); rc=$?
   fi

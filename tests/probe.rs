@@ -342,3 +342,6 @@ mod fstab;
 
 #[path = "probe/hostile.rs"]
 mod hostile;
+
+#[path = "probe/framing.rs"]
+mod framing;

@@ -15,14 +15,16 @@
 //! marker. Bodies are capped (`head -c`), so the whole output is bounded.
 //!
 //! # Steps, in order
-//! 1. `host`: `uname -n`, `uname -r` (never touches the share).
+//! 1. `host`: `uname -n -r` (never touches the share).
 //! 2. `findmnt`: `findmnt -J -T "$D"`. It reads the mount table and answers on a
 //!    dead hard NFS mount, where everything below blocks; hence it runs first.
 //!    For a path that does not exist findmnt prints nothing (exit 1); the parser
 //!    then uses `mountinfo` instead of stat-walking up parent directories (which
 //!    could itself hang on a dead mount).
 //! 3. `mountinfo`: `/proc/self/mountinfo`, read without touching the share; the
-//!    fallback when findmnt is missing, fails or hangs.
+//!    fallback when findmnt is missing, fails or hangs. Skipped (`skip
+//!    findmnt-answered`) when findmnt printed JSON: on container hosts the table
+//!    is hundreds of KB, and it would cross the wire on every sweep.
 //! 4. `path`: `test -e`, `test -d`, then `realpath` (to compare symlinked paths).
 //! 5. `stat`.
 //! 6. `df`.
@@ -67,7 +69,8 @@ const BODY: &str = r#"
 umask 077
 REDACT='s/(^|[[:space:],])([Pp][Aa][Ss][Ss][A-Za-z0-9_]*|[Ss][Ee][Cc][Rr][Ee][Tt])=([^,[:space:]]|,,)*/\1\2=***/g'
 @PRELUDE@
-step host @ERR_CAP@ sh -c 'uname -n; uname -r'
+# One line, "<nodename> <release>": one process.
+step host @ERR_CAP@ uname -n -r
 
 if command -v findmnt >/dev/null 2>&1; then
   share findmnt @BODY_CAP@ findmnt -J -T "$D" -o TARGET,SOURCE,FSTYPE,OPTIONS
@@ -75,11 +78,18 @@ else
   printf '@@rivershare findmnt skip missing-tool\n'
 fi
 
-if [ -r /proc/self/mountinfo ]; then
-  step mountinfo @MOUNTINFO_CAP@ cat /proc/self/mountinfo
-else
-  printf '@@rivershare mountinfo skip missing-file\n'
-fi
+# The fallback is not needed when findmnt answered with JSON: the mount table
+# is large on container hosts, and it would cross the wire on every sweep.
+case "$R:$o" in
+  "ok:{"*) printf '@@rivershare mountinfo skip findmnt-answered\n' ;;
+  *)
+    if [ -r /proc/self/mountinfo ]; then
+      step mountinfo @MOUNTINFO_CAP@ cat /proc/self/mountinfo
+    else
+      printf '@@rivershare mountinfo skip missing-file\n'
+    fi
+    ;;
+esac
 
 E=0; I=0
 share path @BODY_CAP@ sh -c '
@@ -110,7 +120,10 @@ fi
 
 if [ "$H" = 1 ] || [ "$I" = 1 ]; then
   share list @ERR_CAP@ sh -c 'ls -A -- "$1" >/dev/null' rivershare-list "$D"
-  N=".rivershare-probe.$$.$(od -An -N4 -tx4 /dev/urandom 2>/dev/null | tr -d ' \n')"
+  # A random suffix: the kernel's uuid costs no process; od is the fallback.
+  N=; read -r N </proc/sys/kernel/random/uuid 2>/dev/null || N=
+  [ -n "$N" ] || N=$(od -An -N4 -tx4 /dev/urandom 2>/dev/null | tr -d ' \n')
+  N=".rivershare-probe.$$.$N"
   if [ "$WRITE_TEST" != 1 ]; then
     printf '@@rivershare write skip read-only-mode\n'
   else
@@ -168,15 +181,28 @@ if [ -n "$U" ]; then
   # The [Mount] keys of every mount unit, for a mount that has no fstab line: the
   # parser picks the unit of the mount point. Options are redacted like fstab (a
   # space after "Options=" lets the same expression see the first option).
-  step mountunits @BODY_CAP@ env R="$REDACT" sh -c '
+  # Two processes for every unit file together (awk picks the keys, sed
+  # redacts), not three per file. Only readable files: mawk stops at the first
+  # file it cannot open.
+  step mountunits @BODY_CAP@ sh -c '
+    R=$1; shift; d=$#
     for u in "$@"; do
       for f in "$u"/*.mount; do
-        [ -f "$f" ] || continue
+        [ -f "$f" ] && [ -r "$f" ] && set -- "$@" "$f"
+      done
+    done
+    shift $d
+    [ $# -gt 0 ] || exit 0
+    if command -v awk >/dev/null 2>&1; then
+      LC_ALL=C awk '"'"'FNR == 1 { printf "@unit %s\n[Mount]\n", FILENAME }
+        /^(What|Where|Type|Options)=/ { sub(/^Options=/, "Options= "); print }'"'"' "$@" | sed -E "$R"
+    else
+      for f in "$@"; do
         printf "@unit %s\n[Mount]\n" "$f"
         sed -n -E "/^(What|Where|Type|Options)=/p" "$f" | sed -E "s/^Options=/Options= /" | sed -E "$R"
       done
-    done
-    exit 0' rivershare-mountunits $U
+    fi
+    exit 0' rivershare-mountunits "$REDACT" $U
 else
   printf '@@rivershare units skip no-systemd\n@@rivershare mountunits skip no-systemd\n'
 fi

@@ -139,8 +139,21 @@ fn host(frame: &Frame, facts: &mut ProbeFacts) {
             .map(|l| l.trim().to_string())
             .filter(|l| !l.is_empty())
     };
-    facts.hostname = line(0);
-    facts.kernel = line(1);
+    // `uname -n -r` prints both on one line (a node name holds no blank);
+    // older probes printed them on two.
+    match (line(0), line(1)) {
+        (Some(first), None) if first.contains(char::is_whitespace) => {
+            let (name, release) = first
+                .split_once(char::is_whitespace)
+                .unwrap_or((first.as_str(), ""));
+            facts.hostname = Some(name.to_owned());
+            facts.kernel = Some(release.trim().to_owned()).filter(|r| !r.is_empty());
+        }
+        (name, kernel) => {
+            facts.hostname = name;
+            facts.kernel = kernel;
+        }
+    }
 }
 
 /// Fill `exists` and `is_dir`; return the `realpath` of SHARED_DIR when known.

@@ -343,3 +343,19 @@ fn systemd_escape_matches_the_real_tool() {
     let mine: Vec<String> = paths.iter().map(|p| systemd_escape_path(p)).collect();
     assert_eq!(real.split_whitespace().collect::<Vec<_>>(), mine);
 }
+
+#[test]
+fn host_is_read_from_one_uname_line_or_from_two() {
+    let one =
+        "@@rivershare begin 1\n@@rivershare host ok\n|node-1 6.1.0-18-amd64\n@@rivershare end\n";
+    let f = parse(one.as_bytes(), "/srv");
+    assert_eq!(f.hostname.as_deref(), Some("node-1"));
+    assert_eq!(f.kernel.as_deref(), Some("6.1.0-18-amd64"));
+    let two = "@@rivershare begin 1\n@@rivershare host ok\n|node-2\n|6.8.0\n@@rivershare end\n";
+    let f = parse(two.as_bytes(), "/srv");
+    assert_eq!(f.hostname.as_deref(), Some("node-2"));
+    assert_eq!(f.kernel.as_deref(), Some("6.8.0"));
+    let bare = "@@rivershare begin 1\n@@rivershare host ok\n|node-3\n@@rivershare end\n";
+    let f = parse(bare.as_bytes(), "/srv");
+    assert_eq!((f.hostname.as_deref(), f.kernel), (Some("node-3"), None));
+}
