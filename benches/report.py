@@ -17,7 +17,7 @@ def rows(path):
         return list(csv.DictReader(f, delimiter="\t"))
 
 
-TOOLS = ["rivershare", "pdsh", "pdsh-curve25519", "clush", "floor", "floor-rvsprobe"]
+TOOLS = ["rivershare", "pdsh", "pdsh-curve25519", "clush", "floor", "floor-rvsprobe", "verify"]
 LABEL = {
     "rivershare": "rivershare `check --only mounts --json` (cold)",
     "pdsh": "pdsh -R ssh (plain)",
@@ -26,6 +26,7 @@ LABEL = {
     "floor": "floor (bare russh fan-out, benches/floor.rs)",
     "floor-rvsprobe": "floor running rivershare's own probe script (profile row)",
     "warm": "rivershare `check --repeat 5` (whole process)",
+    "verify": "rivershare `check --only verify --json` (mounts, then verification)",
 }
 
 raw = [r for r in rows(raw_path) if int(r["round"]) >= 1]
@@ -53,7 +54,7 @@ for n in sizes:
         m = statistics.median(ms)
         med[(n, tool)] = m
         ratio = ""
-        if (n, "rivershare") in med and tool not in ("rivershare", "warm"):
+        if (n, "rivershare") in med and tool not in ("rivershare", "warm", "verify"):
             ratio = f"{med[(n, 'rivershare')] / m:.2f}×"
         out.append(
             f"| {LABEL[tool]} | {m:.0f} | {min(ms):.0f}–{max(ms):.0f} | {len(ms)}/{len(rs)} | {ratio} |"
@@ -122,6 +123,16 @@ goal("warm ≤ 0.3× cold (sweep durations of one `--repeat` run)", ratio((n, "w
 lat = f"{n}+lat"
 if lat in sizes:
     goal(f"warm < 400 ms at {n} nodes, +{lat_ms} ms each way", med.get((lat, "warm-sweep")), 400, "{:.0f} ms")
+    # Verification beyond the mount phase, in round trips: what the added latency
+    # added to (verify - mounts), divided by one round trip (2 x LAT_MS). The
+    # scripts' own time is in both sizes and cancels out.
+    keys = [(lat, "verify"), (lat, "rivershare"), (n, "verify"), (n, "rivershare")]
+    if all(k in med for k in keys):
+        extra = (med[keys[0]] - med[keys[1]]) - (med[keys[2]] - med[keys[3]])
+        trips = extra / (2 * float(lat_ms))
+        out.append(f"| verify beyond mounts: {med[keys[2]] - med[keys[3]]:.0f} ms without added latency, "
+                   f"{med[keys[0]] - med[keys[1]]:.0f} ms with it | {trips:.1f} round trips | "
+                   f"{'yes' if trips <= 2.5 else 'NO'} (goal: ≤ 2 + the visibility delay) |")
 rss = [v for (k, what), v in med.items() if what == "rss" and isinstance(k, int) and k >= 200]
 goal("peak RSS < 50 MB at 200 nodes", max(rss) if rss else None, 50, "{:.1f} MB")
 print("\n".join(out + ([""] + warm_note if warm_note else [])))

@@ -208,10 +208,20 @@ run_tool() { # <label: N or N+lat> <tool> <round>
     warm)
         "$RVS" check --config "$SD/rivershare-$label.toml" --only mounts --json --repeat "$REPEAT" --log-file "$SD/rivershare.log" >"$o.out" 2>"$o.err" || rc=$?
         ;;
+    verify)
+        "$RVS" check --config "$SD/rivershare-$label.toml" --only verify --json --log-file "$SD/rivershare.log" >"$o.out" 2>"$o.err" || rc=$?
+        ;;
     esac
     t1=$EPOCHREALTIME
     case $tool in
     rivershare | warm) seen=$(rvs_seen "$o.out"); ((rc <= 2)) || note="exit $rc" ;;
+    verify)
+        seen=$(rvs_seen "$o.out")
+        ((rc <= 2)) || note="exit $rc"
+        # Counts only when every node is in the one shared group.
+        shared=$(python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get("verify") or {}; print(len(v.get("shared") or []))' "$o.out" 2>/dev/null)
+        [[ $shared == "$n" ]] || note="${note:+$note; }shared group of ${shared:-?}/$n"
+        ;;
     floor*) seen=$(sed -n 's/.* \([0-9]*\) show fuse.sshfs.*/\1/p' "$o.out"); ((rc == 0)) || note="exit $rc" ;;
     *) seen=$(mounts_seen "$o.out"); ((rc == 0)) || note="exit $rc" ;;
     esac
@@ -228,7 +238,7 @@ for i,s in enumerate(json.load(open(sys.argv[1]))["sweeps"]):
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
-TOOLS=(rivershare pdsh pdsh-curve25519 clush floor floor-rvsprobe)
+TOOLS=(rivershare pdsh pdsh-curve25519 clush floor floor-rvsprobe verify)
 ((HAVE_REPEAT)) && TOOLS+=(warm)
 ((HAVE_REPEAT)) || say "rivershare has no 'check --repeat': the warm re-sweep row is skipped"
 for ((r = 0; r <= ROUNDS; r++)); do

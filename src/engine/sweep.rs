@@ -7,7 +7,7 @@ use super::{Event, SweepOptions, SweepResult};
 use crate::diagnose::{Policy, diagnose_with, with_usage};
 use crate::facts::NodeFacts;
 use crate::report::CheckReport;
-use crate::sweep::Fleet;
+use crate::sweep::{EarlyWrites, Fleet};
 use crate::transport::CommandOutput;
 use crate::verify::VerifyOptions;
 
@@ -49,17 +49,26 @@ pub async fn sweep(
         });
     };
     tracing::debug!(?opts, "sweep");
-    let facts = fleet
-        .probe_nodes(opts.nodes.as_deref(), &on_progress, &on_node)
-        .await;
-    // Verification and the inventory need the whole cluster.
+    // Verification and the inventory need the whole cluster. The tokens are
+    // written beside the probes: two round trips after the mount phase, not three.
     let whole = opts.nodes.is_none();
-    let verify = if opts.verify && whole {
+    let early = (opts.verify && whole).then(EarlyWrites::new);
+    let facts = fleet
+        .probe_nodes_writing(
+            opts.nodes.as_deref(),
+            early.as_ref(),
+            &on_progress,
+            &on_node,
+        )
+        .await;
+    let verify = if let Some(early) = early {
         let vopts = VerifyOptions {
             deadline: fleet.config().verify_deadline,
             io_bench: opts.io_bench,
         };
-        let report = fleet.verify(Some(&facts), vopts, &on_progress).await;
+        let report = fleet
+            .verify_with(Some(&facts), Some(early), vopts, &on_progress)
+            .await;
         on_event(Event::Verified(Box::new(report.clone())));
         Some(report)
     } else {

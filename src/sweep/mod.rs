@@ -9,6 +9,7 @@ mod usage;
 mod verify;
 
 pub use fanout::fan_out;
+pub use verify::EarlyWrites;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -128,6 +129,19 @@ impl Fleet {
         on_progress: &(dyn Fn(Progress) + Sync),
         on_node: &(dyn Fn(&NodeFacts, Option<&CommandOutput>) + Sync),
     ) -> Vec<NodeFacts> {
+        self.probe_nodes_writing(only, None, on_progress, on_node)
+            .await
+    }
+
+    /// [`Fleet::probe_nodes`]; with `early`, each node also writes its token for
+    /// that verification run, beside its probe (see [`EarlyWrites`]).
+    pub async fn probe_nodes_writing(
+        &self,
+        only: Option<&[String]>,
+        early: Option<&EarlyWrites>,
+        on_progress: &(dyn Fn(Progress) + Sync),
+        on_node: &(dyn Fn(&NodeFacts, Option<&CommandOutput>) + Sync),
+    ) -> Vec<NodeFacts> {
         let nodes: Vec<Node> = self
             .config
             .nodes
@@ -143,7 +157,7 @@ impl Fleet {
             }
         }
         fan_out(nodes, self.config.concurrency, |node| async move {
-            let (facts, output) = self.probe_node(&node, on_progress).await;
+            let (facts, output) = self.probe_node(&node, early, on_progress).await;
             on_node(&facts, output.as_ref());
             on_progress(Progress::Done {
                 node: node.name.clone(),
@@ -161,6 +175,7 @@ impl Fleet {
     async fn probe_node(
         &self,
         node: &Node,
+        early: Option<&EarlyWrites>,
         on_progress: &(dyn Fn(Progress) + Sync),
     ) -> (NodeFacts, Option<CommandOutput>) {
         let mut facts = NodeFacts {
@@ -195,20 +210,31 @@ impl Fleet {
         let mut node = node.clone();
         let t = transport.as_ref();
         let discovery = self.config.kohakuriver_discovery;
+        // The early write needs the SHARED_DIR discovery may give, as the probe does.
+        let write = |node: Node| async move {
+            if let Some(early) = early {
+                self.write_early(&node, early).await;
+            }
+        };
         let (kohakuriver, result) =
             if discovery && node.shared_dir_source == SharedDirSource::Default {
                 let k = self.kohakuriver_facts(&node, t).await;
                 kohakuriver::adopt(&mut node, &k);
-                (Some(k), self.run(&node, t, &self.probe_script(&node)).await)
+                let script = self.probe_script(&node);
+                let (result, ()) = tokio::join!(self.run(&node, t, &script), write(node.clone()));
+                (Some(k), result)
             } else if discovery {
                 let script = self.probe_script(&node);
-                let (k, result) = tokio::join!(
+                let (k, result, ()) = tokio::join!(
                     self.kohakuriver_facts(&node, t),
-                    self.run(&node, t, &script)
+                    self.run(&node, t, &script),
+                    write(node.clone())
                 );
                 (Some(k), result)
             } else {
-                (None, self.run(&node, t, &self.probe_script(&node)).await)
+                let script = self.probe_script(&node);
+                let (result, ()) = tokio::join!(self.run(&node, t, &script), write(node.clone()));
+                (None, result)
             };
         facts.shared_dir = node.shared_dir.clone();
         facts.shared_dir_source = node.shared_dir_source;

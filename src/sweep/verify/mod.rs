@@ -10,9 +10,13 @@
 
 mod cells;
 mod cleanup;
+mod early;
+
+pub use early::EarlyWrites;
 
 use cells::build_cells;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use super::{Fleet, Progress, VerifyPhase, fan_out};
@@ -119,7 +123,23 @@ impl Fleet {
         opts: VerifyOptions,
         on_progress: &(dyn Fn(Progress) + Sync),
     ) -> VerifyReport {
-        let run_id = script::new_run_id();
+        self.verify_with(facts, None, opts, on_progress).await
+    }
+
+    /// [`Fleet::verify`], with the tokens the mount phase already wrote
+    /// (`early`, see [`EarlyWrites`]): only the nodes it has no write for write
+    /// now, so a whole sweep takes two round trips after the mount phase.
+    pub async fn verify_with(
+        &self,
+        facts: Option<&[NodeFacts]>,
+        early: Option<EarlyWrites>,
+        opts: VerifyOptions,
+        on_progress: &(dyn Fn(Progress) + Sync),
+    ) -> VerifyReport {
+        let (run_id, mut done) = match early {
+            Some(e) => e.into_parts(),
+            None => (script::new_run_id(), HashMap::new()),
+        };
         let nodes = self.resolved_nodes(facts);
         let read_only_mode = self.config.read_only;
         let plans: Vec<Plan> = nodes
@@ -129,17 +149,33 @@ impl Fleet {
                 plan(f, read_only_mode)
             })
             .collect();
+        let pre: Vec<Option<(String, Written)>> =
+            nodes.iter().map(|n| done.remove(&n.name)).collect();
         let tokens: Vec<String> = nodes
             .iter()
-            .map(|n| script::new_token(&run_id, &n.name))
+            .zip(&pre)
+            .map(|(n, p)| match p {
+                Some((token, _)) => token.clone(),
+                None => script::new_token(&run_id, &n.name),
+            })
             .collect();
         let limit = self.config.concurrency;
 
         // Items are indices, not references: a closure over borrowed items makes
         // rustc unable to prove the future `Send` (its lifetimes are not general
         // enough), and the console runs sweeps on spawned tasks.
-        let written: Vec<Written> = fan_out(0..nodes.len(), limit, |i| {
-            self.write_node(&nodes[i], &plans[i], &run_id, &tokens[i], on_progress)
+        let pre = pre.into_iter().map(|p| p.map(|(_, w)| w)).enumerate();
+        let written: Vec<Written> = fan_out(pre, limit, |(i, pre)| {
+            let (nodes, plans, tokens, run_id) = (&nodes, &plans, &tokens, &run_id);
+            async move {
+                match pre {
+                    Some(w) => early::reconcile(w, &plans[i]),
+                    None => {
+                        self.write_node(&nodes[i], &plans[i], run_id, &tokens[i], on_progress)
+                            .await
+                    }
+                }
+            }
         })
         .await;
 
