@@ -23,7 +23,8 @@
 # known_hosts ([10.250.0.1]:port, the node's own host key).
 # Env: SIZES, ROUNDS (counted rounds, default 5), STATEDIR, MEM_NODES, RVS_BIN (a rivershare
 # binary to measure instead of building this tree's release build), KEEP_UP=1 (leave the
-# cluster up), NO_INSTALL=1 (do not apt-get install pdsh/clustershell).
+# cluster up), NO_INSTALL=1 (do not apt-get install pdsh/clustershell), BENCH_TOOLS (the rows to
+# run, e.g. "rivershare verify"; default: all).
 set -euo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
@@ -238,8 +239,9 @@ for i,s in enumerate(json.load(open(sys.argv[1]))["sweeps"]):
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
-TOOLS=(rivershare pdsh pdsh-curve25519 clush floor floor-rvsprobe verify)
-((HAVE_REPEAT)) && TOOLS+=(warm)
+# BENCH_TOOLS: a subset of the rows, for a focused re-run (the report marks the rest unmeasured).
+read -r -a TOOLS <<<"${BENCH_TOOLS:-rivershare pdsh pdsh-curve25519 clush floor floor-rvsprobe verify}"
+((HAVE_REPEAT)) && [[ -z ${BENCH_TOOLS:-} ]] && TOOLS+=(warm)
 ((HAVE_REPEAT)) || say "rivershare has no 'check --repeat': the warm re-sweep row is skipped"
 for ((r = 0; r <= ROUNDS; r++)); do
     say "round $r of $ROUNDS$( ((r == 0)) && echo ' (warm-up, not counted)')"
@@ -267,7 +269,7 @@ done
 {
     echo "## Run of $STARTED"
     echo
-    echo "- command: \`SIZES=\"$SIZES\" ROUNDS=$ROUNDS LAT_MS=$LAT_MS MEM_NODES=$MEM_NODES benches/sweep.sh\` (as root)"
+    echo "- command: \`SIZES=\"$SIZES\" ROUNDS=$ROUNDS LAT_MS=$LAT_MS MEM_NODES=$MEM_NODES${BENCH_TOOLS:+ BENCH_TOOLS=\"$BENCH_TOOLS\"} benches/sweep.sh\` (as root)"
     if [[ -n ${RVS_BIN:-} ]]; then
         echo "- rivershare: $("$RVS" --version), RVS_BIN=$RVS (not built from this tree); benches at $(git -C "$REPO" rev-parse --short HEAD)"
     else

@@ -19,7 +19,8 @@ const STALE: &[&str] = &[
 ];
 const DENIED: &[&str] = &["permission denied", "operation not permitted"];
 const NO_SPACE: &[&str] = &["no space left on device", "quota exceeded"];
-const MISSING: &[&str] = &["no such file or directory"];
+// dash says only "No such file" when it cannot open one for a redirection.
+const MISSING: &[&str] = &["no such file"];
 const HUNG: &[&str] = &["connection timed out", "timed out"];
 
 const KINDS: [(AccessErrorKind, &[&str], &[&str]); 6] = [

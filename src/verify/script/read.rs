@@ -1,14 +1,14 @@
 //! The read phase: one script per reader reads every written token by its exact
-//! path (`cat`, never a listing: NFS attribute caches and sshfs's directory cache
+//! path (a shell redirection, never a listing: NFS attribute caches and sshfs's directory cache
 //! can hide a new file from `ls` for 20 s or more), compares it with the expected
 //! content, and retries the ones that do not match yet with backoff (50 ms
 //! doubling to 500 ms) until the deadline, measured from the script's start.
 //!
 //! One section per token, named by its index in the list given to [`build`]:
 //! - `ok` with `|after_ms=<ms since the script started>`;
-//! - `err <rc>` with the last `cat` error on stderr (missing, or another errno);
+//! - `err <rc>` with the last open error on stderr (missing, or another errno);
 //! - `err 1` with `|state=mismatch` and the file's first bytes as `|` lines;
-//! - `timeout`: this `cat` hung; every token not read yet then gets `skip hung`,
+//! - `timeout`: the read of this token hung; every token not read yet then gets `skip hung`,
 //!   so a hung mount costs one step timeout, not one per token.
 
 use std::fmt::Write as _;
@@ -24,36 +24,71 @@ pub struct Expected {
 }
 
 const BODY: &str = r#"
-st=$(now)
+# now_ms: NOW = a millisecond clock for elapsed times. /proc/uptime (10 ms steps)
+# is read by a builtin, so timing a token costs no process; `now` (date) where
+# it cannot be read.
+now_ms() {
+  u=; read -r u _ </proc/uptime 2>/dev/null
+  case $u in
+    *[!0-9.]*|*.*.*) NOW=$(now) ;;
+    [0-9]*.[0-9][0-9]) NOW=$(( ${u%.*} * 1000 + (1${u#*.} - 100) * 10 )) ;;
+    *) NOW=$(now) ;;
+  esac
+}
+now_ms; st=$NOW
 pend=$K
 d=50
 while :; do
-  left=
-  for i in $pend; do
-    if [ "$H" = 1 ]; then left="$left $i"; continue; fi
-    eval "p=\$P$i e=\$E$i"
-    T cat -- "$p" </dev/null >"$W/o" 2>"$W/e"; rc=$?
-    case $rc in
-      0)
-        if [ "$(head -c 4096 "$W/o")" = "$e" ]; then
-          printf '@@rivershare %s ok\n|after_ms=%s\n' "$i" "$(( $(now) - st ))"
-          continue
-        fi
-        head -c @MISMATCH_CAP@ "$W/o" >"$W/m$i"; rm -f "$W/e$i"
-        ;;
-      124|137)
-        H=1; printf '@@rivershare %s timeout\n' "$i"; emit "$W/e" @ERR_CAP@ '!'
-        continue
-        ;;
-      *)
-        cp "$W/e" "$W/e$i"; eval "c$i=$rc"; rm -f "$W/m$i"
-        ;;
+  # One process reads every pending token with shell builtins, under one
+  # timeout: two processes a pass, not two a token. It answers each token on a
+  # line of $W/r as it goes ("<i> ok|mismatch|err"), so when a read hangs the
+  # tokens before it keep their answers and the one it hung on is known.
+  set --
+  for i in $pend; do eval "set -- \"\$@\" $i \"\$P$i\" \"\$E$i\""; done
+  T sh -c '
+    w=$1; shift
+    while [ $# -ge 3 ]; do
+      i=$1; p=$2; e=$3; shift 3
+      a=; b=; m=
+      # stderr first: a failed open of the token must land in its own file.
+      { IFS= read -r a; IFS= read -r b && m=1; } 2>"$w/e$i" <"$p"
+      if [ -s "$w/e$i" ]; then
+        echo "$i err"
+      elif [ "$a" = "$e" ] && [ -z "$m" ]; then
+        # The token is one line: a second line, even empty, is a mismatch.
+        echo "$i ok"
+      else
+        printf "%s\n%s\n" "$a" "$b" >"$w/m$i"; echo "$i mismatch"
+      fi
+    done' rivershare-read "$W" "$@" </dev/null >"$W/r" 2>"$W/e"
+  rc=$?
+  now_ms; at=$((NOW - st))
+  left=; answered=
+  while read -r i v; do
+    answered="$answered $i "
+    case $v in
+      ok) printf '@@rivershare %s ok\n|after_ms=%s\n' "$i" "$at"; continue ;;
+      mismatch) rm -f "$W/e$i" ;;
+      *) eval "c$i=1"; rm -f "$W/m$i" ;;
     esac
     left="$left $i"
+  done <"$W/r"
+  for i in $pend; do
+    case $answered in *" $i "*) continue ;; esac
+    if [ "$H" = 1 ]; then left="$left $i"; continue; fi
+    case $rc in
+      124|137)
+        # The read this token's turn began never ended: the storage hangs.
+        H=1; printf '@@rivershare %s timeout\n' "$i"; emit "$W/e" @ERR_CAP@ '!'
+        ;;
+      *)
+        cp "$W/e" "$W/e$i"; eval "c$i=$rc"; rm -f "$W/m$i"; left="$left $i"
+        ;;
+    esac
   done
   pend=$left
   [ -n "$pend" ] && [ "$H" = 0 ] || break
-  el=$(( $(now) - st ))
+  now_ms; el=$((NOW - st))
   [ "$el" -lt "$DL" ] || break
   # Never sleep past the deadline: the last try happens at it.
   s=$d; [ $((DL - el)) -ge "$s" ] || s=$((DL - el))
