@@ -23,19 +23,9 @@ struct Cluster {
     cfg: Config,
 }
 
-fn config(nodes: &[(&str, &str, &Path)], extra: &str) -> Config {
-    let mut text = format!("min_free_gib = 0\ncommand_timeout_secs = 3\n{extra}");
-    for (name, role, dir) in nodes {
-        text.push_str(&format!(
-            "\n[[nodes]]\nname = {name:?}\nrole = {role:?}\ntransport = \"local\"\nshared_dir = {:?}\n",
-            dir.display().to_string()
-        ));
-    }
-    let mut cfg = Config::from_toml_str(&text, Path::new("engine-test.toml")).expect("valid");
-    // The local Host is this machine: never read its real ~/.kohakuriver.
-    cfg.kohakuriver_discovery = false;
-    cfg
-}
+#[path = "support/local_config.rs"]
+mod local_config;
+use local_config::config;
 
 fn write_tar(dir: &Path, name: &str, bytes: usize, age_secs: u64) {
     let p = dir.join(name);

@@ -7,23 +7,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use rivershare::config::Config;
 use rivershare::engine::{self, Event, SweepOptions};
 use rivershare::sweep::{Fleet, Progress, VerifyPhase};
 use rivershare::verify::WriteStatus;
 
-fn config(nodes: &[(&str, &str, &Path)], extra: &str) -> Config {
-    let mut text = format!("min_free_gib = 0\ncommand_timeout_secs = 3\n{extra}");
-    for (name, role, dir) in nodes {
-        text.push_str(&format!(
-            "\n[[nodes]]\nname = {name:?}\nrole = {role:?}\ntransport = \"local\"\nshared_dir = {:?}\n",
-            dir.display().to_string()
-        ));
-    }
-    let mut cfg = Config::from_toml_str(&text, Path::new("verify-test.toml")).expect("valid");
-    cfg.kohakuriver_discovery = false;
-    cfg
-}
+#[path = "support/local_config.rs"]
+mod local_config;
+use local_config::config;
 
 /// The token files under `dir`'s verification folders (`run/node` names).
 fn tokens_under(dir: &Path) -> Vec<String> {

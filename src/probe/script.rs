@@ -165,19 +165,23 @@ else
   printf '@@rivershare fstab skip missing-file\n'
 fi
 
+# A function of this shell (globs and printf): no process. Its variables are
+# its own (s...), never step's.
+units_list() {
+  for su in "$@"; do
+    for sf in "$su"/*.mount "$su"/*.automount "$su"/*.wants/*.mount "$su"/*.wants/*.automount \
+              "$su"/*.requires/*.mount "$su"/*.requires/*.automount; do
+      [ -e "$sf" ] && printf '%s\n' "$sf"
+    done
+  done
+  return 0
+}
 U=
 for u in /etc/systemd/system /run/systemd/generator /usr/local/lib/systemd/system /usr/lib/systemd/system /lib/systemd/system; do
   [ -d "$u" ] && U="$U $u"
 done
 if [ -n "$U" ]; then
-  step units @BODY_CAP@ sh -c '
-    for u in "$@"; do
-      for f in "$u"/*.mount "$u"/*.automount "$u"/*.wants/*.mount "$u"/*.wants/*.automount \
-               "$u"/*.requires/*.mount "$u"/*.requires/*.automount; do
-        [ -e "$f" ] && printf "%s\n" "$f"
-      done
-    done
-    exit 0' rivershare-units $U
+  step units @BODY_CAP@ units_list $U
   # The [Mount] keys of every mount unit, for a mount that has no fstab line: the
   # parser picks the unit of the mount point. Options are redacted like fstab (a
   # space after "Options=" lets the same expression see the first option).
@@ -210,20 +214,23 @@ fi
 # Processes stuck on storage, from /proc only, never the share: in uninterruptible
 # sleep (D: a dead hard NFS, CIFS or Ceph mount), or a FUSE client waiting for its
 # daemon (wchan request_wait_answer, shown as S; the daemon's own idle read of
-# /dev/fuse is not a wait on storage). Shell builtins only: no fork per process.
-step stuck @BODY_CAP@ sh -c '
-  for p in /proc/[0-9]*; do
-    line=; w=
-    read -r line < "$p/stat" 2>/dev/null || continue
-    read -r w < "$p/wchan" 2>/dev/null
-    rest=${line##*) }
-    c=${line#*(}
-    case "${rest%% *} $w" in
+# /dev/fuse is not a wait on storage). A function of this shell, builtins only:
+# no process at all. Its variables are its own (s...), never step's.
+stuck_scan() {
+  for sp in /proc/[0-9]*; do
+    sl=; sw=
+    read -r sl 2>/dev/null <"$sp/stat" || continue
+    read -r sw 2>/dev/null <"$sp/wchan"
+    sr=${sl##*) }
+    sc=${sl#*(}
+    case "${sr%% *} $sw" in
       "D "*|*request_wait_answer*)
-        printf "%s %s (%s)\n" "${p#/proc/}" "${c%)*}" "${w:-?}" ;;
+        printf '%s %s (%s)\n' "${sp#/proc/}" "${sc%)*}" "${sw:-?}" ;;
     esac
   done
-  exit 0'
+  return 0
+}
+step stuck @BODY_CAP@ stuck_scan
 
 printf '@@rivershare end\n'
 "#;

@@ -10,18 +10,23 @@ async fn local_runs_sh_with_exact_output() {
     assert!(t.rtt().is_none());
 }
 
-#[tokio::test]
-async fn local_timeout_kills_the_whole_process_group() {
+/// A script that starts a grandchild (`sleep`, its pid written to the returned
+/// file) and then waits: what is left running after it is the test's question.
+fn script_with_a_grandchild() -> (tempfile::TempDir, std::path::PathBuf, String) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let pidfile = tmp.path().join("pid");
     let q = rivershare::shell::sh_quote(&pidfile.display().to_string());
+    let script = format!("sleep 100 & echo $! > {q}; sleep 100");
+    (tmp, pidfile, script)
+}
+
+#[tokio::test]
+async fn local_timeout_kills_the_whole_process_group() {
+    let (_tmp, pidfile, script) = script_with_a_grandchild();
     let t = LocalTransport::new();
     let started = Instant::now();
     let err = t
-        .run(
-            &format!("sleep 100 & echo $! > {q}; sleep 100"),
-            Duration::from_secs(1),
-        )
+        .run(&script, Duration::from_secs(1))
         .await
         .expect_err("timeout");
     assert!(started.elapsed() < Duration::from_millis(1500));
@@ -34,11 +39,8 @@ async fn local_timeout_kills_the_whole_process_group() {
 /// writing into folders the caller is about to remove.
 #[tokio::test]
 async fn a_dropped_run_kills_the_whole_process_group() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let pidfile = tmp.path().join("pid");
-    let q = rivershare::shell::sh_quote(&pidfile.display().to_string());
+    let (_tmp, pidfile, script) = script_with_a_grandchild();
     let t = LocalTransport::new();
-    let script = format!("sleep 100 & echo $! > {q}; sleep 100");
     let run = t.run(&script, Duration::from_secs(60));
     // Polled until the grandchild exists, then dropped unfinished.
     let waited = tokio::time::timeout(Duration::from_secs(10), async {
