@@ -4,7 +4,8 @@
 //!
 //!   floor --key <statedir>/id_ed25519 [--user root] [--probe TEXT] ADDR[:PORT]...
 //!   floor --key ... --rivershare-probe SHARED_DIR ADDR...   (rivershare's own probe script,
-//!         as `check` builds it with command_timeout 8 s: the script's cost on the nodes,
+//!         as `check` builds it with command_timeout 8 s for a Runner whose SHARED_DIR is
+//!         configured, KohakuRiver discovery included: the script's cost on the nodes,
 //!         without rivershare's client)
 //!
 //! The host key is accepted unchecked (no known_hosts lookup): the floor measures the
@@ -83,7 +84,12 @@ async fn main() -> Result<(), String> {
                 let dir = args.next().ok_or("--rivershare-probe needs SHARED_DIR")?;
                 // Fleet::step_timeout: command_timeout / 3, as `check` uses it.
                 let step = Duration::from_secs(8) / 3;
-                probe = Some(rivershare::probe::script::build_with(&dir, step, true));
+                probe = Some(rivershare::sweep::probe_script_with_discovery(
+                    &dir,
+                    step,
+                    true,
+                    rivershare::facts::Role::Runner,
+                ));
             }
             "--bench" => {} // added by `cargo bench`
             _ => addrs.push(a),

@@ -14,8 +14,8 @@ use std::time::Duration;
 use crate::probe::script::timeout_arg;
 use crate::shell::sh_quote;
 
-/// The prelude with `@ERR_CAP@` standing for the stderr cap.
-const PRELUDE: &str = r#"
+/// The prelude's start: the `begin` line, the temp folder, `T`.
+const HEAD: &str = r#"
 printf '@@rivershare begin 1\n|step_timeout=%s\n' "$S"
 H=0
 W=$(mktemp -d 2>/dev/null) || W=$(mktemp -d /dev/shm/rivershare.XXXXXX 2>/dev/null) || W=
@@ -33,41 +33,48 @@ else
   printf '@@rivershare tools err 127\n!timeout: not found, steps run without their own timeout\n'
   T() { "$@"; }
 fi
+"#;
 
+/// The prelude's functions, with `@ERR_CAP@` standing for the stderr cap. A
+/// script run by another (a group of steps under one `T`) defines them again.
+const FUNCTIONS: &str = r#"
 # emit FILE CAP TAG: print FILE (at most CAP bytes), each line prefixed by TAG,
 # and end with a newline even when the file does not. A longer FILE is cut, and
-# a "~truncated TAG CAP SIZE" line says so: the parser reports it. One awk per
-# file (every step runs it, so processes count: a node runs the probe for every
-# sweep); wc measures the exact size only when awk saw more than CAP bytes.
-if command -v awk >/dev/null 2>&1; then
+# a "~truncated TAG CAP SIZE" line says so: the parser reports it. Shell
+# builtins only (every step runs it, and a node runs the probe on every sweep,
+# so processes count); wc measures the exact size only once the cap is reached.
+# The shell's read drops NUL bytes, which no section prints legitimately.
 emit() {
   [ -s "$1" ] || return 0
-  LC_ALL=C awk -v c="$2" -v t="$3" '
-    { if (n < c) { l = $0; if (length(l) > c - n) l = substr(l, 1, c - n); print t l }
-      n += length($0) + 1 }
-    END { exit n > c }' "$1" && return 0
-  z=$(wc -c <"$1")
-  if [ $z -gt "$2" ] 2>/dev/null; then printf '~truncated %s %s %s\n' "$3" "$2" $z; fi
+  en=0
+  while IFS= read -r el || [ -n "$el" ]; do
+    ek=$(( $2 - en ))
+    if [ ${#el} -gt $ek ]; then
+      printf "%s%.${ek}s\n" "$3" "$el"
+    else
+      printf '%s%s\n' "$3" "$el"
+    fi
+    en=$(( en + ${#el} + 1 ))
+    [ $en -lt "$2" ] || break
+  done <"$1"
+  if [ $en -ge "$2" ]; then
+    # busybox pads the count with spaces, which the unquoted $ez drops.
+    ez=$(wc -c <"$1")
+    if [ $ez -gt "$2" ] 2>/dev/null; then printf '~truncated %s %s %s\n' "$3" "$2" $ez; fi
+  fi
   return 0
 }
-else
-emit() {
-  [ -s "$1" ] || return 0
-  head -c "$2" "$1" | sed "s/^/$3/"
-  [ -z "$(head -c "$2" "$1" | tail -c 1)" ] || echo
-  # busybox pads the count with spaces, which the unquoted $z drops.
-  z=$(wc -c <"$1")
-  if [ $z -gt "$2" ] 2>/dev/null; then printf '~truncated %s %s %s\n' "$3" "$2" $z; fi
-  return 0
-}
-fi
 
 # step NAME CAP CMD...: run CMD (stdin closed), then print the marker and body.
 # Sets R to the section status word (ok, err, timeout) and o to the first two
 # lines of its stdout (read by shell builtins: no process), for the script to
 # decide on.
+#
+# When P names a file, the step's name is written there first (a builtin): a
+# group of steps run under one `T` tells its caller which step the timeout cut.
 step() {
   n=$1; c=$2; shift 2
+  [ -z "${P:-}" ] || printf '%s\n' "$n" >"$P"
   if [ -n "$W" ]; then
     "$@" </dev/null >"$W/o" 2>"$W/e"; rc=$?
     a=; b=
@@ -127,5 +134,11 @@ pub fn refusal(what: &str) -> String {
 
 /// The prelude, with each section's stderr capped at `err_cap` bytes.
 pub fn prelude(err_cap: usize) -> String {
-    PRELUDE.replace("@ERR_CAP@", &err_cap.to_string())
+    format!("{HEAD}{}", functions(err_cap))
+}
+
+/// `emit`, `step` and `share` alone, for a script that another one runs (it
+/// gets `W` and, for a timed group, `P` from its caller).
+pub fn functions(err_cap: usize) -> String {
+    FUNCTIONS.replace("@ERR_CAP@", &err_cap.to_string())
 }

@@ -345,3 +345,6 @@ mod hostile;
 
 #[path = "probe/framing.rs"]
 mod framing;
+
+#[path = "probe/stuck.rs"]
+mod stuck;

@@ -7,8 +7,9 @@
 //! let facts = probe::parse::parse(&out.stdout, &node.shared_dir);
 //! ```
 //! On a hung mount the script costs about one `step_timeout` (plus 1 s for the
-//! kill); when every share step is slow but under its timeout it can take up to
-//! seven of them, so keep `step_timeout` well under the command timeout.
+//! kill): `findmnt` has its own, and the steps that touch the share share one.
+//! Keep `step_timeout` well under the command timeout (the sweep uses a third).
 
 pub mod parse;
 pub mod script;
+pub mod stuck;

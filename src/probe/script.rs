@@ -15,34 +15,40 @@
 //! marker. Bodies are capped (`head -c`), so the whole output is bounded.
 //!
 //! # Steps, in order
-//! 1. `host`: `uname -n -r` (never touches the share).
-//! 2. `findmnt`: `findmnt -J -T "$D"`. It reads the mount table and answers on a
-//!    dead hard NFS mount, where everything below blocks; hence it runs first.
-//!    For a path that does not exist findmnt prints nothing (exit 1); the parser
-//!    then uses `mountinfo` instead of stat-walking up parent directories (which
-//!    could itself hang on a dead mount).
+//! 1. `host`: the node's name and kernel release, read from `/proc/sys/kernel`
+//!    by builtins (`uname -n -r` where that fails). Never touches the share.
+//! 2. `findmnt`: `findmnt -J -T "$D"`, under its own `timeout -k 1 <step>`. It
+//!    reads the mount table and answers on a dead hard NFS mount, where
+//!    everything below blocks; hence it runs first. For a path that does not
+//!    exist findmnt prints nothing (exit 1); the parser then uses `mountinfo`
+//!    instead of stat-walking up parent directories (which could itself hang).
 //! 3. `mountinfo`: `/proc/self/mountinfo`, read without touching the share; the
 //!    fallback when findmnt is missing, fails or hangs. Skipped (`skip
 //!    findmnt-answered`) when findmnt printed JSON: on container hosts the table
 //!    is hundreds of KB, and it would cross the wire on every sweep.
-//! 4. `path`: `test -e`, `test -d`, then `realpath` (to compare symlinked paths).
-//! 5. `stat`.
-//! 6. `df`.
-//! 7. `list` (`ls -A`).
-//! 8. `write`: create exclusively, write, fsync, read back, remove (skipped as
-//!    `skip read-only-mode` when rivershare runs with `read_only = true`).
-//! 9. `layout`: mode and owner of the KohakuRiver folders.
-//! 10. `fstab` and `units`: local files for persistence; the parser matches them
-//!     against the mount target, so no mount point has to be computed in `sh`.
-//!     `/etc/fstab` goes through `sed` first: password and secret option values
-//!     are replaced by `***` on the node (see `REDACT`), so no secret is ever in
-//!     the output. Credentials files (`credentials=`) are never read.
+//! 4. The share's steps, in one inner shell under one `timeout -k 1 <step>`
+//!    ([`GROUP`]): `path` (exists, is a folder, the real path by `cd -P`),
+//!    `stat`, `df`, `list` (`ls -A`), `write` (create exclusively, write, fsync,
+//!    read back, remove; `skip read-only-mode` when rivershare runs with
+//!    `read_only = true`), `layout` (mode and owner of the KohakuRiver folders,
+//!    one `stat` for all). When the timeout cuts the group, the step it was in
+//!    (each `step` writes its name to `$W/p` first) is reported `timeout` and
+//!    the later ones `skip hung`: on a dead mount the script costs about one
+//!    step timeout. `list`, `write` and `layout` are skipped (`skip not-dir`)
+//!    unless SHARED_DIR is a directory, so nothing is ever created on a missing
+//!    path.
+//! 5. `fstab`, `units` and `mountunits`: local files for persistence; the parser
+//!    matches them against the mount target, so no mount point has to be
+//!    computed in `sh`. Password and secret option values are replaced by `***`
+//!    on the node (see `REDACT`), so no secret is ever in the output.
+//!    Credentials files (`credentials=`) are never read.
+//! 6. `stuck`: processes stuck on storage, from `/proc` (see [`super::stuck`]).
+//! 7. What the caller adds ([`build_carrying`]): the KohakuRiver discovery's
+//!    reads, so a node's sweep is one exec.
 //!
-//! Every command that touches the share runs under `timeout -k 1 <step>`. Once a
-//! step times out, later share steps print `skip hung` instead of hanging too: on a
-//! dead mount the script costs about one step timeout, not one per step.
-//! `list`, `write` and `layout` are skipped (`skip not-dir`) unless SHARED_DIR is a
-//! directory, so nothing is ever created on a missing path.
+//! About 15 processes a node: the framing, the host, the real path and the
+//! read-back are shell builtins, and every process counts, since every node
+//! runs the script on every sweep.
 //!
 //! SHARED_DIR appears exactly once, as `D=<sh_quote(path)>`, and is only ever used
 //! as `"$D"` (or passed as a positional argument to an inner `sh -c`).
@@ -69,8 +75,14 @@ const BODY: &str = r#"
 umask 077
 REDACT='s/(^|[[:space:],])([Pp][Aa][Ss][Ss][A-Za-z0-9_]*|[Ss][Ee][Cc][Rr][Ee][Tt])=([^,[:space:]]|,,)*/\1\2=***/g'
 @PRELUDE@
-# One line, "<nodename> <release>": one process.
-step host @ERR_CAP@ uname -n -r
+# One line, "<nodename> <release>", from the kernel's own files by shell
+# builtins: no process. uname where /proc is not mounted.
+host_line() {
+  hn=; hr=
+  { read -r hn </proc/sys/kernel/hostname && read -r hr </proc/sys/kernel/osrelease; } 2>/dev/null
+  if [ -n "$hn" ] && [ -n "$hr" ]; then printf '%s %s\n' "$hn" "$hr"; else uname -n -r; fi
+}
+step host @ERR_CAP@ host_line
 
 if command -v findmnt >/dev/null 2>&1; then
   share findmnt @BODY_CAP@ findmnt -J -T "$D" -o TARGET,SOURCE,FSTYPE,OPTIONS
@@ -91,68 +103,38 @@ case "$R:$o" in
     ;;
 esac
 
-E=0; I=0
-share path @BODY_CAP@ sh -c '
-  if test -e "$1"; then echo exists=1; else echo exists=0; fi
-  if test -d "$1"; then echo dir=1; else echo dir=0; fi
-  if test -e "$1"; then
-    # No "--": busybox realpath takes it for a file name. "./" guards a leading "-".
-    case $1 in /*) p=$1 ;; *) p=./$1 ;; esac
-    r=$(realpath "$p" 2>/dev/null) || r=$(readlink -f "$p" 2>/dev/null) || r=
-    [ -z "$r" ] || printf "real=%s\n" "$r"
-  fi
-  exit 0' rivershare-path "$D"
-# Only the first two lines decide: the realpath after them may hold anything.
-case "$R:$o" in
-  "ok:exists=1
-dir=1"*) E=1; I=1 ;;
-  ok:exists=1*) E=1 ;;
-esac
+# The write test's file name: a random suffix from the kernel's uuid costs no
+# process; od is the fallback.
+N=; read -r N </proc/sys/kernel/random/uuid 2>/dev/null || N=
+[ -n "$N" ] || N=$(od -An -N4 -tx4 /dev/urandom 2>/dev/null | tr -d ' \n')
+N=".rivershare-probe.$$.$N"
 
-share stat @ERR_CAP@ stat -L -c '%F|%a|%u|%U' -- "$D"
-
-# Once hung, `share` prints `skip hung` for every later step, whatever E and I say.
-if [ "$H" = 1 ] || [ "$E" = 1 ]; then
-  share df @ERR_CAP@ df -P -B1 -- "$D"
+# The steps that touch the share (path, stat, df, list, write, layout) run in one
+# inner shell under one `T`: one timeout for all of them, not one each (a
+# process each, and the inner shells they ran). The group prints its own
+# sections; when the timeout cuts it, the step it was in (written to $W/p by
+# `step`) is reported as timed out and the later ones as `skip hung`.
+@GROUP@
+if [ "$H" = 1 ]; then
+  for g in path stat df list write layout; do printf '@@rivershare %s skip hung\n' "$g"; done
 else
-  printf '@@rivershare df skip missing\n'
-fi
-
-if [ "$H" = 1 ] || [ "$I" = 1 ]; then
-  share list @ERR_CAP@ sh -c 'ls -A -- "$1" >/dev/null' rivershare-list "$D"
-  # A random suffix: the kernel's uuid costs no process; od is the fallback.
-  N=; read -r N </proc/sys/kernel/random/uuid 2>/dev/null || N=
-  [ -n "$N" ] || N=$(od -An -N4 -tx4 /dev/urandom 2>/dev/null | tr -d ' \n')
-  N=".rivershare-probe.$$.$N"
-  if [ "$WRITE_TEST" != 1 ]; then
-    printf '@@rivershare write skip read-only-mode\n'
-  else
-  share write @ERR_CAP@ sh -c '
-    f=$1/$2
-    echo stage=create
-    ( set -C; : >"$f" ) || exit 2
-    echo stage=write
-    # conv=fsync: the data must reach the server, not just the page cache.
-    printf "rivershare probe %s\n" "$2" | dd of="$f" conv=notrunc,fsync || { rm -f -- "$f"; exit 3; }
-    echo stage=read
-    got=$(cat -- "$f") || { rm -f -- "$f"; exit 4; }
-    if [ "$got" != "rivershare probe $2" ]; then
-      echo "read back differs from what was written" >&2; rm -f -- "$f"; exit 5
-    fi
-    echo stage=remove
-    rm -f -- "$f" || exit 6
-    echo stage=done' rivershare-write "$D" "$N"
-  fi
-  share layout @ERR_CAP@ sh -c '
-    for n in kohakuriver-containers shared_data logs; do
-      if test -e "$1/$n"; then
-        s=$(stat -L -c "%a %U" -- "$1/$n") && printf "%s %s\n" "$n" "$s" || printf "%s ?\n" "$n"
-      else
-        printf "%s -\n" "$n"
-      fi
-    done' rivershare-layout "$D"
-else
-  printf '@@rivershare list skip not-dir\n@@rivershare write skip not-dir\n@@rivershare layout skip not-dir\n'
+  [ -z "$W" ] || : >"$W/p"
+  T sh -c "$G" rivershare-share "$D" "$W" "$WRITE_TEST" "$N"; rc=$?
+  case $rc in
+    0) ;;
+    124|137)
+      H=1; g=
+      [ -z "$W" ] || { IFS= read -r g <"$W/p"; } 2>/dev/null
+      [ -n "$g" ] || g=path
+      printf '@@rivershare %s timeout\n' "$g"
+      k=0
+      for x in path stat df list write layout; do
+        [ $k = 0 ] || printf '@@rivershare %s skip hung\n' "$x"
+        [ "$x" != "$g" ] || k=1
+      done
+      ;;
+    *) printf '@@rivershare share err %s\n!the share steps ended with exit %s\n' "$rc" "$rc" ;;
+  esac
 fi
 
 if [ -r /etc/fstab ]; then
@@ -176,63 +158,157 @@ units_list() {
   done
   return 0
 }
+# The [Mount] keys of every readable mount unit in the folders given, for a
+# mount that has no fstab line: the parser picks the unit of the mount point.
+# Options are redacted like fstab (a space after "Options=" lets the same
+# expression see the first option). Two processes for all units together (awk
+# picks the keys, sed redacts). Only readable files: mawk stops at the first
+# file it cannot open.
+mount_units() {
+  sd=$#
+  for su in "$@"; do
+    for sf in "$su"/*.mount; do
+      [ -f "$sf" ] && [ -r "$sf" ] && set -- "$@" "$sf"
+    done
+  done
+  shift $sd
+  [ $# -gt 0 ] || return 0
+  if command -v awk >/dev/null 2>&1; then
+    LC_ALL=C awk 'FNR == 1 { printf "@unit %s\n[Mount]\n", FILENAME }
+      /^(What|Where|Type|Options)=/ { sub(/^Options=/, "Options= "); print }' "$@" | sed -E "$REDACT"
+  else
+    for sf in "$@"; do
+      printf '@unit %s\n[Mount]\n' "$sf"
+      sed -n -E '/^(What|Where|Type|Options)=/p' "$sf" | sed -E 's/^Options=/Options= /' | sed -E "$REDACT"
+    done
+  fi
+}
 U=
 for u in /etc/systemd/system /run/systemd/generator /usr/local/lib/systemd/system /usr/lib/systemd/system /lib/systemd/system; do
   [ -d "$u" ] && U="$U $u"
 done
 if [ -n "$U" ]; then
   step units @BODY_CAP@ units_list $U
-  # The [Mount] keys of every mount unit, for a mount that has no fstab line: the
-  # parser picks the unit of the mount point. Options are redacted like fstab (a
-  # space after "Options=" lets the same expression see the first option).
-  # Two processes for every unit file together (awk picks the keys, sed
-  # redacts), not three per file. Only readable files: mawk stops at the first
-  # file it cannot open.
-  step mountunits @BODY_CAP@ sh -c '
-    R=$1; shift; d=$#
-    for u in "$@"; do
-      for f in "$u"/*.mount; do
-        [ -f "$f" ] && [ -r "$f" ] && set -- "$@" "$f"
-      done
-    done
-    shift $d
-    [ $# -gt 0 ] || exit 0
-    if command -v awk >/dev/null 2>&1; then
-      LC_ALL=C awk '"'"'FNR == 1 { printf "@unit %s\n[Mount]\n", FILENAME }
-        /^(What|Where|Type|Options)=/ { sub(/^Options=/, "Options= "); print }'"'"' "$@" | sed -E "$R"
-    else
-      for f in "$@"; do
-        printf "@unit %s\n[Mount]\n" "$f"
-        sed -n -E "/^(What|Where|Type|Options)=/p" "$f" | sed -E "s/^Options=/Options= /" | sed -E "$R"
-      done
-    fi
-    exit 0' rivershare-mountunits "$REDACT" $U
+  step mountunits @BODY_CAP@ mount_units $U
 else
   printf '@@rivershare units skip no-systemd\n@@rivershare mountunits skip no-systemd\n'
 fi
 
-# Processes stuck on storage, from /proc only, never the share: in uninterruptible
-# sleep (D: a dead hard NFS, CIFS or Ceph mount), or a FUSE client waiting for its
-# daemon (wchan request_wait_answer, shown as S; the daemon's own idle read of
-# /dev/fuse is not a wait on storage). A function of this shell, builtins only:
-# no process at all. Its variables are its own (s...), never step's.
-stuck_scan() {
-  for sp in /proc/[0-9]*; do
-    sl=; sw=
-    read -r sl 2>/dev/null <"$sp/stat" || continue
-    read -r sw 2>/dev/null <"$sp/wchan"
-    sr=${sl##*) }
-    sc=${sl#*(}
-    case "${sr%% *} $sw" in
-      "D "*|*request_wait_answer*)
-        printf '%s %s (%s)\n' "${sp#/proc/}" "${sc%)*}" "${sw:-?}" ;;
-    esac
-  done
+# Processes stuck on storage (see `probe::stuck`).
+@STUCK@
+step stuck @BODY_CAP@ stuck_scan
+@EXTRA@
+printf '@@rivershare end\n'
+"#;
+
+/// The share's steps, run by `T sh -c "$G" rivershare-share D W WRITE_TEST N`
+/// after [`crate::framing::functions`]. Only `stat`, `df`, `ls`, `dd`, `rm` and
+/// one more `stat` (the layout folders together) are processes; the rest is
+/// builtins.
+const GROUP: &str = r#"
+# A relative SHARED_DIR is relative to the login folder, where this shell starts.
+case $D in /*) ;; *) D=$PWD/$D ;; esac
+unset CDPATH
+E=0; I=0
+
+# exists, dir, then the real path: `cd -P` resolves it without a process;
+# realpath (or readlink -f) when SHARED_DIR is not a folder we may enter.
+path_check() {
+  if [ -e "$D" ]; then echo exists=1; else echo exists=0; fi
+  if [ -d "$D" ]; then echo dir=1; else echo dir=0; fi
+  if [ -e "$D" ]; then
+    r=
+    if [ -d "$D" ] && cd -P -- "$D" 2>/dev/null; then r=$PWD; cd /; fi
+    [ -n "$r" ] || r=$(realpath "$D" 2>/dev/null) || r=$(readlink -f "$D" 2>/dev/null) || r=
+    [ -z "$r" ] || printf 'real=%s\n' "$r"
+  fi
   return 0
 }
-step stuck @BODY_CAP@ stuck_scan
+step path @BODY_CAP@ path_check
+# Only the first two lines decide: the real path after them may hold anything.
+case "$R:$o" in
+  "ok:exists=1
+dir=1"*) E=1; I=1 ;;
+  ok:exists=1*) E=1 ;;
+esac
 
-printf '@@rivershare end\n'
+step stat @ERR_CAP@ stat -L -c '%F|%a|%u|%U' -- "$D"
+
+if [ "$E" = 1 ]; then
+  step df @ERR_CAP@ df -P -B1 -- "$D"
+else
+  printf '@@rivershare df skip missing\n'
+fi
+
+list_check() { ls -A -- "$D" >/dev/null; }
+
+# Create exclusively, write and fsync (conv=fsync: the data must reach the
+# server, not just the page cache), read back, remove. `true`, not `:`: a failed
+# redirection of a special builtin would end this shell.
+write_check() {
+  f=$D/$N
+  echo stage=create
+  set -C
+  true >"$f"; wc_rc=$?
+  set +C
+  [ $wc_rc = 0 ] || return 2
+  echo stage=write
+  if [ -n "$W" ]; then
+    printf 'rivershare probe %s\n' "$N" >"$W/c"
+    dd if="$W/c" of="$f" conv=notrunc,fsync || { rm -f -- "$f"; return 3; }
+  else
+    printf 'rivershare probe %s\n' "$N" | dd of="$f" conv=notrunc,fsync || { rm -f -- "$f"; return 3; }
+  fi
+  echo stage=read
+  got=
+  IFS= read -r got <"$f" || { rm -f -- "$f"; return 4; }
+  if [ "$got" != "rivershare probe $N" ]; then
+    echo "read back differs from what was written" >&2; rm -f -- "$f"; return 5
+  fi
+  echo stage=remove
+  rm -f -- "$f" || return 6
+  echo stage=done
+}
+
+# Mode and owner of the KohakuRiver folders: one stat for those that exist;
+# one each only when that one failed, so no line is given to the wrong folder.
+layout_check() {
+  set --
+  for ln in kohakuriver-containers shared_data logs; do
+    [ -e "$D/$ln" ] && set -- "$@" "$D/$ln"
+  done
+  if [ $# -gt 0 ] && [ -n "$W" ] && stat -L -c '%a %U' -- "$@" >"$W/l" 2>/dev/null; then
+    {
+      for ln in kohakuriver-containers shared_data logs; do
+        if [ -e "$D/$ln" ]; then
+          lv=; IFS= read -r lv <&3; printf '%s %s\n' "$ln" "${lv:-?}"
+        else
+          printf '%s -\n' "$ln"
+        fi
+      done
+    } 3<"$W/l"
+  else
+    for ln in kohakuriver-containers shared_data logs; do
+      if [ -e "$D/$ln" ]; then
+        lv=$(stat -L -c '%a %U' -- "$D/$ln" 2>/dev/null) && printf '%s %s\n' "$ln" "$lv" || printf '%s ?\n' "$ln"
+      else
+        printf '%s -\n' "$ln"
+      fi
+    done
+  fi
+}
+
+if [ "$I" = 1 ]; then
+  step list @ERR_CAP@ list_check
+  if [ "$WRITE_TEST" != 1 ]; then
+    printf '@@rivershare write skip read-only-mode\n'
+  else
+    step write @ERR_CAP@ write_check
+  fi
+  step layout @ERR_CAP@ layout_check
+else
+  printf '@@rivershare list skip not-dir\n@@rivershare write skip not-dir\n@@rivershare layout skip not-dir\n'
+fi
 "#;
 
 /// Build the probe script for one node. Every command inside that touches the
@@ -244,6 +320,18 @@ pub fn build(shared_dir: &str, step_timeout: Duration) -> String {
 /// As [`build`]; `write_test: false` (rivershare's `read_only = true`) leaves the
 /// share untouched: the write section reports `skip read-only-mode`.
 pub fn build_with(shared_dir: &str, step_timeout: Duration, write_test: bool) -> String {
+    build_carrying(shared_dir, step_timeout, write_test, "")
+}
+
+/// As [`build_with`], with `extra` (more steps, shell text that uses the
+/// framing's prelude, e.g. the KohakuRiver discovery's) run after the probe's
+/// own: one exec a node instead of two.
+pub fn build_carrying(
+    shared_dir: &str,
+    step_timeout: Duration,
+    write_test: bool,
+    extra: &str,
+) -> String {
     let mut s = String::with_capacity(BODY.len() + shared_dir.len() + 64);
     s.push_str("# rivershare probe, protocol 1\n");
     if shared_dir.contains('\0') {
@@ -257,14 +345,25 @@ pub fn build_with(shared_dir: &str, step_timeout: Duration, write_test: bool) ->
     let _ = writeln!(s, "D={}", sh_quote(shared_dir));
     let _ = writeln!(s, "S={}", timeout_arg(step_timeout));
     let _ = writeln!(s, "WRITE_TEST={}", u8::from(write_test));
+    let group = format!(
+        "D=$1; W=$2; WRITE_TEST=$3; N=$4; P=\n[ -z \"$W\" ] || P=$W/p\n{}{}",
+        crate::framing::functions(STDERR_CAP),
+        caps(GROUP)
+    );
     s.push_str(
-        &BODY
-            .replace("@BODY_CAP@", &BODY_CAP.to_string())
-            .replace("@MOUNTINFO_CAP@", &MOUNTINFO_CAP.to_string())
-            .replace("@ERR_CAP@", &STDERR_CAP.to_string())
-            .replace("@PRELUDE@", &crate::framing::prelude(STDERR_CAP)),
+        &caps(BODY)
+            .replace("@PRELUDE@", &crate::framing::prelude(STDERR_CAP))
+            .replace("@GROUP@", &format!("G={}", sh_quote(&group)))
+            .replace("@STUCK@", super::stuck::STUCK_SCAN)
+            .replace("@EXTRA@", extra),
     );
     s
+}
+
+fn caps(text: &str) -> String {
+    text.replace("@BODY_CAP@", &BODY_CAP.to_string())
+        .replace("@MOUNTINFO_CAP@", &MOUNTINFO_CAP.to_string())
+        .replace("@ERR_CAP@", &STDERR_CAP.to_string())
 }
 
 /// `timeout` duration argument: whole seconds when exact, otherwise a decimal

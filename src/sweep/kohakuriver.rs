@@ -19,19 +19,44 @@ use crate::probe::parse::frame::{self, Status};
 use crate::shell::sh_quote;
 use crate::transport::Transport;
 
-/// Each step's own limit (`timeout -k 1 S`): a wedged systemd, or a config file on
-/// a hung mount, must not hold the sweep.
+/// The reads' common limit (`timeout -k 1 S` around all of them): a wedged
+/// systemd, or a config file on a hung home mount, must not hold the sweep.
 const STEP_SECS: u64 = 2;
-/// The whole script: three steps, each at most its limit plus the kill second.
-const SCRIPT_SECS: u64 = (STEP_SECS + 1) * 3 + 1;
+/// The whole script: the reads' limit plus the kill second, and one more.
+const SCRIPT_SECS: u64 = STEP_SECS + 2;
 /// base64 of [`CONFIG_CAP`] + 1 bytes with its line breaks fits in this.
 const B64_CAP: usize = CONFIG_CAP * 4 / 3 + CONFIG_CAP / 32 + 64;
 /// The unit text (unit file plus drop-ins) is capped here.
 const UNIT_CAP: usize = 65_536;
+/// Where systemd looks for a system unit, so `systemctl` (a costly process)
+/// runs only on a node that has the unit.
+const UNIT_DIRS: &[&str] = &[
+    "/etc/systemd/system.control",
+    "/run/systemd/system.control",
+    "/run/systemd/transient",
+    "/run/systemd/generator.early",
+    "/etc/systemd/system",
+    "/etc/systemd/system.attached",
+    "/run/systemd/system",
+    "/run/systemd/system.attached",
+    "/run/systemd/generator",
+    "/usr/local/lib/systemd/system",
+    "/usr/lib/systemd/system",
+    "/lib/systemd/system",
+    "/run/systemd/generator.late",
+];
 
-/// `sh -c "$B" b64 FILE` (run under `T`, so bounded): exit 3 when FILE does not
-/// exist, 4 when it cannot be read (the error on stderr), else its first
-/// CONFIG_CAP+1 bytes in base64.
+/// `b64 FILE`: exit 3 when FILE does not exist, 4 when it cannot be read (the
+/// error on stderr), else its first CONFIG_CAP+1 bytes in base64.
+fn b64_function() -> String {
+    format!(
+        "b64() {{ [ -e \"$1\" ] || return 3; head -c 1 -- \"$1\" >/dev/null || return 4; \
+         head -c {} -- \"$1\" | base64; }}\n",
+        CONFIG_CAP + 1
+    )
+}
+
+/// `sh -c "$B" b64 FILE` (run under `T`, so bounded), for the second round trip.
 fn b64_program() -> String {
     format!(
         "B='[ -e \"$1\" ] || exit 3; head -c 1 -- \"$1\" >/dev/null || exit 4; \
@@ -44,25 +69,64 @@ fn script_head() -> String {
     format!("S={STEP_SECS}\n{}{}", framing::prelude(2048), b64_program())
 }
 
-/// The first round trip: the unit, then both home configs.
+/// The first round trip's steps, for a script that has the framing's prelude
+/// (the discovery's own, or the probe's, which carries them so a node's sweep
+/// is one exec): the login folder (`homedir`), then in one inner shell under
+/// one `T` of [`STEP_SECS`] the unit and both home configs (`unit`, `home`,
+/// `root`). A timeout names the read it cut; the later ones time out with it.
+pub(crate) fn discovery_steps(role: Role) -> String {
+    discovery_steps_in(role, UNIT_DIRS)
+}
+
+/// [`discovery_steps`], looking for the unit file in `unit_dirs`.
+fn discovery_steps_in(role: Role, unit_dirs: &[&str]) -> String {
+    let dirs: Vec<String> = unit_dirs.iter().map(|d| sh_quote(d)).collect();
+    let file = sh_quote(&config_file_name(role));
+    let inner = format!(
+        "HM=$1; W=$2; P=\n[ -z \"$W\" ] || P=$W/k\n{functions}{b64}\
+         unit_present() {{ for d in {dirs}; do [ -e \"$d/$1\" ] || [ -L \"$d/$1\" ] && return 0; done; return 1; }}\n\
+         if unit_present {unit_file}; then step unit {UNIT_CAP} systemctl cat --no-pager -- {unit}; \
+         else printf '@@rivershare unit skip no-unit-file\\n'; fi\n\
+         step home {B64_CAP} b64 \"$HM/.kohakuriver/\"{file}\n\
+         [ \"$HM\" = /root ] || step root {B64_CAP} b64 /root/.kohakuriver/{file}\n",
+        dirs = dirs.join(" "),
+        functions = framing::functions(2048),
+        b64 = b64_function(),
+        unit_file = sh_quote(&format!("{}.service", unit_name(role))),
+        unit = sh_quote(&unit_name(role)),
+    );
+    format!(
+        r#"step homedir 4096 printf '%s\n' "$HOME"
+K={inner}
+SP=$S; S={STEP_SECS}
+[ -z "$W" ] || : >"$W/k"
+T sh -c "$K" rivershare-kohakuriver "$HOME" "$W"; rc=$?
+S=$SP
+case $rc in
+  124|137)
+    g=; [ -z "$W" ] || {{ IFS= read -r g <"$W/k"; }} 2>/dev/null
+    [ -n "$g" ] || g=unit
+    k=0
+    for x in unit home root; do
+      [ "$x" != "$g" ] || k=1
+      [ $k = 0 ] || printf '@@rivershare %s timeout\n' "$x"
+    done
+    ;;
+esac
+"#,
+        inner = sh_quote(&inner),
+    )
+}
+
+/// The first round trip on its own: [`discovery_steps`] in a script.
 pub(crate) fn discovery_script(role: Role) -> String {
-    let file = config_file_name(role);
+    discovery_script_in(role, UNIT_DIRS)
+}
+
+/// [`discovery_script`], looking for the unit file in `unit_dirs`.
+fn discovery_script_in(role: Role, unit_dirs: &[&str]) -> String {
     let mut s = script_head();
-    // The SSH user's home, so the file read can be named by its real path.
-    s.push_str("printf '|home=%s\\n' \"$HOME\"\n");
-    s.push_str(&format!(
-        "step unit {UNIT_CAP} T systemctl cat --no-pager -- {}\n",
-        sh_quote(&unit_name(role))
-    ));
-    s.push_str(&format!(
-        "step home {B64_CAP} T sh -c \"$B\" b64 \"$HOME/.kohakuriver/\"{}\n",
-        sh_quote(&file)
-    ));
-    // Root's own home was just read when the SSH user is root.
-    s.push_str(&format!(
-        "[ \"$HOME\" = /root ] || step root {B64_CAP} T sh -c \"$B\" b64 /root/.kohakuriver/{}\n",
-        sh_quote(&file)
-    ));
+    s.push_str(&discovery_steps_in(role, unit_dirs));
     s.push_str("printf '@@rivershare end\\n'\n");
     s
 }
@@ -119,6 +183,23 @@ fn file_read(f: &frame::Frame, name: &str, path: &str) -> FileRead {
     }
 }
 
+/// The facts when the reads themselves failed (`why`: the transport's error).
+pub(crate) fn not_read(why: String) -> KohakuriverFacts {
+    KohakuriverFacts {
+        problems: vec![ConfigProblem {
+            line: None,
+            message: why,
+        }],
+        ..KohakuriverFacts::default()
+    }
+}
+
+/// The SSH user's login folder, as the node's shell saw `$HOME`.
+fn home_dir(f: &frame::Frame) -> Option<&str> {
+    let s = f.section("homedir")?;
+    (s.status == Status::Ok).then(|| s.out.first().map(String::as_str))?
+}
+
 /// The unit's text, when systemd printed one.
 fn unit_text(f: &frame::Frame) -> Option<String> {
     let s = f.section("unit")?;
@@ -134,12 +215,7 @@ impl Fleet {
         transport: &dyn Transport,
     ) -> KohakuriverFacts {
         let limit = Duration::from_secs(SCRIPT_SECS).min(self.config.command_timeout);
-        let mut facts = KohakuriverFacts::default();
-        let problem = |message: String| ConfigProblem {
-            line: None,
-            message,
-        };
-        let out = match self
+        match self
             .run_with(
                 node,
                 transport,
@@ -149,16 +225,32 @@ impl Fleet {
             )
             .await
         {
-            Ok(out) => out,
-            Err(e) => {
-                facts.problems.push(problem(e.detail));
-                return facts;
+            Ok(out) => {
+                self.kohakuriver_from(node, transport, &frame::split(&out.stdout))
+                    .await
             }
+            Err(e) => not_read(e.detail),
+        }
+    }
+
+    /// What the discovery's sections in `f` say (the discovery script's output,
+    /// or a probe's that carried [`discovery_steps`]), plus the second round trip
+    /// when the unit names a `--config` file. Failures are problems in the facts.
+    pub(crate) async fn kohakuriver_from(
+        &self,
+        node: &Node,
+        transport: &dyn Transport,
+        f: &frame::Frame,
+    ) -> KohakuriverFacts {
+        let limit = Duration::from_secs(SCRIPT_SECS).min(self.config.command_timeout);
+        let mut facts = KohakuriverFacts::default();
+        let problem = |message: String| ConfigProblem {
+            line: None,
+            message,
         };
-        let f = frame::split(&out.stdout);
         let file = config_file_name(node.role);
         let mut candidates: Vec<(String, FileRead)> = Vec::new();
-        if let Some(text) = unit_text(&f) {
+        if let Some(text) = unit_text(f) {
             let unit = unit_facts(node.role, &text);
             if let Some(path) = config_path_from_unit(&text) {
                 let path = path.display().to_string();
@@ -185,15 +277,15 @@ impl Fleet {
             }
             facts.unit = Some(unit);
         }
-        let home = match f.preamble_value("home") {
+        let home = match home_dir(f) {
             Some(h) if h.starts_with('/') => {
                 format!("{}/.kohakuriver/{file}", h.trim_end_matches('/'))
             }
             _ => format!("~/.kohakuriver/{file}"),
         };
         let root = format!("/root/.kohakuriver/{file}");
-        let home_read = file_read(&f, "home", &home);
-        let root_read = file_read(&f, "root", &root);
+        let home_read = file_read(f, "home", &home);
+        let root_read = file_read(f, "root", &root);
         candidates.push((home, home_read));
         candidates.push((root, root_read));
         for (path, read) in candidates {

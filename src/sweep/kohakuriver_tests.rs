@@ -29,10 +29,7 @@ fn reads_the_home_config_byte_for_byte_and_names_it() {
     write(&home.path().join(".kohakuriver/runner_config.py"), bytes);
     let f = run(&discovery_script(Role::Runner), home.path(), None);
     assert!(f.ended, "{f:?}");
-    assert_eq!(
-        f.preamble_value("home"),
-        Some(home.path().to_str().expect("utf-8"))
-    );
+    assert_eq!(home_dir(&f), Some(home.path().to_str().expect("utf-8")));
     assert_eq!(
         file_read(&f, "home", "h"),
         FileRead::Read(bytes.to_vec(), false)
@@ -85,16 +82,20 @@ fn an_oversized_file_is_cut_and_flagged() {
 #[test]
 fn the_unit_text_comes_from_systemctl_cat() {
     // This machine has no running systemd (`systemctl cat` needs the manager), so a
-    // stand-in earlier in PATH prints a unit fixture the way `systemctl cat` does
-    // and checks it was asked exactly `cat --no-pager -- kohakuriver-runner`.
+    // stand-in earlier in PATH prints a unit fixture the way `systemctl cat` does,
+    // checks it was asked exactly `cat --no-pager -- kohakuriver-runner`, and
+    // leaves a mark that it ran.
     let home = tempfile::tempdir().expect("tempdir");
     let bin = home.path().join("bin");
+    let units = home.path().join("units");
+    let ran = home.path().join("systemctl-ran");
     let unit = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/kohakuriver/runner-dropin-requires.unit");
     write(
         &bin.join("systemctl"),
         format!(
-            "#!/bin/sh\n[ \"$*\" = 'cat --no-pager -- kohakuriver-runner' ] || {{ echo \"args: $*\" >&2; exit 1; }}\ncat {}\n",
+            "#!/bin/sh\n: >{}\n[ \"$*\" = 'cat --no-pager -- kohakuriver-runner' ] || {{ echo \"args: $*\" >&2; exit 1; }}\ncat {}\n",
+            sh_quote(ran.to_str().expect("utf-8")),
             sh_quote(unit.to_str().expect("utf-8"))
         )
         .as_bytes(),
@@ -103,7 +104,27 @@ fn the_unit_text_comes_from_systemctl_cat() {
         .args(["+x", bin.join("systemctl").to_str().expect("utf-8")])
         .status()
         .expect("chmod");
-    let f = run(&discovery_script(Role::Runner), home.path(), Some(&bin));
+    let dirs = ["/nonexistent-unit-dir", units.to_str().expect("utf-8")];
+    // No unit file in any of systemd's folders: systemctl is not even asked.
+    let f = run(
+        &discovery_script_in(Role::Runner, &dirs),
+        home.path(),
+        Some(&bin),
+    );
+    assert_eq!(unit_text(&f), None);
+    assert!(!ran.exists(), "systemctl ran without a unit file");
+    assert_eq!(
+        f.section("unit").map(|s| s.status.clone()),
+        Some(Status::Skip("no-unit-file".into()))
+    );
+    // The unit file in one of them: systemctl prints the unit and its drop-ins.
+    write(&units.join("kohakuriver-runner.service"), b"[Service]\n");
+    let f = run(
+        &discovery_script_in(Role::Runner, &dirs),
+        home.path(),
+        Some(&bin),
+    );
+    assert!(ran.exists(), "systemctl was asked");
     let text = unit_text(&f).expect("unit text");
     assert_eq!(
         config_path_from_unit(&text).as_deref(),
@@ -113,9 +134,13 @@ fn the_unit_text_comes_from_systemctl_cat() {
         unit_facts(Role::Runner, &text).requires_mounts_for,
         ["/mnt/cluster-share"]
     );
-    // Without it, the real systemctl fails here: no unit, not an error.
+    // Without the stand-in, the real systemctl fails here: no unit, not an error.
     assert_eq!(
-        unit_text(&run(&discovery_script(Role::Runner), home.path(), None)),
+        unit_text(&run(
+            &discovery_script_in(Role::Runner, &dirs),
+            home.path(),
+            None
+        )),
         None
     );
 }
@@ -190,6 +215,12 @@ fn a_file_that_never_answers_is_bounded_by_the_step_timeout() {
         FileRead::Unreadable(format!(
             "cannot read /h/runner_config.py: no answer within {STEP_SECS} s"
         ))
+    );
+    // The reads share one timeout: root's file, after the hung one, was not
+    // read either, and says so rather than "absent".
+    assert_eq!(
+        file_read(&f, "root", "/r"),
+        FileRead::Unreadable(format!("cannot read /r: no answer within {STEP_SECS} s"))
     );
     assert!(
         took < Duration::from_secs(SCRIPT_SECS),

@@ -18,7 +18,7 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 
 use crate::config::{Config, Node, TransportKind};
-use crate::facts::{NodeError, NodeErrorKind, NodeFacts, SharedDirSource};
+use crate::facts::{NodeError, NodeErrorKind, NodeFacts, Role, SharedDirSource};
 use crate::probe;
 use crate::transport::local::LocalTransport;
 use crate::transport::ssh::SshContext;
@@ -67,6 +67,23 @@ pub struct Fleet {
     config: Arc<Config>,
     ssh: SshContext,
     connections: Mutex<HashMap<String, Arc<dyn Transport>>>,
+}
+
+/// The one script a node whose SHARED_DIR is configured runs, in one exec: the
+/// probe ([`probe::script::build_carrying`]) carrying the KohakuRiver
+/// discovery's reads for `role`.
+pub fn probe_script_with_discovery(
+    shared_dir: &str,
+    step_timeout: Duration,
+    write_test: bool,
+    role: Role,
+) -> String {
+    probe::script::build_carrying(
+        shared_dir,
+        step_timeout,
+        write_test,
+        &kohakuriver::discovery_steps(role),
+    )
 }
 
 impl Fleet {
@@ -171,7 +188,7 @@ impl Fleet {
     /// One node's facts, and the probe's raw output when the probe ran. With
     /// discovery on, the node's own KohakuRiver unit and config are read too:
     /// before the probe when its SHARED_DIR came from nowhere (a SHARED_DIR found
-    /// there is the one probed), alongside it otherwise.
+    /// there is the one probed), by the probe script itself otherwise.
     async fn probe_node(
         &self,
         node: &Node,
@@ -224,12 +241,21 @@ impl Fleet {
                 let (result, ()) = tokio::join!(self.run(&node, t, &script), write(node.clone()));
                 (Some(k), result)
             } else if discovery {
-                let script = self.probe_script(&node);
-                let (k, result, ()) = tokio::join!(
-                    self.kohakuriver_facts(&node, t),
-                    self.run(&node, t, &script),
-                    write(node.clone())
+                // One exec: the probe carries the discovery's reads.
+                let script = probe_script_with_discovery(
+                    &node.shared_dir,
+                    self.step_timeout(),
+                    !self.config.read_only,
+                    node.role,
                 );
+                let (result, ()) = tokio::join!(self.run(&node, t, &script), write(node.clone()));
+                let k = match &result {
+                    Ok(out) => {
+                        let f = crate::probe::parse::frame::split(&out.stdout);
+                        self.kohakuriver_from(&node, t, &f).await
+                    }
+                    Err(e) => kohakuriver::not_read(e.detail.clone()),
+                };
                 (Some(k), result)
             } else {
                 let script = self.probe_script(&node);

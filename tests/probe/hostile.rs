@@ -1,5 +1,5 @@
 //! Hostile remote output, produced for real: the real probe script run by the
-//! real `sh` with a fake `findmnt`, `df` or `uname` earlier in PATH, and a real
+//! real `sh` with a fake `findmnt`, `df` or `stat` earlier in PATH, and a real
 //! process flooding the local transport. Each must become a warning on the
 //! node's facts that names the step, never a panic or a made-up number.
 
@@ -81,21 +81,48 @@ fn df_with_inode_columns_is_a_df_warning_not_a_wrong_number() {
     assert!(f.mount.is_some() && f.access.as_ref().is_some_and(|a| a.read));
 }
 
-/// uname prints bytes that are not UTF-8: the host section is named, the rest
-/// of the node's facts are intact.
+/// The owner `stat` prints for SHARED_DIR is not UTF-8 (a name from another
+/// system's encoding): the stat section is named, the rest of the node's facts
+/// are intact.
+const STAT_LATIN1_OWNER: &str = r#"case "$3" in
+  *%F*) printf 'directory|755|0|r\377\376t\n' ;;
+  *) exec stat_real "$@" ;;
+esac"#;
+
+fn stat_faked(tmp: &Path) -> (std::path::PathBuf, String) {
+    let (bin, share) = fakes(tmp, &[("stat", STAT_LATIN1_OWNER)]);
+    let real = ["/usr/bin/stat", "/bin/stat"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("stat is installed");
+    std::os::unix::fs::symlink(real, bin.join("stat_real")).expect("symlink");
+    (bin, share)
+}
+
 #[test]
 fn invalid_utf8_from_a_step_is_named_and_the_rest_is_read() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let (bin, share) = fakes(tmp.path(), &[("uname", "printf 'node\\377\\376\\n'")]);
+    let (bin, share) = stat_faked(tmp.path());
+    std::fs::create_dir(Path::new(&share).join("shared_data")).expect("mkdir");
     let r = run_probe(&share, STEP, false, Some(&bin));
     let f = &r.facts;
     assert!(
-        has(f, "section host: output is not valid UTF-8"),
+        has(f, "section stat: output is not valid UTF-8"),
         "{:?}",
         f.warnings
     );
-    assert_eq!(f.hostname.as_deref(), Some("node\u{fffd}\u{fffd}"));
     assert!(f.mount.is_some() && f.usage.is_some());
+    assert!(
+        f.access.as_ref().is_some_and(|a| a.read && a.write),
+        "{f:?}"
+    );
+    // The layout's own stat (another format) went to the real one.
+    let shared = f.layout.iter().find(|e| e.name == "shared_data");
+    assert!(
+        shared.is_some_and(|e| e.present && e.owner.as_deref() == Some("root")),
+        "{:?}",
+        f.layout
+    );
 }
 
 /// A remote side that floods (2 MB in one section, far over anything the
@@ -121,7 +148,7 @@ fn a_flood_over_the_output_cap_is_cut_and_reported() {
 }
 
 /// End to end: `rivershare check --json` on a local node whose `df` prints
-/// inode columns and whose `uname` prints invalid UTF-8 reports both on that
+/// inode columns and whose `stat` prints invalid UTF-8 reports both on that
 /// node (`nodes[].warnings`), and the run still completes with the node's
 /// other facts.
 #[test]
@@ -129,14 +156,22 @@ fn check_json_reports_hostile_output_on_the_node() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (bin, share) = fakes(
         tmp.path(),
-        &[
-            (
-                "df",
-                "printf 'Filesystem Inodes IUsed IFree IUse%% Mounted on\\n/dev/vda 10 1 9 10%% /\\n'",
-            ),
-            ("uname", "printf 'node\\377\\n'"),
-        ],
+        &[(
+            "df",
+            "printf 'Filesystem Inodes IUsed IFree IUse%% Mounted on\\n/dev/vda 10 1 9 10%% /\\n'",
+        )],
     );
+    std::os::unix::fs::symlink(
+        ["/usr/bin/stat", "/bin/stat"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .expect("stat is installed"),
+        bin.join("stat_real"),
+    )
+    .expect("symlink");
+    let fake = bin.join("stat");
+    std::fs::write(&fake, format!("#!/bin/sh\n{STAT_LATIN1_OWNER}\n")).expect("fake stat");
+    cmd("chmod", &["755", fake.to_str().expect("utf-8")]);
     let config = tmp.path().join("config.toml");
     std::fs::write(
         &config,
@@ -177,7 +212,7 @@ fn check_json_reports_hostile_output_on_the_node() {
         .collect();
     for part in [
         "df: unexpected columns: inode counts",
-        "section host: output is not valid UTF-8",
+        "section stat: output is not valid UTF-8",
     ] {
         assert!(
             warnings.iter().any(|w| w.contains(part)),

@@ -64,7 +64,7 @@ pub fn parse(stdout: &[u8], shared_dir: &str) -> ProbeFacts {
             facts.hung_steps.push(s.name.clone());
         }
     }
-    for name in ["tmp", "tools"] {
+    for name in ["tmp", "tools", "share"] {
         if let Some(s) = frame.section(name) {
             facts
                 .warnings
