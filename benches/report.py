@@ -17,9 +17,10 @@ def rows(path):
         return list(csv.DictReader(f, delimiter="\t"))
 
 
-TOOLS = ["rivershare", "pdsh", "pdsh-curve25519", "clush", "floor", "floor-rvsprobe", "verify"]
+TOOLS = ["rivershare", "rivershare-fresh", "pdsh", "pdsh-curve25519", "clush", "floor", "floor-rvsprobe", "verify"]
 LABEL = {
     "rivershare": "rivershare `check --only mounts --json` (cold)",
+    "rivershare-fresh": "rivershare cold, and no `ssh -G` cache (its first run on a machine)",
     "pdsh": "pdsh -R ssh (plain)",
     "pdsh-curve25519": "pdsh -R ssh, `-oKexAlgorithms=curve25519-sha256` (tuned)",
     "clush": "clush",
@@ -54,7 +55,7 @@ for n in sizes:
         m = statistics.median(ms)
         med[(n, tool)] = m
         ratio = ""
-        if (n, "rivershare") in med and tool not in ("rivershare", "warm", "verify"):
+        if (n, "rivershare") in med and tool not in ("rivershare", "rivershare-fresh", "warm", "verify"):
             ratio = f"{med[(n, 'rivershare')] / m:.2f}×"
         out.append(
             f"| {LABEL[tool]} | {m:.0f} | {min(ms):.0f}–{max(ms):.0f} | {len(ms)}/{len(rs)} | {ratio} |"

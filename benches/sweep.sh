@@ -89,6 +89,10 @@ mkdir -p "$SD"
 SD=$(cd "$SD" && pwd)
 OUT=$SD/out
 rm -rf "$OUT"
+# rivershare's ssh -G cache for this run: filled by the warm-up round, as a second run on an
+# operator's machine finds it (the rivershare-fresh row empties its own before every run).
+export XDG_CACHE_HOME=$SD/cache
+rm -rf "$XDG_CACHE_HOME"
 mkdir -p "$OUT"
 PROXY_PID=
 down() {
@@ -191,6 +195,11 @@ run_tool() { # <label: N or N+lat> <tool> <round>
     rivershare)
         "$RVS" check --config "$SD/rivershare-$label.toml" --only mounts --json --log-file "$SD/rivershare.log" >"$o.out" 2>"$o.err" || rc=$?
         ;;
+    rivershare-fresh)
+        # An empty cache folder: every node's `ssh -G` runs, as on a machine's first run.
+        rm -rf "$SD/fresh-cache"
+        XDG_CACHE_HOME=$SD/fresh-cache "$RVS" check --config "$SD/rivershare-$label.toml" --only mounts --json --log-file "$SD/rivershare.log" >"$o.out" 2>"$o.err" || rc=$?
+        ;;
     pdsh)
         PDSH_SSH_ARGS="-F $ssh_config -x -l%u %h" pdsh -R ssh -f 64 -w "$list" "$PROBE" >"$o.out" 2>"$o.err" || rc=$?
         ;;
@@ -215,7 +224,7 @@ run_tool() { # <label: N or N+lat> <tool> <round>
     esac
     t1=$EPOCHREALTIME
     case $tool in
-    rivershare | warm) seen=$(rvs_seen "$o.out"); ((rc <= 2)) || note="exit $rc" ;;
+    rivershare | rivershare-fresh | warm) seen=$(rvs_seen "$o.out"); ((rc <= 2)) || note="exit $rc" ;;
     verify)
         seen=$(rvs_seen "$o.out")
         ((rc <= 2)) || note="exit $rc"
@@ -240,7 +249,7 @@ for i,s in enumerate(json.load(open(sys.argv[1]))["sweeps"]):
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
 # BENCH_TOOLS: a subset of the rows, for a focused re-run (the report marks the rest unmeasured).
-read -r -a TOOLS <<<"${BENCH_TOOLS:-rivershare pdsh pdsh-curve25519 clush floor floor-rvsprobe verify}"
+read -r -a TOOLS <<<"${BENCH_TOOLS:-rivershare rivershare-fresh pdsh pdsh-curve25519 clush floor floor-rvsprobe verify}"
 ((HAVE_REPEAT)) && [[ -z ${BENCH_TOOLS:-} ]] && TOOLS+=(warm)
 ((HAVE_REPEAT)) || say "rivershare has no 'check --repeat': the warm re-sweep row is skipped"
 for ((r = 0; r <= ROUNDS; r++)); do

@@ -87,7 +87,7 @@ pub struct Node {
 /// Settings shared by every SSH connection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SshSettings {
-    /// Tilde-expanded; `None` when neither the config nor `~/.ssh/config` has one.
+    /// Tilde-expanded; `None` unless the config names one (ssh's own files then).
     pub ssh_config: Option<PathBuf>,
     /// Tilde-expanded; defaults to `~/.ssh/known_hosts`.
     pub known_hosts: PathBuf,

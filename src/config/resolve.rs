@@ -110,13 +110,9 @@ fn ssh_settings(
     home: Option<&Path>,
 ) -> SshSettings {
     let ssh_dir = home.map(|h| h.join(".ssh"));
-    // Like OpenSSH: ~/.ssh/config is read only when it exists.
-    let ssh_config = ssh_config.or_else(|| {
-        ssh_dir
-            .as_ref()
-            .map(|d| d.join("config"))
-            .filter(|p| p.is_file())
-    });
+    // None unless named: `ssh -G` then reads ~/.ssh/config and the system's
+    // /etc/ssh/ssh_config, as `ssh` does. A named file is passed as `-F`, and
+    // ssh reads that file alone.
     let known_hosts = known_hosts.unwrap_or_else(|| match &ssh_dir {
         Some(dir) => dir.join("known_hosts"),
         None => {

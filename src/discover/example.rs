@@ -16,8 +16,10 @@ pub const EXAMPLE_CONFIG: &str = r#"# rivershare config, written by `rivershare 
 # Paths may start with "~/". Commented-out settings show their default value.
 
 # OpenSSH client config to honour (Host aliases, HostName, User, Port, IdentityFile,
-# ProxyJump, UserKnownHostsFile). Default: ~/.ssh/config if it exists, else none.
-# ssh_config = "~/.ssh/config"
+# ProxyJump, UserKnownHostsFile). Default: none, so ssh's own files are read
+# (~/.ssh/config, then /etc/ssh/ssh_config); a file named here is read alone, as
+# with ssh -F.
+# ssh_config = "~/.ssh/ssh_config.rivershare"
 
 # known_hosts file used to verify every node's host key. Default: ~/.ssh/known_hosts
 # known_hosts = "~/.ssh/known_hosts"

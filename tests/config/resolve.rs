@@ -179,11 +179,13 @@ fn tilde_expansion() {
     assert!(expand_tilde("", home).is_err());
 }
 
+/// Unless the config names one, no file is passed to `ssh -G`: ssh then reads
+/// `~/.ssh/config` and `/etc/ssh/ssh_config` itself, as `ssh` does. (Passing
+/// `~/.ssh/config` as `-F` would drop the system file.)
 #[test]
-fn implicit_ssh_config_is_used_only_when_it_exists() {
+fn an_unnamed_ssh_config_is_left_to_ssh() {
     let home = tempfile::tempdir().expect("tempdir");
-    let text = "[[nodes]]\nname = \"h\"\nrole = \"host\"\naddress = \"x\"\n";
-    let load = || {
+    let load = |text: &str| {
         rivershare::config::Config::from_toml_str_with_home(
             text,
             std::path::Path::new("c.toml"),
@@ -191,10 +193,15 @@ fn implicit_ssh_config_is_used_only_when_it_exists() {
         )
         .expect("loads")
     };
-    assert_eq!(load().ssh.ssh_config, None);
+    let node = "[[nodes]]\nname = \"h\"\nrole = \"host\"\naddress = \"x\"\n";
     std::fs::create_dir(home.path().join(".ssh")).expect("mkdir");
     std::fs::write(home.path().join(".ssh/config"), "Host x\n").expect("write");
-    assert_eq!(load().ssh.ssh_config, Some(home.path().join(".ssh/config")));
+    assert_eq!(load(node).ssh.ssh_config, None);
+    let named = format!("ssh_config = \"~/.ssh/config\"\n{node}");
+    assert_eq!(
+        load(&named).ssh.ssh_config,
+        Some(home.path().join(".ssh/config"))
+    );
 }
 
 #[test]

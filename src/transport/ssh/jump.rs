@@ -30,6 +30,7 @@ pub(crate) struct Connection {
 pub(crate) async fn build_chain(
     target: Resolved,
     ssh_config: Option<&std::path::Path>,
+    cache: Option<&super::resolve_cache::SshGCache>,
 ) -> Result<Vec<Resolved>, String> {
     let mut chain = vec![target];
     while let Some(first) = chain.first() {
@@ -51,6 +52,7 @@ pub(crate) async fn build_chain(
                 port: spec.port,
                 identity_files: &[],
                 ssh_config,
+                cache,
             };
             let mut hop = resolve::resolve(&q).await?;
             // Only the first jump's own ProxyJump applies: later ones are reached

@@ -13,6 +13,7 @@ mod fallback;
 mod jump;
 mod known_hosts;
 mod resolve;
+mod resolve_cache;
 mod session;
 
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ use self::auth::Credentials;
 use self::exec::ExecError;
 use self::jump::Connection;
 use self::resolve::{Query, Resolved};
+use self::resolve_cache::SshGCache;
 use self::session::Progress;
 use super::{CommandOutput, Transport};
 use crate::config::{Node, SshSettings, TransportKind};
@@ -81,17 +83,22 @@ pub struct SshContext {
     notes: Vec<String>,
 }
 
-async fn resolve_node(node: &Node, settings: &SshSettings) -> Result<Vec<Resolved>, NodeError> {
+async fn resolve_node(
+    node: &Node,
+    settings: &SshSettings,
+    cache: Option<&SshGCache>,
+) -> Result<Vec<Resolved>, NodeError> {
     let q = Query {
         address: &node.address,
         user: node.user.as_deref(),
         port: node.port,
         identity_files: &node.identity_files,
         ssh_config: settings.ssh_config.as_deref(),
+        cache,
     };
     let local = |e: String| NodeError::new(NodeErrorKind::Local, e);
     let target = resolve::resolve(&q).await.map_err(local)?;
-    jump::build_chain(target, settings.ssh_config.as_deref())
+    jump::build_chain(target, settings.ssh_config.as_deref(), cache)
         .await
         .map_err(local)
 }
@@ -107,15 +114,24 @@ impl SshContext {
             .filter(|n| n.transport == TransportKind::Ssh)
             .cloned()
             .collect();
+        let cache = (!ssh_nodes.is_empty())
+            .then(resolve_cache::default_file)
+            .flatten()
+            .map(|f| SshGCache::open(f, settings.ssh_config.as_deref()));
+        let cache_ref = cache.as_ref();
         let chains: HashMap<String, Result<Vec<Resolved>, NodeError>> =
             futures::stream::iter(ssh_nodes)
                 .map(|n: Node| async move {
-                    let chain = resolve_node(&n, settings).await;
+                    let chain = resolve_node(&n, settings, cache_ref).await;
                     (n.name, chain)
                 })
                 .buffer_unordered(16)
                 .collect()
                 .await;
+        if let Some(c) = &cache {
+            tracing::debug!("ssh -G: {} answers from the cache", c.hits());
+            c.save();
+        }
         // Key files in first-use order, so passphrase prompts come in a stable order.
         let mut files = Vec::new();
         for node in nodes {
@@ -170,7 +186,7 @@ impl SshContext {
         let chain = match self.chains.get(&node.name) {
             Some(c) => c.clone()?,
             // Not seen by prepare: resolve now (keys not loaded then are not offered).
-            None => resolve_node(node, &self.shared.settings).await?,
+            None => resolve_node(node, &self.shared.settings, None).await?,
         };
         let conn = self.shared.open(&chain, None).await?;
         let target = chain

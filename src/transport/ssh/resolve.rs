@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use tokio::process::Command;
 
+use super::resolve_cache::{Pairs, SshGCache};
+
 /// One hop (the target or a jump host), fully resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Resolved {
@@ -44,6 +46,8 @@ pub(crate) struct Query<'a> {
     pub port: Option<u16>,
     pub identity_files: &'a [PathBuf],
     pub ssh_config: Option<&'a Path>,
+    /// Earlier `ssh -G` answers (see [`super::resolve_cache`]).
+    pub cache: Option<&'a SshGCache>,
 }
 
 pub(crate) fn home() -> PathBuf {
@@ -187,21 +191,31 @@ pub(crate) fn from_pairs(q: &Query<'_>, pairs: &[(String, String)]) -> Resolved 
     }
 }
 
-/// Resolve with `ssh -G`; `Ok(None)` when the ssh binary is not installed.
-async fn with_ssh_g(q: &Query<'_>) -> Result<Option<Vec<(String, String)>>, String> {
-    let mut cmd = Command::new("ssh");
-    cmd.arg("-G");
+/// Resolve with `ssh -G` (or its cached answer); `Ok(None)` when the ssh
+/// binary is not installed.
+async fn with_ssh_g(q: &Query<'_>) -> Result<Option<Pairs>, String> {
+    let mut args: Vec<String> = vec!["-G".into()];
     if let Some(f) = q.ssh_config {
-        cmd.arg("-F").arg(f);
+        args.push("-F".into());
+        args.push(f.to_string_lossy().into_owned());
     }
     if let Some(p) = q.port {
-        cmd.arg("-p").arg(p.to_string());
+        args.push("-p".into());
+        args.push(p.to_string());
     }
     if let Some(u) = q.user {
-        cmd.arg("-l").arg(u);
+        args.push("-l".into());
+        args.push(u.to_string());
     }
     // `--` keeps an address starting with '-' from being read as an option.
-    cmd.arg("--").arg(q.address);
+    args.push("--".into());
+    args.push(q.address.to_string());
+    let key = SshGCache::key(&args);
+    if let Some(pairs) = q.cache.and_then(|c| c.get(&key)) {
+        return Ok(Some(pairs));
+    }
+    let mut cmd = Command::new("ssh");
+    cmd.args(&args);
     cmd.stdin(Stdio::null()).kill_on_drop(true);
     let out = match tokio::time::timeout(Duration::from_secs(10), cmd.output()).await {
         Err(_) => return Err(format!("{}: ssh -G did not answer within 10 s", q.address)),
@@ -214,11 +228,14 @@ async fn with_ssh_g(q: &Query<'_>) -> Result<Option<Vec<(String, String)>>, Stri
         let err = err.trim();
         return Err(format!("{}: ssh -G failed: {err}", q.address));
     }
-    let pairs = String::from_utf8_lossy(&out.stdout)
+    let pairs: Pairs = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_once(' '))
         .map(|(k, v)| (k.to_ascii_lowercase(), v.trim().to_string()))
         .collect();
+    if let Some(c) = q.cache {
+        c.put(key, pairs.clone());
+    }
     Ok(Some(pairs))
 }
 
