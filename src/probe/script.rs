@@ -84,57 +84,45 @@ host_line() {
 }
 step host @ERR_CAP@ host_line
 
-if command -v findmnt >/dev/null 2>&1; then
-  share findmnt @BODY_CAP@ findmnt -J -T "$D" -o TARGET,SOURCE,FSTYPE,OPTIONS
-else
-  printf '@@rivershare findmnt skip missing-tool\n'
-fi
-
-# The fallback is not needed when findmnt answered with JSON: the mount table
-# is large on container hosts, and it would cross the wire on every sweep.
-case "$R:$o" in
-  "ok:{"*) printf '@@rivershare mountinfo skip findmnt-answered\n' ;;
-  *)
-    if [ -r /proc/self/mountinfo ]; then
-      step mountinfo @MOUNTINFO_CAP@ cat /proc/self/mountinfo
-    else
-      printf '@@rivershare mountinfo skip missing-file\n'
-    fi
-    ;;
-esac
-
 # The write test's file name: a random suffix from the kernel's uuid costs no
 # process; od is the fallback.
 N=; read -r N </proc/sys/kernel/random/uuid 2>/dev/null || N=
 [ -n "$N" ] || N=$(od -An -N4 -tx4 /dev/urandom 2>/dev/null | tr -d ' \n')
 N=".rivershare-probe.$$.$N"
 
-# The steps that touch the share (path, stat, df, list, write, layout) run in one
-# inner shell under one `T`: one timeout for all of them, not one each (a
-# process each, and the inner shells they ran). The group prints its own
-# sections; when the timeout cuts it, the step it was in (written to $W/p by
+# The steps that may block on the share (findmnt, path, stat, df, list, write,
+# layout) run in one inner shell under one `T`: one timeout for all of them, not
+# one each (a process each, and the inner shells they ran). The group prints its
+# own sections; when the timeout cuts it, the step it was in (written to $W/p by
 # `step`) is reported as timed out and the later ones as `skip hung`.
 @GROUP@
-if [ "$H" = 1 ]; then
-  for g in path stat df list write layout; do printf '@@rivershare %s skip hung\n' "$g"; done
+[ -z "$W" ] || : >"$W/p"
+T sh -c "$G" rivershare-share "$D" "$W" "$WRITE_TEST" "$N"; rc=$?
+case $rc in
+  0) ;;
+  124|137)
+    H=1; g=
+    [ -z "$W" ] || { IFS= read -r g <"$W/p"; } 2>/dev/null
+    [ -n "$g" ] || g=findmnt
+    printf '@@rivershare %s timeout\n' "$g"
+    k=0
+    for x in findmnt path stat df list write layout; do
+      [ $k = 0 ] || printf '@@rivershare %s skip hung\n' "$x"
+      [ "$x" != "$g" ] || k=1
+    done
+    ;;
+  *) printf '@@rivershare share err %s\n!the share steps ended with exit %s\n' "$rc" "$rc" ;;
+esac
+
+# The mount table, the fallback for findmnt; not needed when findmnt answered
+# with JSON (the group leaves $W/j): the table is large on container hosts, and
+# it would cross the wire on every sweep.
+if [ -n "$W" ] && [ -e "$W/j" ]; then
+  printf '@@rivershare mountinfo skip findmnt-answered\n'
+elif [ -r /proc/self/mountinfo ]; then
+  step mountinfo @MOUNTINFO_CAP@ cat /proc/self/mountinfo
 else
-  [ -z "$W" ] || : >"$W/p"
-  T sh -c "$G" rivershare-share "$D" "$W" "$WRITE_TEST" "$N"; rc=$?
-  case $rc in
-    0) ;;
-    124|137)
-      H=1; g=
-      [ -z "$W" ] || { IFS= read -r g <"$W/p"; } 2>/dev/null
-      [ -n "$g" ] || g=path
-      printf '@@rivershare %s timeout\n' "$g"
-      k=0
-      for x in path stat df list write layout; do
-        [ $k = 0 ] || printf '@@rivershare %s skip hung\n' "$x"
-        [ "$x" != "$g" ] || k=1
-      done
-      ;;
-    *) printf '@@rivershare share err %s\n!the share steps ended with exit %s\n' "$rc" "$rc" ;;
-  esac
+  printf '@@rivershare mountinfo skip missing-file\n'
 fi
 
 if [ -r /etc/fstab ]; then
@@ -206,6 +194,16 @@ printf '@@rivershare end\n'
 /// one more `stat` (the layout folders together) are processes; the rest is
 /// builtins.
 const GROUP: &str = r#"
+# findmnt reads the mount table: it answers on a dead hard NFS mount, where
+# everything below blocks, so it runs first. JSON from it spares the caller the
+# mount table ($W/j says so).
+if command -v findmnt >/dev/null 2>&1; then
+  step findmnt @BODY_CAP@ findmnt -J -T "$D" -o TARGET,SOURCE,FSTYPE,OPTIONS
+  case "$R:$o" in "ok:{"*) [ -z "$W" ] || : >"$W/j" ;; esac
+else
+  printf '@@rivershare findmnt skip missing-tool\n'
+fi
+
 # A relative SHARED_DIR is relative to the login folder, where this shell starts.
 case $D in /*) ;; *) D=$PWD/$D ;; esac
 unset CDPATH
@@ -232,7 +230,28 @@ dir=1"*) E=1; I=1 ;;
   ok:exists=1*) E=1 ;;
 esac
 
-step stat @ERR_CAP@ stat -L -c '%F|%a|%u|%U' -- "$D"
+# SHARED_DIR and the KohakuRiver folders in it, in one stat: its first line is
+# SHARED_DIR's, the others go to $W/l for `layout`. When any of them fails,
+# SHARED_DIR alone, so its own error is what the section shows.
+LAY=0; LN=
+stat_check() {
+  set -- "$D"
+  if [ "$I" = 1 ] && [ -n "$W" ]; then
+    for ln in kohakuriver-containers shared_data logs; do
+      [ -e "$D/$ln" ] && { set -- "$@" "$D/$ln"; LN="$LN $ln"; }
+    done
+  fi
+  if [ $# -gt 1 ] && stat -L -c '%F|%a|%u|%U' -- "$@" >"$W/s" 2>/dev/null; then
+    {
+      IFS= read -r sl; printf '%s\n' "$sl"
+      while IFS= read -r sl; do printf '%s\n' "$sl"; done >"$W/l"
+    } <"$W/s"
+    LAY=1
+    return 0
+  fi
+  stat -L -c '%F|%a|%u|%U' -- "$D"
+}
+step stat @ERR_CAP@ stat_check
 
 if [ "$E" = 1 ]; then
   step df @ERR_CAP@ df -P -B1 -- "$D"
@@ -270,32 +289,32 @@ write_check() {
   echo stage=done
 }
 
-# Mode and owner of the KohakuRiver folders: one stat for those that exist;
-# one each only when that one failed, so no line is given to the wrong folder.
+# Mode and owner of the KohakuRiver folders: from `stat_check`'s lines when it
+# had them (one a folder of LN, in order); else one stat each, so no line is
+# given to the wrong folder.
 layout_check() {
-  set --
-  for ln in kohakuriver-containers shared_data logs; do
-    [ -e "$D/$ln" ] && set -- "$@" "$D/$ln"
-  done
-  if [ $# -gt 0 ] && [ -n "$W" ] && stat -L -c '%a %U' -- "$@" >"$W/l" 2>/dev/null; then
+  if [ "$LAY" = 1 ]; then
     {
       for ln in kohakuriver-containers shared_data logs; do
-        if [ -e "$D/$ln" ]; then
-          lv=; IFS= read -r lv <&3; printf '%s %s\n' "$ln" "${lv:-?}"
-        else
-          printf '%s -\n' "$ln"
-        fi
+        case " $LN " in
+          *" $ln "*)
+            lf=; la=; lu=; lo=
+            IFS='|' read -r lf la lu lo <&3
+            if [ -n "$lo" ]; then printf '%s %s %s\n' "$ln" "$la" "$lo"; else printf '%s ?\n' "$ln"; fi
+            ;;
+          *) printf '%s -\n' "$ln" ;;
+        esac
       done
     } 3<"$W/l"
-  else
-    for ln in kohakuriver-containers shared_data logs; do
-      if [ -e "$D/$ln" ]; then
-        lv=$(stat -L -c '%a %U' -- "$D/$ln" 2>/dev/null) && printf '%s %s\n' "$ln" "$lv" || printf '%s ?\n' "$ln"
-      else
-        printf '%s -\n' "$ln"
-      fi
-    done
+    return 0
   fi
+  for ln in kohakuriver-containers shared_data logs; do
+    if [ -e "$D/$ln" ]; then
+      lv=$(stat -L -c '%a %U' -- "$D/$ln" 2>/dev/null) && printf '%s %s\n' "$ln" "$lv" || printf '%s ?\n' "$ln"
+    else
+      printf '%s -\n' "$ln"
+    fi
+  done
 }
 
 if [ "$I" = 1 ]; then
