@@ -46,9 +46,9 @@
 //! 7. What the caller adds ([`build_carrying`]): the KohakuRiver discovery's
 //!    reads, so a node's sweep is one exec.
 //!
-//! About 15 processes a node: the framing, the host, the real path and the
-//! read-back are shell builtins, and every process counts, since every node
-//! runs the script on every sweep.
+//! About 16 processes a node, KohakuRiver reads included: the framing, the
+//! host, the real path and the read-back are shell builtins, since every
+//! process counts when every node runs the script on every sweep.
 //!
 //! SHARED_DIR appears exactly once, as `D=<sh_quote(path)>`, and is only ever used
 //! as `"$D"` (or passed as a positional argument to an inner `sh -c`).
