@@ -12,4 +12,5 @@
 
 pub mod parse;
 pub mod script;
+mod share_group;
 pub mod stuck;

@@ -12,38 +12,38 @@
 //! ```
 //! Every body line is tagged (`|` stdout, `!` stderr), so nothing a command prints,
 //! not even a file name holding a newline and `@@rivershare end`, can forge a
-//! marker. Bodies are capped (`head -c`), so the whole output is bounded.
+//! marker. Bodies are capped, so the whole output is bounded.
 //!
 //! # Steps, in order
 //! 1. `host`: the node's name and kernel release, read from `/proc/sys/kernel`
 //!    by builtins (`uname -n -r` where that fails). Never touches the share.
-//! 2. `findmnt`: `findmnt -J -T "$D"`, under its own `timeout -k 1 <step>`. It
-//!    reads the mount table and answers on a dead hard NFS mount, where
-//!    everything below blocks; hence it runs first. For a path that does not
-//!    exist findmnt prints nothing (exit 1); the parser then uses `mountinfo`
-//!    instead of stat-walking up parent directories (which could itself hang).
+//! 2. The steps that may block on the share, in one inner shell under one
+//!    `timeout -k 1 <step>` (`share_group::GROUP`). First `findmnt -J -T "$D"`:
+//!    it reads the mount table and answers on a dead hard NFS mount, where
+//!    everything after it blocks. For a path that does not exist findmnt
+//!    prints nothing (exit 1); the parser then uses `mountinfo` instead of
+//!    stat-walking up parent directories (which could itself hang). Then
+//!    `path` (exists, is a folder, the real path by `cd -P`), `stat`, `df`,
+//!    `list` (`ls -A`), `write` (create exclusively, write, fsync, read back,
+//!    remove; `skip read-only-mode` when rivershare runs with `read_only =
+//!    true`), `layout` (mode and owner of the KohakuRiver folders, from the same
+//!    `stat` as SHARED_DIR). When the timeout cuts the group, the step it was
+//!    in (each `step` writes its name to `$W/p` first) is reported `timeout`
+//!    and the later ones `skip hung`: on a dead mount the script costs about
+//!    one step timeout. `list`, `write` and `layout` are skipped (`skip
+//!    not-dir`) unless SHARED_DIR is a directory, so nothing is ever created on
+//!    a missing path.
 //! 3. `mountinfo`: `/proc/self/mountinfo`, read without touching the share; the
 //!    fallback when findmnt is missing, fails or hangs. Skipped (`skip
 //!    findmnt-answered`) when findmnt printed JSON: on container hosts the table
 //!    is hundreds of KB, and it would cross the wire on every sweep.
-//! 4. The share's steps, in one inner shell under one `timeout -k 1 <step>`
-//!    ([`GROUP`]): `path` (exists, is a folder, the real path by `cd -P`),
-//!    `stat`, `df`, `list` (`ls -A`), `write` (create exclusively, write, fsync,
-//!    read back, remove; `skip read-only-mode` when rivershare runs with
-//!    `read_only = true`), `layout` (mode and owner of the KohakuRiver folders,
-//!    one `stat` for all). When the timeout cuts the group, the step it was in
-//!    (each `step` writes its name to `$W/p` first) is reported `timeout` and
-//!    the later ones `skip hung`: on a dead mount the script costs about one
-//!    step timeout. `list`, `write` and `layout` are skipped (`skip not-dir`)
-//!    unless SHARED_DIR is a directory, so nothing is ever created on a missing
-//!    path.
-//! 5. `fstab`, `units` and `mountunits`: local files for persistence; the parser
+//! 4. `fstab`, `units` and `mountunits`: local files for persistence; the parser
 //!    matches them against the mount target, so no mount point has to be
 //!    computed in `sh`. Password and secret option values are replaced by `***`
 //!    on the node (see `REDACT`), so no secret is ever in the output.
 //!    Credentials files (`credentials=`) are never read.
-//! 6. `stuck`: processes stuck on storage, from `/proc` (see [`super::stuck`]).
-//! 7. What the caller adds ([`build_carrying`]): the KohakuRiver discovery's
+//! 5. `stuck`: processes stuck on storage, from `/proc` (see [`super::stuck`]).
+//! 6. What the caller adds ([`build_carrying`]): the KohakuRiver discovery's
 //!    reads, so a node's sweep is one exec.
 //!
 //! About 16 processes a node, KohakuRiver reads included: the framing, the
@@ -189,147 +189,6 @@ step stuck @BODY_CAP@ stuck_scan
 printf '@@rivershare end\n'
 "#;
 
-/// The share's steps, run by `T sh -c "$G" rivershare-share D W WRITE_TEST N`
-/// after [`crate::framing::functions`]. Only `stat`, `df`, `ls`, `dd`, `rm` and
-/// one more `stat` (the layout folders together) are processes; the rest is
-/// builtins.
-const GROUP: &str = r#"
-# findmnt reads the mount table: it answers on a dead hard NFS mount, where
-# everything below blocks, so it runs first. JSON from it spares the caller the
-# mount table ($W/j says so).
-if command -v findmnt >/dev/null 2>&1; then
-  step findmnt @BODY_CAP@ findmnt -J -T "$D" -o TARGET,SOURCE,FSTYPE,OPTIONS
-  case "$R:$o" in "ok:{"*) [ -z "$W" ] || : >"$W/j" ;; esac
-else
-  printf '@@rivershare findmnt skip missing-tool\n'
-fi
-
-# A relative SHARED_DIR is relative to the login folder, where this shell starts.
-case $D in /*) ;; *) D=$PWD/$D ;; esac
-unset CDPATH
-E=0; I=0
-
-# exists, dir, then the real path: `cd -P` resolves it without a process;
-# realpath (or readlink -f) when SHARED_DIR is not a folder we may enter.
-path_check() {
-  if [ -e "$D" ]; then echo exists=1; else echo exists=0; fi
-  if [ -d "$D" ]; then echo dir=1; else echo dir=0; fi
-  if [ -e "$D" ]; then
-    r=
-    if [ -d "$D" ] && cd -P -- "$D" 2>/dev/null; then r=$PWD; cd /; fi
-    [ -n "$r" ] || r=$(realpath "$D" 2>/dev/null) || r=$(readlink -f "$D" 2>/dev/null) || r=
-    [ -z "$r" ] || printf 'real=%s\n' "$r"
-  fi
-  return 0
-}
-step path @BODY_CAP@ path_check
-# Only the first two lines decide: the real path after them may hold anything.
-case "$R:$o" in
-  "ok:exists=1
-dir=1"*) E=1; I=1 ;;
-  ok:exists=1*) E=1 ;;
-esac
-
-# SHARED_DIR and the KohakuRiver folders in it, in one stat: its first line is
-# SHARED_DIR's, the others go to $W/l for `layout`. When any of them fails,
-# SHARED_DIR alone, so its own error is what the section shows.
-LAY=0; LN=
-stat_check() {
-  set -- "$D"
-  if [ "$I" = 1 ] && [ -n "$W" ]; then
-    for ln in kohakuriver-containers shared_data logs; do
-      [ -e "$D/$ln" ] && { set -- "$@" "$D/$ln"; LN="$LN $ln"; }
-    done
-  fi
-  if [ $# -gt 1 ] && stat -L -c '%F|%a|%u|%U' -- "$@" >"$W/s" 2>/dev/null; then
-    {
-      IFS= read -r sl; printf '%s\n' "$sl"
-      while IFS= read -r sl; do printf '%s\n' "$sl"; done >"$W/l"
-    } <"$W/s"
-    LAY=1
-    return 0
-  fi
-  stat -L -c '%F|%a|%u|%U' -- "$D"
-}
-step stat @ERR_CAP@ stat_check
-
-if [ "$E" = 1 ]; then
-  step df @ERR_CAP@ df -P -B1 -- "$D"
-else
-  printf '@@rivershare df skip missing\n'
-fi
-
-list_check() { ls -A -- "$D" >/dev/null; }
-
-# Create exclusively, write and fsync (conv=fsync: the data must reach the
-# server, not just the page cache), read back, remove. `true`, not `:`: a failed
-# redirection of a special builtin would end this shell.
-write_check() {
-  f=$D/$N
-  echo stage=create
-  set -C
-  true >"$f"; wc_rc=$?
-  set +C
-  [ $wc_rc = 0 ] || return 2
-  echo stage=write
-  if [ -n "$W" ]; then
-    printf 'rivershare probe %s\n' "$N" >"$W/c"
-    dd if="$W/c" of="$f" conv=notrunc,fsync || { rm -f -- "$f"; return 3; }
-  else
-    printf 'rivershare probe %s\n' "$N" | dd of="$f" conv=notrunc,fsync || { rm -f -- "$f"; return 3; }
-  fi
-  echo stage=read
-  got=
-  IFS= read -r got <"$f" || { rm -f -- "$f"; return 4; }
-  if [ "$got" != "rivershare probe $N" ]; then
-    echo "read back differs from what was written" >&2; rm -f -- "$f"; return 5
-  fi
-  echo stage=remove
-  rm -f -- "$f" || return 6
-  echo stage=done
-}
-
-# Mode and owner of the KohakuRiver folders: from `stat_check`'s lines when it
-# had them (one a folder of LN, in order); else one stat each, so no line is
-# given to the wrong folder.
-layout_check() {
-  if [ "$LAY" = 1 ]; then
-    {
-      for ln in kohakuriver-containers shared_data logs; do
-        case " $LN " in
-          *" $ln "*)
-            lf=; la=; lu=; lo=
-            IFS='|' read -r lf la lu lo <&3
-            if [ -n "$lo" ]; then printf '%s %s %s\n' "$ln" "$la" "$lo"; else printf '%s ?\n' "$ln"; fi
-            ;;
-          *) printf '%s -\n' "$ln" ;;
-        esac
-      done
-    } 3<"$W/l"
-    return 0
-  fi
-  for ln in kohakuriver-containers shared_data logs; do
-    if [ -e "$D/$ln" ]; then
-      lv=$(stat -L -c '%a %U' -- "$D/$ln" 2>/dev/null) && printf '%s %s\n' "$ln" "$lv" || printf '%s ?\n' "$ln"
-    else
-      printf '%s -\n' "$ln"
-    fi
-  done
-}
-
-if [ "$I" = 1 ]; then
-  step list @ERR_CAP@ list_check
-  if [ "$WRITE_TEST" != 1 ]; then
-    printf '@@rivershare write skip read-only-mode\n'
-  else
-    step write @ERR_CAP@ write_check
-  fi
-  step layout @ERR_CAP@ layout_check
-else
-  printf '@@rivershare list skip not-dir\n@@rivershare write skip not-dir\n@@rivershare layout skip not-dir\n'
-fi
-"#;
-
 /// Build the probe script for one node. Every command inside that touches the
 /// share is wrapped in `timeout -k 1`, each step bounded by `step_timeout`.
 pub fn build(shared_dir: &str, step_timeout: Duration) -> String {
@@ -367,7 +226,7 @@ pub fn build_carrying(
     let group = format!(
         "D=$1; W=$2; WRITE_TEST=$3; N=$4; P=\n[ -z \"$W\" ] || P=$W/p\n{}{}",
         crate::framing::functions(STDERR_CAP),
-        caps(GROUP)
+        caps(super::share_group::GROUP)
     );
     s.push_str(
         &caps(BODY)
