@@ -99,6 +99,22 @@ $b"; else o=$a; fi
   fi
 }
 
+# group_cut LATER STEP...: a group of steps run by an inner shell under one `T`
+# (with P=$W/p) was cut by its timeout. The step it was in (the name `step`
+# wrote to $W/p; the first STEP when unknown) is reported timed out, and every
+# STEP after it with the status LATER ("timeout" or "skip hung").
+group_cut() {
+  gl=$1; shift; gg=
+  [ -z "$W" ] || { IFS= read -r gg <"$W/p"; } 2>/dev/null
+  [ -n "$gg" ] || gg=$1
+  printf '@@rivershare %s timeout\n' "$gg"
+  gk=0
+  for gx in "$@"; do
+    [ $gk = 0 ] || printf '@@rivershare %s %s\n' "$gx" "$gl"
+    [ "$gx" != "$gg" ] || gk=1
+  done
+}
+
 # share NAME CAP CMD...: a step that touches the share: under its own timeout,
 # and skipped once an earlier share step hung.
 share() {

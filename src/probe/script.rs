@@ -100,17 +100,7 @@ N=".rivershare-probe.$$.$N"
 T sh -c "$G" rivershare-share "$D" "$W" "$WRITE_TEST" "$N"; rc=$?
 case $rc in
   0) ;;
-  124|137)
-    H=1; g=
-    [ -z "$W" ] || { IFS= read -r g <"$W/p"; } 2>/dev/null
-    [ -n "$g" ] || g=findmnt
-    printf '@@rivershare %s timeout\n' "$g"
-    k=0
-    for x in findmnt path stat df list write layout; do
-      [ $k = 0 ] || printf '@@rivershare %s skip hung\n' "$x"
-      [ "$x" != "$g" ] || k=1
-    done
-    ;;
+  124|137) H=1; group_cut 'skip hung' findmnt path stat df list write layout ;;
   *) printf '@@rivershare share err %s\n!the share steps ended with exit %s\n' "$rc" "$rc" ;;
 esac
 

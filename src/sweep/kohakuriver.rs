@@ -83,7 +83,7 @@ fn discovery_steps_in(role: Role, unit_dirs: &[&str]) -> String {
     let dirs: Vec<String> = unit_dirs.iter().map(|d| sh_quote(d)).collect();
     let file = sh_quote(&config_file_name(role));
     let inner = format!(
-        "HM=$1; W=$2; P=\n[ -z \"$W\" ] || P=$W/k\n{functions}{b64}\
+        "HM=$1; W=$2; P=\n[ -z \"$W\" ] || P=$W/p\n{functions}{b64}\
          unit_present() {{ for d in {dirs}; do [ -e \"$d/$1\" ] || [ -L \"$d/$1\" ] && return 0; done; return 1; }}\n\
          if unit_present {unit_file}; then step unit {UNIT_CAP} systemctl cat --no-pager -- {unit}; \
          else printf '@@rivershare unit skip no-unit-file\\n'; fi\n\
@@ -99,21 +99,13 @@ fn discovery_steps_in(role: Role, unit_dirs: &[&str]) -> String {
         r#"step homedir 4096 printf '%s\n' "$HOME"
 K={inner}
 SP=$S; S={STEP_SECS}
-[ -z "$W" ] || : >"$W/k"
+[ -z "$W" ] || : >"$W/p"
 T sh -c "$K" rivershare-kohakuriver "$HOME" "$W"; rc=$?
 S=$SP
-case $rc in
-  124|137)
-    g=; [ -z "$W" ] || {{ IFS= read -r g <"$W/k"; }} 2>/dev/null
-    [ -n "$g" ] || g=unit
-    k=0
-    for x in unit home root; do
-      [ "$x" != "$g" ] || k=1
-      # Root's own file is the home one when the SSH user is root: never read twice.
-      [ "$x" = root ] && [ "$HOME" = /root ] && continue
-      [ $k = 0 ] || printf '@@rivershare %s timeout\n' "$x"
-    done
-    ;;
+# Root's own file is the home one when the SSH user is root: never read twice.
+case $rc:$HOME in
+  124:/root|137:/root) group_cut timeout unit home ;;
+  124:*|137:*) group_cut timeout unit home root ;;
 esac
 "#,
         inner = sh_quote(&inner),

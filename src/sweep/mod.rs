@@ -233,35 +233,27 @@ impl Fleet {
                 self.write_early(&node, early).await;
             }
         };
-        let (kohakuriver, result) =
-            if discovery && node.shared_dir_source == SharedDirSource::Default {
-                let k = self.kohakuriver_facts(&node, t).await;
-                kohakuriver::adopt(&mut node, &k);
-                let script = self.probe_script(&node);
-                let (result, ()) = tokio::join!(self.run(&node, t, &script), write(node.clone()));
-                (Some(k), result)
-            } else if discovery {
-                // One exec: the probe carries the discovery's reads.
-                let script = probe_script_with_discovery(
-                    &node.shared_dir,
-                    self.step_timeout(),
-                    !self.config.read_only,
-                    node.role,
-                );
-                let (result, ()) = tokio::join!(self.run(&node, t, &script), write(node.clone()));
-                let k = match &result {
-                    Ok(out) => {
-                        let f = crate::probe::parse::frame::split(&out.stdout);
-                        self.kohakuriver_from(&node, t, &f).await
-                    }
-                    Err(e) => kohakuriver::not_read(e.detail.clone()),
-                };
-                (Some(k), result)
-            } else {
-                let script = self.probe_script(&node);
-                let (result, ()) = tokio::join!(self.run(&node, t, &script), write(node.clone()));
-                (None, result)
-            };
+        // A node whose SHARED_DIR came from nowhere reads its KohakuRiver files
+        // first (the probe needs the path they give); any other node's probe
+        // carries the reads, so its sweep is one exec.
+        let read_first = if discovery && node.shared_dir_source == SharedDirSource::Default {
+            let k = self.kohakuriver_facts(&node, t).await;
+            kohakuriver::adopt(&mut node, &k);
+            Some(k)
+        } else {
+            None
+        };
+        let carry = discovery && read_first.is_none();
+        let script = self.probe_script(&node, carry);
+        let (result, ()) = tokio::join!(self.run(&node, t, &script), write(node.clone()));
+        let kohakuriver = match (&result, carry) {
+            (_, false) => read_first,
+            (Ok(out), true) => {
+                let f = crate::probe::parse::frame::split(&out.stdout);
+                Some(self.kohakuriver_from(&node, t, &f).await)
+            }
+            (Err(e), true) => Some(kohakuriver::not_read(e.detail.clone())),
+        };
         facts.shared_dir = node.shared_dir.clone();
         facts.shared_dir_source = node.shared_dir_source;
         facts.kohakuriver = kohakuriver;
@@ -292,13 +284,16 @@ impl Fleet {
         (facts, raw)
     }
 
-    fn probe_script(&self, node: &Node) -> String {
-        // read_only forbids every change to a node, even a probe file that is deleted at once.
-        probe::script::build_with(
-            &node.shared_dir,
-            self.step_timeout(),
-            !self.config.read_only,
-        )
+    /// The probe script for `node`; with `discovery`, carrying its KohakuRiver
+    /// reads. read_only forbids every change to a node, even a probe file that
+    /// is deleted at once.
+    fn probe_script(&self, node: &Node, discovery: bool) -> String {
+        let (step, write) = (self.step_timeout(), !self.config.read_only);
+        if discovery {
+            probe_script_with_discovery(&node.shared_dir, step, write, node.role)
+        } else {
+            probe::script::build_with(&node.shared_dir, step, write)
+        }
     }
 
     /// The config's nodes, each with the SHARED_DIR the sweep resolved for it

@@ -28,7 +28,7 @@ fn host_line_matches(patterns: &str, alias: &str) -> bool {
 }
 
 /// `key value`, `key=value` or `key = value`, lowercased key, quotes removed.
-fn split_line(line: &str) -> Option<(String, String)> {
+pub(crate) fn split_line(line: &str) -> Option<(String, String)> {
     let line = line.trim();
     if line.is_empty() || line.starts_with('#') {
         return None;

@@ -20,6 +20,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use super::fallback::split_line;
 use super::known_hosts::glob_match;
 use super::resolve::{home, local_user};
 
@@ -203,22 +204,12 @@ pub(crate) fn fingerprint(ssh_config: Option<&Path>) -> Option<String> {
             continue;
         };
         for line in text.lines() {
-            let line = line.trim();
-            if line.starts_with('#') || line.is_empty() {
-                continue;
-            }
-            if line.contains("${") {
+            if line.contains("${") && !line.trim_start().starts_with('#') {
                 return None;
             }
-            let (key, value) = line
-                .split_once(|c: char| c.is_whitespace() || c == '=')
-                .map(|(k, v)| {
-                    (
-                        k.to_ascii_lowercase(),
-                        v.trim().trim_start_matches('=').trim(),
-                    )
-                })
-                .unwrap_or((line.to_ascii_lowercase(), ""));
+            let Some((key, value)) = split_line(line) else {
+                continue;
+            };
             match key.as_str() {
                 "match" => return None,
                 "canonicalizehostname" if !value.eq_ignore_ascii_case("no") => return None,
