@@ -348,3 +348,6 @@ mod framing;
 
 #[path = "probe/stuck.rs"]
 mod stuck;
+
+#[path = "probe/units.rs"]
+mod units;

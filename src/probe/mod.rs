@@ -14,3 +14,4 @@ pub mod parse;
 pub mod script;
 mod share_group;
 pub mod stuck;
+pub mod units;

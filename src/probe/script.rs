@@ -37,18 +37,23 @@
 //!    fallback when findmnt is missing, fails or hangs. Skipped (`skip
 //!    findmnt-answered`) when findmnt printed JSON: on container hosts the table
 //!    is hundreds of KB, and it would cross the wire on every sweep.
-//! 4. `fstab`, `units` and `mountunits`: local files for persistence; the parser
-//!    matches them against the mount target, so no mount point has to be
-//!    computed in `sh`. Password and secret option values are replaced by `***`
-//!    on the node (see `REDACT`), so no secret is ever in the output.
-//!    Credentials files (`credentials=`) are never read.
-//! 5. `stuck`: processes stuck on storage, from `/proc` (see [`super::stuck`]).
+//! 4. `fstab`, `units` and `mountunits`: local files for persistence. fstab
+//!    whole (the parser matches its lines against the mount target); of the
+//!    systemd mount units, only the files named after SHARED_DIR's real path
+//!    (which the share group leaves in `$W/r`) or one of its parents, since
+//!    the mount point is one of them (see [`super::units`]). Password and
+//!    secret option values are replaced by `***` on the node (see `REDACT`),
+//!    so no secret is ever in the output. Credentials files (`credentials=`)
+//!    are never read.
+//! 5. `stuck`: processes stuck on storage, from `/proc` (see [`super::stuck`]),
+//!    only when the share group hung (`skip share-answered` otherwise).
 //! 6. What the caller adds ([`build_carrying`]): the KohakuRiver discovery's
 //!    reads, so a node's sweep is one exec.
 //!
-//! About 16 processes a node, KohakuRiver reads included: the framing, the
-//! host, the real path and the read-back are shell builtins, since every
-//! process counts when every node runs the script on every sweep.
+//! About 14 processes a node, KohakuRiver reads included: the framing, the
+//! host, the real path, the mount units' names and the read-back are shell
+//! builtins, since every process counts when every node runs the script on
+//! every sweep.
 //!
 //! SHARED_DIR appears exactly once, as `D=<sh_quote(path)>`, and is only ever used
 //! as `"$D"` (or passed as a positional argument to an inner `sh -c`).
@@ -125,56 +130,50 @@ else
   printf '@@rivershare fstab skip missing-file\n'
 fi
 
-# A function of this shell (globs and printf): no process. Its variables are
-# its own (s...), never step's.
-units_list() {
-  for su in "$@"; do
-    for sf in "$su"/*.mount "$su"/*.automount "$su"/*.wants/*.mount "$su"/*.wants/*.automount \
-              "$su"/*.requires/*.mount "$su"/*.requires/*.automount; do
-      [ -e "$sf" ] && printf '%s\n' "$sf"
-    done
-  done
-  return 0
-}
-# The [Mount] keys of every readable mount unit in the folders given, for a
-# mount that has no fstab line: the parser picks the unit of the mount point.
-# Options are redacted like fstab (a space after "Options=" lets the same
-# expression see the first option). Two processes for all units together (awk
-# picks the keys, sed redacts). Only readable files: mawk stops at the first
-# file it cannot open.
-mount_units() {
-  sd=$#
-  for su in "$@"; do
-    for sf in "$su"/*.mount; do
-      [ -f "$sf" ] && [ -r "$sf" ] && set -- "$@" "$sf"
-    done
-  done
-  shift $sd
-  [ $# -gt 0 ] || return 0
-  if command -v awk >/dev/null 2>&1; then
-    LC_ALL=C awk 'FNR == 1 { printf "@unit %s\n[Mount]\n", FILENAME }
-      /^(What|Where|Type|Options)=/ { sub(/^Options=/, "Options= "); print }' "$@" | sed -E "$REDACT"
-  else
-    for sf in "$@"; do
-      printf '@unit %s\n[Mount]\n' "$sf"
-      sed -n -E '/^(What|Where|Type|Options)=/p' "$sf" | sed -E 's/^Options=/Options= /' | sed -E "$REDACT"
-    done
-  fi
-}
+# Mount units: only the names SHARED_DIR's mount point can have (see
+# `probe::units`).
+@UNITS@
+# The real path the share group found; SHARED_DIR as written (made absolute, as
+# the group does) when it found none.
+UR=
+if [ -n "$W" ] && [ -s "$W/r" ]; then
+  while IFS= read -r ur; do UR=${UR:+$UR
+}$ur; done <"$W/r"
+fi
+[ -n "$UR" ] || case $D in /*) UR=$D ;; *) UR=$PWD/$D ;; esac
+unit_names "$UR"
+
+# The unit folders, each once: /lib is /usr/lib where /usr is merged.
 U=
 for u in /etc/systemd/system /run/systemd/generator /usr/local/lib/systemd/system /usr/lib/systemd/system /lib/systemd/system; do
-  [ -d "$u" ] && U="$U $u"
+  [ -d "$u" ] || continue
+  for uo in $U; do [ "$u" -ef "$uo" ] && continue 2; done
+  U="$U $u"
 done
 if [ -n "$U" ]; then
   step units @BODY_CAP@ units_list $U
-  step mountunits @BODY_CAP@ mount_units $U
+  MU=
+  set -f
+  for su in $U; do
+    for sn in $UN; do
+      [ -f "$su/$sn.mount" ] && [ -r "$su/$sn.mount" ] && MU="$MU $su/$sn.mount"
+    done
+  done
+  step mountunits @BODY_CAP@ mount_units $MU
+  set +f
 else
   printf '@@rivershare units skip no-systemd\n@@rivershare mountunits skip no-systemd\n'
 fi
 
-# Processes stuck on storage (see `probe::stuck`).
+# Processes stuck on storage (see `probe::stuck`): what a hung share leaves
+# behind, so looked for only when the share group hung (a node's /proc is
+# hundreds of reads).
 @STUCK@
-step stuck @BODY_CAP@ stuck_scan
+if [ "$H" = 1 ]; then
+  step stuck @BODY_CAP@ stuck_scan
+else
+  printf '@@rivershare stuck skip share-answered\n'
+fi
 @EXTRA@
 printf '@@rivershare end\n'
 "#;
@@ -223,6 +222,7 @@ pub fn build_carrying(
             .replace("@PRELUDE@", &crate::framing::prelude(STDERR_CAP))
             .replace("@GROUP@", &format!("G={}", sh_quote(&group)))
             .replace("@STUCK@", super::stuck::STUCK_SCAN)
+            .replace("@UNITS@", super::units::UNIT_FUNCTIONS)
             .replace("@EXTRA@", extra),
     );
     s

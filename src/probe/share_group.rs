@@ -32,6 +32,8 @@ path_check() {
     if [ -d "$D" ] && cd -P -- "$D" 2>/dev/null; then r=$PWD; cd /; fi
     [ -n "$r" ] || r=$(realpath "$D" 2>/dev/null) || r=$(readlink -f "$D" 2>/dev/null) || r=
     [ -z "$r" ] || printf 'real=%s\n' "$r"
+    # For the caller's mount-unit names ($W/r): the group's variables die with it.
+    [ -z "$r" ] || [ -z "$W" ] || printf '%s\n' "$r" >"$W/r"
   fi
   return 0
 }

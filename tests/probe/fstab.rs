@@ -191,6 +191,83 @@ fn mount_unit_options_are_read_and_redacted_on_the_node() {
     );
 }
 
+/// SHARED_DIR is a symlink to a folder inside a mount point whose name needs
+/// escaping ("-", a space, UTF-8): the probe looks up the unit of the real
+/// mount point, found from the real path the share group saw, not of the path
+/// as configured; the enabling link is seen, no other unit is listed.
+#[test]
+fn the_unit_of_a_symlinked_shared_dirs_mount_point_is_found() {
+    require_root();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("store -é");
+    std::fs::create_dir(&store).expect("mkdir store");
+    let link = tmp.path().join("link");
+    std::os::unix::fs::symlink(store.join("kohaku"), &link).expect("symlink");
+    let dir = link.to_str().expect("utf-8");
+    let target = store.to_str().expect("utf-8");
+    let units = tmp.path().join("units");
+    std::fs::create_dir_all(units.join("remote-fs.target.wants")).expect("mkdir units");
+    let name = format!(
+        "{}.mount",
+        rivershare::probe::parse::persist::systemd_escape_path(target)
+    );
+    std::fs::write(
+        units.join(&name),
+        format!("[Mount]\nWhat=srv:/export\nWhere={target}\nType=nfs4\nOptions=hard\n"),
+    )
+    .expect("write unit");
+    std::os::unix::fs::symlink(
+        units.join(&name),
+        units.join("remote-fs.target.wants").join(&name),
+    )
+    .expect("enable");
+    let empty_fstab = tmp.path().join("fstab");
+    std::fs::write(&empty_fstab, "# no lines\n").expect("fstab");
+
+    let out = probe_in_private_mounts(
+        "mount --bind \"$1\" /etc/fstab && mkdir -p /etc/systemd/system && \
+         mount --bind \"$2\" /etc/systemd/system && mount -t tmpfs rvs-unit \"$3\" && \
+         mkdir \"$3/kohaku\"",
+        &[&empty_fstab, &units, &store],
+        &script::build(dir, STEP),
+    );
+    let raw = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{raw}");
+    let listed: Vec<&str> = raw
+        .split("@@rivershare units ok\n")
+        .nth(1)
+        .and_then(|rest| rest.split("@@rivershare").next())
+        .expect("a units section")
+        .lines()
+        .collect();
+    // The fixture's folder is bind-mounted there.
+    let u = "/etc/systemd/system";
+    assert_eq!(
+        listed,
+        [
+            format!("|{u}/{name}"),
+            format!("|{u}/remote-fs.target.wants/{name}")
+        ],
+        "{raw}"
+    );
+    let facts = parse::parse(&out.stdout, dir);
+    assert_eq!(
+        facts.mount.as_ref().map(|m| m.target.as_str()),
+        Some(target)
+    );
+    let persistence = facts.persistence.expect("persistence");
+    assert_eq!(persistence.mount_unit.as_deref(), Some(name.as_str()));
+    assert_eq!(
+        persistence.fstab_entry.map(|e| (e.source, e.fstype)),
+        Some(("srv:/export".to_owned(), "nfs4".to_owned()))
+    );
+    assert!(
+        !facts.warnings.iter().any(|w| w.contains("no .wants link")),
+        "{:?}",
+        facts.warnings
+    );
+}
+
 /// One reachable Runner at `dir` with these probe facts, and its findings.
 fn diagnose_one(dir: &str, facts: rivershare::facts::ProbeFacts) -> (NodeFacts, Vec<Finding>) {
     let node = NodeFacts {

@@ -1,0 +1,86 @@
+//! The probe's look-up of the systemd mount units that can hold SHARED_DIR, as
+//! shell functions. systemd names a mount unit after its mount point
+//! (`systemd-escape --path`), and the mount point holding SHARED_DIR is its
+//! real path or one of its parents (the root's unit is `-`). So only those
+//! names are looked for: a `[ -e ]` each in every unit folder and its `.wants`
+//! and `.requires` folders, by builtins. No listing of every unit crosses the
+//! wire, and no unit file is read but the share's own (its `[Mount]` keys, for a
+//! mount that has no fstab line).
+//!
+//! Listing every unit (and reading every `.mount` file) was the costliest part
+//! of the probe: about 20 ms of a node's CPU and 4 KB of output a sweep on a
+//! Debian node, an awk and a sed included.
+
+/// `unit_names PATH` (sets `UN`: the names, space-separated, longest first, `-`
+/// last), `units_list DIR...` (the files of those names that exist in the unit
+/// folders DIR, and their enabling links) and `mount_units FILE...` (the
+/// `[Mount]` keys of those files, redacted with `$REDACT`). Their variables are
+/// their own (`u...`, `s...`), never `step`'s.
+pub const UNIT_FUNCTIONS: &str = r#"
+# unit_names PATH: those names for PATH, space-separated, by builtins, byte by
+# byte (LC_ALL=C makes bash count bytes; dash always does): "/" between
+# components is "-", and every byte outside [A-Za-z0-9:_.], and a leading ".",
+# is \xNN. Sets UN.
+unit_names() {
+  ul=${LC_ALL-}; LC_ALL=C
+  set -f; ui=$IFS; IFS=/; set -- $1; IFS=$ui; set +f
+  un=; UN=-
+  for uc in "$@"; do
+    case $uc in ''|.) continue ;; esac
+    ux=
+    while [ -n "$uc" ]; do
+      ut=${uc#?}; uh=${uc%"$ut"}; uc=$ut
+      case $uh in
+        [ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:_]) ux=$ux$uh ;;
+        .) if [ -z "$un$ux" ]; then ux='\x2e'; else ux=$ux.; fi ;;
+        *)
+          uv=
+          if [ -n "$W" ]; then
+            printf '%02x\n' "'$uh" >"$W/x"; read -r uv <"$W/x"
+          else
+            uv=$(printf '%02x' "'$uh")
+          fi
+          ux=$ux'\x'$uv ;;
+      esac
+    done
+    un=${un:+$un-}$ux
+    UN="$un $UN"
+  done
+  LC_ALL=$ul
+}
+# units_list DIR...: the unit files and enabling links named in UN that exist
+# in the unit folders DIR and their .wants and .requires folders.
+units_list() {
+  for su in "$@"; do
+    set +f
+    for sw in "$su" "$su"/*.wants "$su"/*.requires; do
+      [ -d "$sw" ] || continue
+      # The names hold backslashes: never a glob.
+      set -f
+      for sn in $UN; do
+        for sx in mount automount; do
+          [ -e "$sw/$sn.$sx" ] && printf '%s\n' "$sw/$sn.$sx"
+        done
+      done
+    done
+  done
+  set +f
+  return 0
+}
+# The [Mount] keys of the readable .mount files given (the parser picks the one
+# of the mount point), for a mount that has no fstab line. Options are redacted
+# like fstab (a space after "Options=" lets the same expression see the first
+# option). awk picks the keys, sed redacts; no process when there is no file.
+mount_units() {
+  [ $# -gt 0 ] || return 0
+  if command -v awk >/dev/null 2>&1; then
+    LC_ALL=C awk 'FNR == 1 { printf "@unit %s\n[Mount]\n", FILENAME }
+      /^(What|Where|Type|Options)=/ { sub(/^Options=/, "Options= "); print }' "$@" | sed -E "$REDACT"
+  else
+    for sf in "$@"; do
+      printf '@unit %s\n[Mount]\n' "$sf"
+      sed -n -E '/^(What|Where|Type|Options)=/p' "$sf" | sed -E 's/^Options=/Options= /' | sed -E "$REDACT"
+    done
+  fi
+}
+"#;
