@@ -150,11 +150,15 @@ pub fn refusal(what: &str) -> String {
 
 /// The prelude, with each section's stderr capped at `err_cap` bytes.
 pub fn prelude(err_cap: usize) -> String {
-    format!("{HEAD}{}", functions(err_cap))
+    format!(
+        "{}{}",
+        crate::shell::without_comment_lines(HEAD),
+        functions(err_cap)
+    )
 }
 
 /// `emit`, `step` and `share` alone, for a script that another one runs (it
 /// gets `W` and, for a timed group, `P` from its caller).
 pub fn functions(err_cap: usize) -> String {
-    FUNCTIONS.replace("@ERR_CAP@", &err_cap.to_string())
+    crate::shell::without_comment_lines(FUNCTIONS).replace("@ERR_CAP@", &err_cap.to_string())
 }

@@ -33,9 +33,25 @@ pub fn sh_word(s: &str) -> String {
     if plain { s.to_owned() } else { sh_quote(s) }
 }
 
+/// `text` without its comment lines (those whose first non-blank character is
+/// `#`): for the fixed text of the scripts sent to nodes, which every node's
+/// shell parses on every sweep (twice for the text of an inner shell). Never for
+/// text holding data, where such a line may be inside a quoted word.
+pub fn without_comment_lines(text: &str) -> String {
+    text.split_inclusive('\n')
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{sh_quote, sh_word};
+    use super::{sh_quote, sh_word, without_comment_lines};
+
+    #[test]
+    fn comment_lines_go_and_everything_else_stays() {
+        let text = "# a\nx=1 # kept\n  # indented\n\n'#not'\nend";
+        assert_eq!(without_comment_lines(text), "x=1 # kept\n\n'#not'\nend");
+    }
 
     #[test]
     fn sh_word_leaves_plain_paths_bare_and_quotes_the_rest() {

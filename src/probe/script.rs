@@ -221,15 +221,17 @@ pub fn build_carrying(
         &caps(BODY)
             .replace("@PRELUDE@", &crate::framing::prelude(STDERR_CAP))
             .replace("@GROUP@", &format!("G={}", sh_quote(&group)))
-            .replace("@STUCK@", super::stuck::STUCK_SCAN)
-            .replace("@UNITS@", super::units::UNIT_FUNCTIONS)
+            .replace("@STUCK@", &caps(super::stuck::STUCK_SCAN))
+            .replace("@UNITS@", &caps(super::units::UNIT_FUNCTIONS))
             .replace("@EXTRA@", extra),
     );
     s
 }
 
+/// `text` without its comment lines, its caps filled in.
 fn caps(text: &str) -> String {
-    text.replace("@BODY_CAP@", &BODY_CAP.to_string())
+    crate::shell::without_comment_lines(text)
+        .replace("@BODY_CAP@", &BODY_CAP.to_string())
         .replace("@MOUNTINFO_CAP@", &MOUNTINFO_CAP.to_string())
         .replace("@ERR_CAP@", &STDERR_CAP.to_string())
 }
