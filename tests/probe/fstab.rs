@@ -125,29 +125,13 @@ fn mount_unit_options_are_read_and_redacted_on_the_node() {
     let share = tmp.path().join("unit share");
     std::fs::create_dir(&share).expect("mkdir share");
     let dir = share.to_str().expect("utf-8");
-    let units = tmp.path().join("units");
-    std::fs::create_dir(&units).expect("mkdir units");
-    let name = format!(
-        "{}.mount",
-        rivershare::probe::parse::persist::systemd_escape_path(dir)
+    let (units, name, empty_fstab) = enabled_mount_unit(
+        tmp.path(),
+        dir,
+        "[Unit]\nDescription=KohakuRiver share\n\n[Mount]\nWhat=//fileserver/cluster\n\
+         Where=@WHERE@\nType=cifs\nOptions=password=Hunter2-s3cr3t,username=kohaku,vers=3.0\n\n\
+         [Install]\nWantedBy=remote-fs.target\n",
     );
-    std::fs::write(
-        units.join(&name),
-        format!(
-            "[Unit]\nDescription=KohakuRiver share\n\n[Mount]\nWhat=//fileserver/cluster\n\
-             Where={dir}\nType=cifs\nOptions=password=Hunter2-s3cr3t,username=kohaku,vers=3.0\n\n\
-             [Install]\nWantedBy=remote-fs.target\n"
-        ),
-    )
-    .expect("write unit");
-    std::fs::create_dir(units.join("remote-fs.target.wants")).expect("wants");
-    std::os::unix::fs::symlink(
-        units.join(&name),
-        units.join("remote-fs.target.wants").join(&name),
-    )
-    .expect("enable");
-    let empty_fstab = tmp.path().join("fstab");
-    std::fs::write(&empty_fstab, "# no lines\n").expect("fstab");
 
     let script = script::build(dir, STEP);
     let out = probe_in_private_mounts(
@@ -205,24 +189,11 @@ fn the_unit_of_a_symlinked_shared_dirs_mount_point_is_found() {
     std::os::unix::fs::symlink(store.join("kohaku"), &link).expect("symlink");
     let dir = link.to_str().expect("utf-8");
     let target = store.to_str().expect("utf-8");
-    let units = tmp.path().join("units");
-    std::fs::create_dir_all(units.join("remote-fs.target.wants")).expect("mkdir units");
-    let name = format!(
-        "{}.mount",
-        rivershare::probe::parse::persist::systemd_escape_path(target)
+    let (units, name, empty_fstab) = enabled_mount_unit(
+        tmp.path(),
+        target,
+        "[Mount]\nWhat=srv:/export\nWhere=@WHERE@\nType=nfs4\nOptions=hard\n",
     );
-    std::fs::write(
-        units.join(&name),
-        format!("[Mount]\nWhat=srv:/export\nWhere={target}\nType=nfs4\nOptions=hard\n"),
-    )
-    .expect("write unit");
-    std::os::unix::fs::symlink(
-        units.join(&name),
-        units.join("remote-fs.target.wants").join(&name),
-    )
-    .expect("enable");
-    let empty_fstab = tmp.path().join("fstab");
-    std::fs::write(&empty_fstab, "# no lines\n").expect("fstab");
 
     let out = probe_in_private_mounts(
         "mount --bind \"$1\" /etc/fstab && mkdir -p /etc/systemd/system && \
@@ -266,6 +237,29 @@ fn the_unit_of_a_symlinked_shared_dirs_mount_point_is_found() {
         "{:?}",
         facts.warnings
     );
+}
+
+/// In `tmp`: a folder of units holding the mount unit of `mount_point` (`body`,
+/// its `@WHERE@` replaced by the mount point), enabled by a link in
+/// remote-fs.target.wants, and an fstab without lines. Returns the folder, the
+/// unit's name and the fstab.
+fn enabled_mount_unit(
+    tmp: &Path,
+    mount_point: &str,
+    body: &str,
+) -> (std::path::PathBuf, String, std::path::PathBuf) {
+    let units = tmp.join("units");
+    let wants = units.join("remote-fs.target.wants");
+    std::fs::create_dir_all(&wants).expect("mkdir units");
+    let name = format!(
+        "{}.mount",
+        rivershare::probe::parse::persist::systemd_escape_path(mount_point)
+    );
+    std::fs::write(units.join(&name), body.replace("@WHERE@", mount_point)).expect("unit");
+    std::os::unix::fs::symlink(units.join(&name), wants.join(&name)).expect("enable");
+    let empty_fstab = tmp.join("fstab");
+    std::fs::write(&empty_fstab, "# no lines\n").expect("fstab");
+    (units, name, empty_fstab)
 }
 
 /// One reachable Runner at `dir` with these probe facts, and its findings.

@@ -86,6 +86,28 @@ rm "$a/$$"; touch "$d/$$"; echo "$max""#,
     assert_eq!(env.sshd.log_text().matches("Accepted publickey").count(), 1);
 }
 
+/// While a script runs, a channel is opened for the next run, which starts on
+/// it with its exec (no channel open to wait for: a round trip fewer). Every
+/// run still gets its own output, on the one connection.
+#[tokio::test]
+async fn the_next_run_starts_on_a_channel_opened_ahead() {
+    let env = Env::new("ed25519");
+    let t = env.connect(HostKeyPolicy::Strict).await.expect("connect");
+    let out = t.run("sleep 0.5; echo first", CMD).await.expect("first");
+    assert_eq!(out.stdout, b"first\n");
+    assert_eq!(t.spare_channels_used(), 0, "the first run opened its own");
+    // Each script runs far longer than a channel open on loopback takes.
+    for i in 0..4 {
+        let out = t
+            .run(&format!("sleep 0.5; echo run {i}"), CMD)
+            .await
+            .expect("run");
+        assert_eq!(out.stdout, format!("run {i}\n").as_bytes());
+    }
+    assert_eq!(t.spare_channels_used(), 4);
+    assert_eq!(env.sshd.log_text().matches("Accepted publickey").count(), 1);
+}
+
 /// A server that allows fewer sessions than our 8 (sshd `MaxSessions 2`) refuses
 /// the extra channel opens; runs wait and retry instead of failing.
 #[tokio::test]

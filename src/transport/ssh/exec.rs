@@ -119,8 +119,11 @@ pub(crate) fn remote_command(script: &str, limit: Duration) -> String {
     )
 }
 
+/// Run `script` on `ready` (a channel opened ahead of need) or on a channel
+/// opened now.
 pub(crate) async fn exec(
     handle: &Handle<ClientHandler>,
+    ready: Option<Channel<client::Msg>>,
     script: &str,
     started: Instant,
     limit: Duration,
@@ -137,9 +140,12 @@ pub(crate) async fn exec(
             ),
         )
     };
-    let mut channel = open_session(handle, deadline, label)
-        .await
-        .map_err(|e| e.unwrap_or_else(|| ExecError::Failed(timed_out())))?;
+    let mut channel = match ready {
+        Some(channel) => channel,
+        None => open_session(handle, deadline, label)
+            .await
+            .map_err(|e| e.unwrap_or_else(|| ExecError::Failed(timed_out())))?,
+    };
     let command = remote_command(script, limit);
     let failed = |step: &str, e: russh::Error| {
         ExecError::Failed(NodeError::new(

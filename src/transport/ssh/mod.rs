@@ -5,7 +5,8 @@
 //! Flow: [`SshContext::prepare`] resolves every node and loads keys once, before
 //! any fan-out; [`SshContext::connect`] opens a node's connection within the
 //! connect timeout; [`SshTransport`] then runs scripts on channels of that one
-//! connection (at most 8 at once) and reconnects once if it dropped.
+//! connection (at most 8 at once, one of them possibly opened ahead of need:
+//! see `spare`) and reconnects once if it dropped.
 
 mod auth;
 mod exec;
@@ -15,6 +16,7 @@ mod known_hosts;
 mod resolve;
 mod resolve_cache;
 mod session;
+mod spare;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,6 +33,7 @@ use self::jump::Connection;
 use self::resolve::{Query, Resolved};
 use self::resolve_cache::SshGCache;
 use self::session::Progress;
+use self::spare::Spares;
 use super::{CommandOutput, Transport};
 use crate::config::{Node, SshSettings, TransportKind};
 use crate::facts::{NodeError, NodeErrorKind};
@@ -199,7 +202,8 @@ impl SshContext {
             label: format!("{} ({target})", node.name),
             chain,
             conn: tokio::sync::Mutex::new(Arc::new(conn)),
-            channels: Semaphore::new(MAX_CHANNELS),
+            channels: Arc::new(Semaphore::new(MAX_CHANNELS)),
+            spares: Spares::default(),
             rtt: Mutex::new(rtt),
         }))
     }
@@ -211,7 +215,8 @@ pub struct SshTransport {
     label: String,
     chain: Vec<Resolved>,
     conn: tokio::sync::Mutex<Arc<Connection>>,
-    channels: Semaphore,
+    channels: Arc<Semaphore>,
+    spares: Spares,
     rtt: Mutex<Duration>,
 }
 
@@ -245,7 +250,21 @@ impl SshTransport {
                 format!("{}: {what} within {} s", self.label, limit.as_secs_f64()),
             )
         };
-        let _permit = match tokio::time::timeout_at(deadline, self.channels.acquire()).await {
+        // A spare channel of the live connection saves a round trip; without
+        // one, the run waits for a permit and opens its own channel.
+        let mut conn = self.live(limit).await?;
+        let wait = async {
+            loop {
+                if let Some(spare) = self.spares.take(&conn) {
+                    return Ok((Some(spare.0), spare.1));
+                }
+                tokio::select! {
+                    permit = self.channels.clone().acquire_owned() => return permit.map(|p| (None, p)),
+                    () = self.spares.ready() => {}
+                }
+            }
+        };
+        let (mut ready, _permit) = match tokio::time::timeout_at(deadline, wait).await {
             Err(_) => return Err(timed_out("no free channel (8 busy)")),
             Ok(Err(e)) => {
                 return Err(NodeError::new(
@@ -253,19 +272,38 @@ impl SshTransport {
                     format!("{}: {e}", self.label),
                 ));
             }
-            Ok(Ok(p)) => p,
+            Ok(Ok(taken)) => taken,
         };
         let mut retried = false;
         loop {
-            let remaining = limit.saturating_sub(started.elapsed());
-            let conn = self.live(remaining).await?;
-            match exec::exec(&conn.handle, script, started, limit, &self.label, on_stdout).await {
+            // Opened while this script runs, ready for the next run.
+            self.spares.refill(&conn, &self.channels, &self.label);
+            let channel = ready.take();
+            match exec::exec(
+                &conn.handle,
+                channel,
+                script,
+                started,
+                limit,
+                &self.label,
+                on_stdout,
+            )
+            .await
+            {
                 Ok(out) => return Ok(out),
                 // Nothing ran: reconnect once and try again.
-                Err(ExecError::ConnectionLost(_)) if !retried => retried = true,
+                Err(ExecError::ConnectionLost(_)) if !retried => {
+                    retried = true;
+                    conn = self.live(limit.saturating_sub(started.elapsed())).await?;
+                }
                 Err(ExecError::ConnectionLost(e) | ExecError::Failed(e)) => return Err(e),
             }
         }
+    }
+
+    /// How many runs started on a channel opened ahead of need.
+    pub fn spare_channels_used(&self) -> usize {
+        self.spares.used()
     }
 }
 
