@@ -41,18 +41,19 @@ fn sshfs_healthy_then_hung_then_dead() {
     // Hung: the FUSE daemon stops answering; every stat on the mount blocks.
     sshfs.signal("-STOP");
     // Someone else's process stuck on the share: the probe names it.
-    let stuck = ChildGuard(
-        Command::new("stat")
+    let stuck = StuckOn {
+        child: Command::new("stat")
             .arg(mnt.join("stuck-here"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("stat runs"),
-    );
+        daemon: &sshfs,
+    };
     let step = Duration::from_secs(1);
     let r = run_probe(dir, step, false, None);
     assert!(!r.facts.hung_steps.is_empty(), "{}", r.raw);
-    let stuck_entry = format!("{} stat (", stuck.0.id());
+    let stuck_entry = format!("{} stat (", stuck.child.id());
     assert!(
         r.facts
             .stuck_processes
@@ -62,7 +63,6 @@ fn sshfs_healthy_then_hung_then_dead() {
         r.facts.stuck_processes,
         r.raw
     );
-    drop(stuck);
     assert!(r.elapsed < Duration::from_secs(6), "took {:?}", r.elapsed);
     let e = r.facts.access.and_then(|a| a.error).expect("error");
     assert_eq!(e.kind, AccessErrorKind::Hung, "{e:?}");
@@ -71,6 +71,7 @@ fn sshfs_healthy_then_hung_then_dead() {
 
     // Dead: the daemon is gone, the mount stays: ENOTCONN.
     sshfs.signal("-KILL");
+    drop(stuck);
     std::thread::sleep(Duration::from_millis(200));
     let f = run_probe(dir, STEP, false, None).facts;
     assert!(f.hung_steps.is_empty(), "{:?}", f.hung_steps);
@@ -78,4 +79,23 @@ fn sshfs_healthy_then_hung_then_dead() {
     assert_eq!(e.kind, AccessErrorKind::StaleHandle, "{e:?}");
     assert!(f.exists, "a dead mount is not reported missing");
     drop(sshfs);
+}
+
+/// A process stuck on the sshfs mount of `daemon`. A FUSE request the daemon
+/// read before it was stopped waits for its answer even after SIGKILL, so the
+/// daemon is killed first, then the process reaped (waiting for it first, as a
+/// plain guard does, hung this test).
+struct StuckOn<'a> {
+    child: std::process::Child,
+    daemon: &'a ChildGuard,
+}
+
+impl Drop for StuckOn<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", &self.daemon.0.id().to_string()])
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
