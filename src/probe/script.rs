@@ -47,10 +47,12 @@
 //!    are never read.
 //! 5. `stuck`: processes stuck on storage, from `/proc` (see [`super::stuck`]),
 //!    only when the share group hung (`skip share-answered` otherwise).
-//! 6. What the caller adds ([`build_carrying`]): the KohakuRiver discovery's
-//!    reads, so a node's sweep is one exec.
+//! 6. What the caller has the probe carry ([`build_carrying`], [`Carried`]):
+//!    the KohakuRiver discovery's reads, at the end of the share group (in
+//!    its shell, under its `T`), so a node's sweep is one exec; on their own,
+//!    after the probe's steps, when the share hung before them.
 //!
-//! About 14 processes a node, KohakuRiver reads included: the framing, the
+//! About 12 processes a node, KohakuRiver reads included: the framing, the
 //! host, the real path, the mount units' names and the read-back are shell
 //! builtins, since every process counts when every node runs the script on
 //! every sweep.
@@ -102,12 +104,9 @@ N=".rivershare-probe.$$.$N"
 # `step`) is reported as timed out and the later ones as `skip hung`.
 @GROUP@
 [ -z "$W" ] || : >"$W/p"
-T sh -c "$G" rivershare-share "$D" "$W" "$WRITE_TEST" "$N"; rc=$?
-case $rc in
-  0) ;;
-  124|137) H=1; group_cut 'skip hung' findmnt path stat df list write layout ;;
-  *) printf '@@rivershare share err %s\n!the share steps ended with exit %s\n' "$rc" "$rc" ;;
-esac
+KR=0
+T sh -c "$G" rivershare-share "$D" "$W" "$WRITE_TEST" "$N" "$HOME"; rc=$?
+@GROUP_END@
 
 # The mount table, the fallback for findmnt; not needed when findmnt answered
 # with JSON (the group leaves $W/j): the table is large on container hosts, and
@@ -187,17 +186,32 @@ pub fn build(shared_dir: &str, step_timeout: Duration) -> String {
 /// As [`build`]; `write_test: false` (rivershare's `read_only = true`) leaves the
 /// share untouched: the write section reports `skip read-only-mode`.
 pub fn build_with(shared_dir: &str, step_timeout: Duration, write_test: bool) -> String {
-    build_carrying(shared_dir, step_timeout, write_test, "")
+    build_carrying(shared_dir, step_timeout, write_test, None)
 }
 
 /// As [`build_with`], with `extra` (more steps, shell text that uses the
 /// framing's prelude, e.g. the KohakuRiver discovery's) run after the probe's
 /// own: one exec a node instead of two.
+/// Steps a caller has the probe carry (the KohakuRiver discovery's reads), so a
+/// node's sweep is one exec, and they cost no shell and no `timeout` of their
+/// own: `in_group` runs at the end of the share group, in its inner shell and
+/// under its `T`, with `HM` set to the login folder. When the group's timeout
+/// cut one of its steps (`read_steps`), the share's steps had
+/// all answered, and `cut_in_reads` reports the cut. When it cut a share step,
+/// they never ran: `after`, which runs after the probe's own steps, sees `KR=1`
+/// and runs them on their own.
+pub struct Carried {
+    pub in_group: String,
+    pub read_steps: &'static [&'static str],
+    pub cut_in_reads: &'static str,
+    pub after: String,
+}
+
 pub fn build_carrying(
     shared_dir: &str,
     step_timeout: Duration,
     write_test: bool,
-    extra: &str,
+    carried: Option<&Carried>,
 ) -> String {
     let mut s = String::with_capacity(BODY.len() + shared_dir.len() + 64);
     s.push_str("# rivershare probe, protocol 1\n");
@@ -213,17 +227,40 @@ pub fn build_carrying(
     let _ = writeln!(s, "S={}", timeout_arg(step_timeout));
     let _ = writeln!(s, "WRITE_TEST={}", u8::from(write_test));
     let group = format!(
-        "D=$1; W=$2; WRITE_TEST=$3; N=$4; P=\n[ -z \"$W\" ] || P=$W/p\n{}{}",
+        "D=$1; W=$2; WRITE_TEST=$3; N=$4; HM=$5; P=\n[ -z \"$W\" ] || P=$W/p\n{}{}{}",
         crate::framing::functions(STDERR_CAP),
-        caps(super::share_group::GROUP)
+        caps(super::share_group::GROUP),
+        carried.map_or("", |c| c.in_group.as_str())
     );
+    let share_cut = "H=1; KR=1; group_cut 'skip hung' findmnt path stat df list write layout";
+    let group_end = match carried {
+        // The step the group was in when it ended (the name `step` wrote last)
+        // tells whether the share or a read hung, and whether the reads ran.
+        Some(c) => format!(
+            "gc=; [ \"$rc\" = 0 ] || [ -z \"$W\" ] || {{ IFS= read -r gc <\"$W/p\"; }} 2>/dev/null\n\
+             case $rc:$gc in\n  0:*) ;;\n  {p}) {cut}      ;;\n  124:*|137:*) {share_cut} ;;\n  \
+             *) {SHARE_ERR}\n    case $gc in {steps}) ;; *) KR=1 ;; esac ;;\nesac\n",
+            p = c
+                .read_steps
+                .iter()
+                .flat_map(|step| ["124", "137"].map(|rc| format!("{rc}:{step}")))
+                .collect::<Vec<_>>()
+                .join("|"),
+            steps = c.read_steps.join("|"),
+            cut = c.cut_in_reads,
+        ),
+        None => {
+            format!("case $rc in\n  0) ;;\n  124|137) {share_cut} ;;\n  *) {SHARE_ERR} ;;\nesac\n")
+        }
+    };
     s.push_str(
         &caps(BODY)
             .replace("@PRELUDE@", &crate::framing::prelude(STDERR_CAP))
             .replace("@GROUP@", &format!("G={}", sh_quote(&group)))
             .replace("@STUCK@", &caps(super::stuck::STUCK_SCAN))
             .replace("@UNITS@", &caps(super::units::UNIT_FUNCTIONS))
-            .replace("@EXTRA@", extra),
+            .replace("@GROUP_END@", &group_end)
+            .replace("@EXTRA@", carried.map_or("", |c| c.after.as_str())),
     );
     s
 }
@@ -235,6 +272,11 @@ fn caps(text: &str) -> String {
         .replace("@MOUNTINFO_CAP@", &MOUNTINFO_CAP.to_string())
         .replace("@ERR_CAP@", &STDERR_CAP.to_string())
 }
+
+/// The share group ended with neither success nor its timeout: say so. Steps
+/// it did not report are missing from the output, which the parser reports.
+const SHARE_ERR: &str =
+    "printf '@@rivershare share err %s\\n!the share steps ended with exit %s\\n' \"$rc\" \"$rc\"";
 
 /// `timeout` duration argument: whole seconds when exact, otherwise a decimal
 /// (coreutils accepts fractions). Never 0, which would disable the timeout.

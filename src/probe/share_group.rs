@@ -2,7 +2,7 @@
 //! inner shell that the probe script runs under one `timeout -k` (see
 //! [`super::script`] for the protocol and how a timeout is reported).
 
-/// The share's steps, run by `T sh -c "$G" rivershare-share D W WRITE_TEST N`
+/// The share's steps, run by `T sh -c "$G" rivershare-share D W WRITE_TEST N HM`
 /// after [`crate::framing::functions`]. Only `findmnt`, `stat`, `df`, `ls`,
 /// `dd` and `rm` are processes (a `stat` per KohakuRiver folder too, only when
 /// the shared one failed); the rest is builtins.

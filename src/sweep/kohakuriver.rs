@@ -69,50 +69,79 @@ fn script_head() -> String {
     format!("S={STEP_SECS}\n{}{}", framing::prelude(2048), b64_program())
 }
 
-/// The first round trip's steps, for a script that has the framing's prelude
-/// (the discovery's own, or the probe's, which carries them so a node's sweep
-/// is one exec): the login folder (`homedir`), then in one inner shell under
-/// one `T` of [`STEP_SECS`] the unit and both home configs (`unit`, `home`,
-/// `root`). A timeout names the read it cut; the later ones time out with it.
-pub(crate) fn discovery_steps(role: Role) -> String {
-    discovery_steps_in(role, UNIT_DIRS)
+/// The first round trip's steps, for a script that has the framing's prelude:
+/// the login folder (`homedir`), then in one inner shell under one `T` of
+/// [`STEP_SECS`] the unit and both home configs (`unit`, `home`, `root`),
+/// looking for the unit file in `unit_dirs`. A timeout names the read it cut;
+/// the later ones time out with it. (A probe carries the reads in its share
+/// group instead: [`carried`].)
+fn discovery_steps_in(role: Role, unit_dirs: &[&str]) -> String {
+    format!("{HOMEDIR}{}", reads_alone(role, unit_dirs))
 }
 
-/// [`discovery_steps`], looking for the unit file in `unit_dirs`.
-fn discovery_steps_in(role: Role, unit_dirs: &[&str]) -> String {
+/// The login folder, where `~/.kohakuriver` is.
+const HOMEDIR: &str = "step homedir 4096 printf '%s\\n' \"$HOME\"\n";
+
+/// The reads (`unit`, `home`, `root`) as steps of an inner shell that has the
+/// framing's functions, `W`, `P` and `HM` (the login folder) set.
+fn reads(role: Role, unit_dirs: &[&str]) -> String {
     let dirs: Vec<String> = unit_dirs.iter().map(|d| sh_quote(d)).collect();
     let file = sh_quote(&config_file_name(role));
-    let inner = format!(
-        "HM=$1; W=$2; P=\n[ -z \"$W\" ] || P=$W/p\n{functions}{b64}\
+    format!(
+        "{b64}\
          unit_present() {{ for d in {dirs}; do [ -e \"$d/$1\" ] || [ -L \"$d/$1\" ] && return 0; done; return 1; }}\n\
          if unit_present {unit_file}; then step unit {UNIT_CAP} systemctl cat --no-pager -- {unit}; \
          else printf '@@rivershare unit skip no-unit-file\\n'; fi\n\
          step home {B64_CAP} b64 \"$HM/.kohakuriver/\"{file}\n\
          [ \"$HM\" = /root ] || step root {B64_CAP} b64 /root/.kohakuriver/{file}\n",
         dirs = dirs.join(" "),
-        functions = framing::functions(2048),
         b64 = b64_function(),
         unit_file = sh_quote(&format!("{}.service", unit_name(role))),
         unit = sh_quote(&unit_name(role)),
+    )
+}
+
+/// The outer script's report of a timeout that cut the reads: the read it was
+/// in, and the later ones, time out. Root's own file is the home one when the
+/// SSH user is root: never read twice, never reported twice.
+const READS_CUT: &str = "case $HOME in /root) group_cut timeout unit home ;; \
+                         *) group_cut timeout unit home root ;; esac\n";
+
+/// The reads in an inner shell of their own, under one `T` of [`STEP_SECS`].
+fn reads_alone(role: Role, unit_dirs: &[&str]) -> String {
+    let inner = format!(
+        "HM=$1; W=$2; P=\n[ -z \"$W\" ] || P=$W/p\n{}{}",
+        framing::functions(2048),
+        reads(role, unit_dirs)
     );
     format!(
-        r#"step homedir 4096 printf '%s\n' "$HOME"
-K={inner}
+        r#"K={inner}
 SP=$S; S={STEP_SECS}
 [ -z "$W" ] || : >"$W/p"
 T sh -c "$K" rivershare-kohakuriver "$HOME" "$W"; rc=$?
 S=$SP
-# Root's own file is the home one when the SSH user is root: never read twice.
-case $rc:$HOME in
-  124:/root|137:/root) group_cut timeout unit home ;;
-  124:*|137:*) group_cut timeout unit home root ;;
-esac
+case $rc in 124|137) {READS_CUT}esac
 "#,
         inner = sh_quote(&inner),
     )
 }
 
-/// The first round trip on its own: [`discovery_steps`] in a script.
+/// What a probe carries of the discovery (see [`crate::probe::script::Carried`]):
+/// the reads at the end of its share group, which then costs no shell and no
+/// `timeout` of its own; the reads alone, when the group was cut before them.
+pub(crate) fn carried(role: Role) -> crate::probe::script::Carried {
+    crate::probe::script::Carried {
+        in_group: reads(role, UNIT_DIRS),
+        read_steps: &["unit", "home", "root"],
+        cut_in_reads: READS_CUT,
+        after: format!(
+            "{HOMEDIR}if [ \"$KR\" = 1 ]; then\n{}fi\n",
+            reads_alone(role, UNIT_DIRS)
+        ),
+    }
+}
+
+/// The first round trip on its own: [`discovery_steps_in`] in a script.
 pub(crate) fn discovery_script(role: Role) -> String {
     discovery_script_in(role, UNIT_DIRS)
 }
@@ -162,8 +191,10 @@ fn file_read(f: &frame::Frame, name: &str, path: &str) -> FileRead {
             }
         }
         Status::Err(Some(3)) => FileRead::Absent,
+        // Within STEP_SECS when read alone; within what the share's steps left of
+        // the step timeout when carried by the probe.
         Status::Timeout => FileRead::Unreadable(format!(
-            "cannot read {path}: no answer within {STEP_SECS} s"
+            "cannot read {path}: no answer within the reads' time limit (a hung mount?)"
         )),
         other => {
             let why = section.stderr_message();
@@ -228,7 +259,7 @@ impl Fleet {
     }
 
     /// What the discovery's sections in `f` say (the discovery script's output,
-    /// or a probe's that carried [`discovery_steps`]), plus the second round trip
+    /// or a probe's that [`carried`] the reads), plus the second round trip
     /// when the unit names a `--config` file. Failures are problems in the facts.
     pub(crate) async fn kohakuriver_from(
         &self,

@@ -212,18 +212,98 @@ fn a_file_that_never_answers_is_bounded_by_the_step_timeout() {
     assert!(f.ended, "the script went on after the hung read: {f:?}");
     assert_eq!(
         file_read(&f, "home", "/h/runner_config.py"),
-        FileRead::Unreadable(format!(
-            "cannot read /h/runner_config.py: no answer within {STEP_SECS} s"
-        ))
+        FileRead::Unreadable(
+            "cannot read /h/runner_config.py: no answer within the reads' time limit (a hung mount?)"
+                .into()
+        )
     );
     // The reads share one timeout: root's file, after the hung one, was not
     // read either, and says so rather than "absent".
     assert_eq!(
         file_read(&f, "root", "/r"),
-        FileRead::Unreadable(format!("cannot read /r: no answer within {STEP_SECS} s"))
+        FileRead::Unreadable(
+            "cannot read /r: no answer within the reads' time limit (a hung mount?)".into()
+        )
     );
     assert!(
         took < Duration::from_secs(SCRIPT_SECS),
         "took {took:?}, above the script's own bound"
     );
+}
+
+/// The probe as `check` sends it, carrying the reads, for SHARED_DIR `share`.
+fn carried_probe(share: &Path) -> String {
+    crate::probe::script::build_carrying(
+        share.to_str().expect("utf-8"),
+        Duration::from_secs(1),
+        true,
+        Some(&carried(Role::Runner)),
+    )
+}
+
+fn status(f: &frame::Frame, name: &str) -> Option<Status> {
+    f.section(name).map(|s| s.status.clone())
+}
+
+#[test]
+fn a_carried_read_that_hangs_is_cut_and_the_share_steps_stand() {
+    let share = tempfile::tempdir().expect("share");
+    let home = tempfile::tempdir().expect("home");
+    let dir = home.path().join(".kohakuriver");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let made = Command::new("mkfifo")
+        .arg(dir.join("runner_config.py"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo failed");
+    let f = run(&carried_probe(share.path()), home.path(), None);
+    assert!(f.ended, "{f:?}");
+    for step in ["path", "stat", "df", "list", "write", "layout"] {
+        assert_eq!(status(&f, step), Some(Status::Ok), "{step}: {f:?}");
+    }
+    // The reads ran in the share group and its timeout cut the hung one; the
+    // share is not called hung, and the reads were not run a second time.
+    assert_eq!(status(&f, "home"), Some(Status::Timeout), "{f:?}");
+    assert_eq!(status(&f, "root"), Some(Status::Timeout), "{f:?}");
+    assert_eq!(
+        status(&f, "stuck"),
+        Some(Status::Skip("share-answered".into()))
+    );
+    assert_eq!(f.sections.iter().filter(|s| s.name == "home").count(), 1);
+    assert!(f.warnings.is_empty(), "{:?}", f.warnings);
+}
+
+#[test]
+fn when_the_share_hangs_the_carried_reads_run_on_their_own() {
+    let share = tempfile::tempdir().expect("share");
+    let home = tempfile::tempdir().expect("home");
+    let config = b"SHARED_DIR = '/mnt/cluster-share'\n";
+    write(&home.path().join(".kohakuriver/runner_config.py"), config);
+    // A `stat` that never answers, like one on a dead hard NFS mount.
+    let bin = tempfile::tempdir().expect("bin");
+    write(&bin.path().join("stat"), b"#!/bin/sh\nexec sleep 30\n");
+    let made = Command::new("chmod")
+        .arg("+x")
+        .arg(bin.path().join("stat"))
+        .status()
+        .expect("chmod runs");
+    assert!(made.success());
+    let f = run(&carried_probe(share.path()), home.path(), Some(bin.path()));
+    assert!(f.ended, "{f:?}");
+    assert_eq!(status(&f, "stat"), Some(Status::Timeout), "{f:?}");
+    for step in ["df", "list", "write", "layout"] {
+        assert_eq!(
+            status(&f, step),
+            Some(Status::Skip("hung".into())),
+            "{step}: {f:?}"
+        );
+    }
+    // The share hung before the reads: they ran afterwards, on their own.
+    assert_eq!(
+        file_read(&f, "home", "h"),
+        FileRead::Read(config.to_vec(), false),
+        "{f:?}"
+    );
+    assert_eq!(f.sections.iter().filter(|s| s.name == "home").count(), 1);
+    assert_eq!(status(&f, "stuck"), Some(Status::Ok), "{f:?}");
 }

@@ -82,7 +82,7 @@ pub fn probe_script_with_discovery(
         shared_dir,
         step_timeout,
         write_test,
-        &kohakuriver::discovery_steps(role),
+        Some(&kohakuriver::carried(role)),
     )
 }
 
