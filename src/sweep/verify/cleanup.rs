@@ -1,12 +1,17 @@
 //! Clean-up, which always runs: every node whose write script ran removes its
 //! own token and bench file and `rmdir`s the run folder (`.rivershare/verify` stays) when
-//! empty; then one node per group (sequentially) retries the `rmdir`s, since an
-//! sshfs or NFS cache can make one fail, and checks the run folder is gone.
+//! empty. One node per group, the group's "last", retries its `rmdir` while the
+//! others remove theirs, so the folder is usually gone after that one exchange.
+//! Else (a token left behind, a folder still there) one node per group
+//! (sequentially) removes the leftovers by exact path, retries the `rmdir`s,
+//! since an sshfs or NFS cache can make one fail, and checks the folder is gone.
+
+use std::time::Duration;
 
 use super::{Fleet, Progress, VerifyPhase, Written, fan_out};
 use crate::config::Node;
 use crate::verify::parse::{self, CleanupParsed};
-use crate::verify::{Cleanup, script};
+use crate::verify::{Cleanup, WriteStatus, script};
 
 impl Fleet {
     pub(super) async fn clean_up(
@@ -21,11 +26,14 @@ impl Fleet {
         let stale_runs_removed = written.iter().map(|w| w.stale_removed).sum();
         let limit = self.config.command_timeout;
         let step = self.step_timeout();
+        let last = last_of_each_group(nodes, written, groups);
+        // Within the step's own timeout, with room for the removal before it.
+        let wait = step.saturating_sub(Duration::from_millis(500));
 
         let first: Vec<Option<CleanupParsed>> =
             fan_out(0..nodes.len(), self.config.concurrency, |i| {
                 // An index, not borrowed items: see `Fleet::verify`.
-                let (node, ran) = (&nodes[i], written[i].ran);
+                let (node, ran, is_last) = (&nodes[i], written[i].ran, last[i]);
                 async move {
                     if !ran {
                         return None;
@@ -34,7 +42,17 @@ impl Fleet {
                         node: node.name.clone(),
                         phase: VerifyPhase::Cleanup,
                     });
-                    let text = script::cleanup::build(&node.shared_dir, run_id, &node.name, step);
+                    let text = if is_last {
+                        script::cleanup::build_last(
+                            &node.shared_dir,
+                            run_id,
+                            &node.name,
+                            step,
+                            wait,
+                        )
+                    } else {
+                        script::cleanup::build(&node.shared_dir, run_id, &node.name, step)
+                    };
                     Some(
                         self.cleanup_run(node, &text, limit, "verify clean-up")
                             .await,
@@ -78,6 +96,17 @@ impl Fleet {
         let mut final_gone = vec![None; nodes.len()];
         for &rep in &reps {
             let node = &nodes[rep];
+            // The group's last node saw the run folder go, every token with it:
+            // no second exchange.
+            if last[rep]
+                && leftovers.is_empty()
+                && first[rep]
+                    .as_ref()
+                    .is_some_and(|p| p.run_gone == Some(true))
+            {
+                final_gone[rep] = Some(true);
+                continue;
+            }
             let text = script::cleanup::build_rmdir(&node.shared_dir, run_id, &leftovers, step);
             let p = self.cleanup_run(node, &text, limit, "verify rmdir").await;
             final_gone[rep] = p.run_gone;
@@ -141,4 +170,20 @@ impl Fleet {
             },
         }
     }
+}
+
+/// Per group, its first member whose write went through: the one whose `rmdir`
+/// waits for the other members' removals ([`script::cleanup::build_last`]).
+fn last_of_each_group(nodes: &[Node], written: &[Written], groups: &[Vec<String>]) -> Vec<bool> {
+    let mut last = vec![false; nodes.len()];
+    for group in groups {
+        let first_writer = group
+            .iter()
+            .filter_map(|name| nodes.iter().position(|n| &n.name == name))
+            .find(|&i| written[i].ran && written[i].outcome.status == WriteStatus::Ok);
+        if let Some(i) = first_writer {
+            last[i] = true;
+        }
+    }
+    last
 }

@@ -3,8 +3,11 @@
 //! node's own two files and `rmdir`: nothing else on the share can be removed.
 //!
 //! Sections: `remove` (`token=gone|present`), `rmdir` (`run=gone|present`).
-//! [`build_rmdir`] is the final pass on one node per storage: `rmdir` again
-//! (an sshfs or NFS cache can make the first one fail) and check.
+//! One node per storage runs [`build_last`], whose `rmdir` waits for the other
+//! nodes' removals, so the run folder is usually gone after this one exchange.
+//! [`build_rmdir`] is the final pass on one node per storage, when that did not
+//! happen: `rmdir` again (an sshfs or NFS cache can make the first one fail) and
+//! check.
 
 use std::time::Duration;
 
@@ -42,6 +45,26 @@ share rmdir @ERR_CAP@ sh -c '
 printf '@@rivershare end\n'
 "#;
 
+/// [`RMDIR`] for the last node of a storage: the other writers remove their
+/// tokens at the same time, so a folder not empty yet is tried again, with
+/// backoff (50 ms doubling to 400 ms), for at most `$WAIT_MS`. rmdir asks the
+/// server, whose answer no client cache delays. In the usual case the folder is
+/// gone at the end of this one exchange, and the final pass is not needed.
+const RMDIR_WAIT: &str = r#"
+V="$D/.rivershare/verify"
+F="$V/$RUN"
+share rmdir @ERR_CAP@ sh -c '
+  w=0; d=50
+  while :; do
+    if m=$(LC_ALL=C rmdir -- "$1" 2>&1); then echo run=gone; exit 0; fi
+    case $m in *"No such file"*) echo run=gone; exit 0 ;; esac
+    [ "$w" -lt "$2" ] || { echo run=present; exit 0; }
+    sleep "0.$(printf %03d "$d")" 2>/dev/null || sleep 1
+    w=$((w + d)); d=$((d * 2)); [ "$d" -le 400 ] || d=400
+  done' rivershare-rmdir "$F" "$WAIT_MS"
+printf '@@rivershare end\n'
+"#;
+
 fn script(
     kind: &str,
     shared_dir: &str,
@@ -69,6 +92,19 @@ fn script(
 /// Remove `node`'s token and bench file, then try the `rmdir`s.
 pub fn build(shared_dir: &str, run_id: &str, node: &str, step_timeout: Duration) -> String {
     let body = format!("{REMOVE}{RMDIR}");
+    script("cleanup", shared_dir, run_id, node, step_timeout, &body)
+}
+
+/// [`build`] for the last node of a storage: its `rmdir` waits up to `wait` for
+/// the other writers' removals, which run at the same time (see [`RMDIR_WAIT`]).
+pub fn build_last(
+    shared_dir: &str,
+    run_id: &str,
+    node: &str,
+    step_timeout: Duration,
+    wait: Duration,
+) -> String {
+    let body = format!("WAIT_MS={}\n{REMOVE}{RMDIR_WAIT}", wait.as_millis());
     script("cleanup", shared_dir, run_id, node, step_timeout, &body)
 }
 
@@ -108,7 +144,7 @@ share sweep @ERR_CAP@ sh -c '
 
 #[cfg(test)]
 mod tests {
-    use super::build_rmdir;
+    use super::{build_last, build_rmdir};
     use crate::verify::parse::parse_cleanup;
     use std::process::Command;
     use std::time::Duration;
@@ -151,5 +187,44 @@ mod tests {
             "the run folder is gone; .rivershare/verify stays, empty"
         );
         assert!(share.join("keep-me").exists(), "nothing else is touched");
+    }
+
+    /// The last node's rmdir waits for another node's removal that happens while
+    /// it runs; a token that never goes leaves the folder, said, after the wait.
+    #[test]
+    fn the_last_nodes_rmdir_waits_for_the_others_removals() {
+        let run_id = "20261127T000000Z-00000000";
+        for other_removes in [true, false] {
+            let tmp = tempfile::tempdir().expect("tempdir");
+            let share = tmp.path().join("share");
+            let run = share.join(".rivershare/verify").join(run_id);
+            std::fs::create_dir_all(&run).expect("run dir");
+            std::fs::write(run.join("host"), "token").expect("own token");
+            std::fs::write(run.join("runner-1"), "token").expect("other token");
+            let script = build_last(
+                share.to_str().expect("utf-8"),
+                run_id,
+                "host",
+                Duration::from_secs(5),
+                Duration::from_millis(1500),
+            );
+            let child = Command::new("sh")
+                .arg("-c")
+                .arg(&script)
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("sh runs");
+            std::thread::sleep(Duration::from_millis(300));
+            if other_removes {
+                std::fs::remove_file(run.join("runner-1")).expect("the other removal");
+            }
+            let out = child.wait_with_output().expect("sh ends");
+            let parsed = parse_cleanup(&out.stdout);
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(parsed.token_gone, Some(true), "{text}");
+            assert_eq!(parsed.run_gone, Some(other_removes), "{text}");
+            assert_eq!(run.exists(), !other_removes, "{text}");
+            assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        }
     }
 }
