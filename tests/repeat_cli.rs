@@ -161,6 +161,12 @@ fn repeated_sweeps_reuse_one_login_per_node_and_report_the_last() {
         vec![2, 0, 0, 0],
         "the cold sweep opens both, the rest none"
     );
+    // Every re-sweep probes both nodes on a shell kept open there.
+    let resident: Vec<u64> = sweeps
+        .iter()
+        .map(|s| s["resident_runs"].as_u64().expect("resident_runs"))
+        .collect();
+    assert_eq!(resident, vec![0, 2, 2, 2]);
     // The report is the last sweep's: its time and its exit code.
     let last = &sweeps[3];
     assert_eq!(report["duration_ms"], last["duration_ms"]);

@@ -19,6 +19,8 @@ mod host_keys;
 mod kex;
 #[path = "ssh/local.rs"]
 mod local;
+#[path = "ssh/resident.rs"]
+mod resident;
 #[path = "ssh/streaming.rs"]
 mod streaming;
 

@@ -55,12 +55,14 @@ async fn check(loaded: Loaded, args: &CheckArgs) -> i32 {
             (SystemTime::now(), Instant::now())
         };
         let opened_before = fleet.ssh_connections_opened();
+        let resident_before = fleet.resident_runs();
         let last = sweep_once(&fleet, &opts, stderr_tty, &origin, &loaded_notes).await;
         let duration = sweep_started.elapsed();
         let timing = SweepTiming {
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
             warm: index > 1,
             connections_opened: fleet.ssh_connections_opened() - opened_before,
+            resident_runs: fleet.resident_runs() - resident_before,
             exit_code: last.exit_code,
         };
         if tell {
@@ -123,6 +125,7 @@ mod tests {
             duration_ms: 95,
             warm,
             connections_opened,
+            resident_runs: 0,
             exit_code: 0,
         }
     }

@@ -86,6 +86,12 @@ pub struct SweepTiming {
     /// sweep, 0 on a warm sweep that reused them all (a node whose session
     /// died is reconnected and counted here).
     pub connections_opened: usize,
+    /// Probes of this sweep that ran on a shell kept open on their node
+    /// instead of a new session: 0 on the first sweep, every SSH node's on a
+    /// re-sweep (the second starts the shells; a node whose shell died or
+    /// was busy is not counted).
+    #[serde(default)]
+    pub resident_runs: usize,
     /// What this sweep alone would have exited with.
     pub exit_code: i32,
 }

@@ -114,6 +114,12 @@ impl Fleet {
         self.ssh.connections_opened()
     }
 
+    /// How many runs were served by a shell kept open on a node (a re-sweep's
+    /// probes, from each node's second), since the fleet was prepared.
+    pub fn resident_runs(&self) -> usize {
+        self.ssh.resident_runs()
+    }
+
     /// Notes for the operator gathered while preparing (skipped keys, ...).
     pub fn notes(&self) -> Vec<String> {
         self.ssh.notes().to_vec()
@@ -316,14 +322,18 @@ impl Fleet {
         transport: &dyn Transport,
         script: &str,
     ) -> Result<CommandOutput, NodeError> {
-        self.run_with(
-            node,
-            transport,
-            script,
-            self.config.command_timeout,
-            "probe",
+        // The probe bounds every step that may hang itself, so a transport may
+        // keep a shell open for it between sweeps.
+        let limit = self.config.command_timeout;
+        match tokio::time::timeout(
+            limit + KILL_GRACE,
+            transport.run_self_bounded(script, limit),
         )
         .await
+        {
+            Ok(result) => result,
+            Err(_) => Err(did_not_finish(node, "probe", limit)),
+        }
     }
 
     /// Run `script` on `node` within `limit` (plus the kill grace); `what` names
@@ -338,14 +348,7 @@ impl Fleet {
     ) -> Result<CommandOutput, NodeError> {
         match tokio::time::timeout(limit + KILL_GRACE, transport.run(script, limit)).await {
             Ok(result) => result,
-            Err(_) => Err(NodeError::new(
-                NodeErrorKind::CommandTimeout,
-                format!(
-                    "node {}: {what} did not finish within {} s",
-                    node.name,
-                    limit.as_secs_f64()
-                ),
-            )),
+            Err(_) => Err(did_not_finish(node, what, limit)),
         }
     }
 
@@ -400,6 +403,17 @@ impl Fleet {
             .insert(node.name.clone(), transport.clone());
         Ok(transport)
     }
+}
+
+fn did_not_finish(node: &Node, what: &str, limit: Duration) -> NodeError {
+    NodeError::new(
+        NodeErrorKind::CommandTimeout,
+        format!(
+            "node {}: {what} did not finish within {} s",
+            node.name,
+            limit.as_secs_f64()
+        ),
+    )
 }
 
 /// Errors after which a node's connection is not worth reusing: a broken session,

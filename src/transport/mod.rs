@@ -56,6 +56,19 @@ pub trait Transport: Send + Sync {
     }
 
     /// Round-trip time measured while connecting, if any.
+    /// [`Transport::run`] for a script that bounds itself: every command of it
+    /// that may hang has its own `timeout`, and it is safe to run again. A
+    /// transport may run it on a shell kept open between runs instead of a new
+    /// session (SSH does from a node's second such run), which costs the node
+    /// far less on a re-sweep.
+    fn run_self_bounded<'a>(
+        &'a self,
+        script: &'a str,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<CommandOutput, NodeError>> {
+        self.run(script, timeout)
+    }
+
     fn rtt(&self) -> Option<Duration>;
 
     /// Short description for logs: `ssh root@10.0.0.1:22` or `local`.

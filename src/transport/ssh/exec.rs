@@ -22,7 +22,7 @@ const PING_WAIT: Duration = Duration::from_millis(300);
 
 /// Does the server still answer on this connection? Distinguishes a script that
 /// outlived its limit (the node answers) from a node that went away mid-run.
-async fn answers(handle: &Handle<ClientHandler>) -> bool {
+pub(crate) async fn answers(handle: &Handle<ClientHandler>) -> bool {
     matches!(
         tokio::time::timeout(PING_WAIT, handle.send_ping()).await,
         Ok(Ok(()))
@@ -56,7 +56,7 @@ fn push_capped<'d>(buf: &mut Vec<u8>, data: &'d [u8], truncated: &mut bool) -> &
 /// pass, so a channel opened right after another closed can briefly exceed its
 /// `MaxSessions` (10 by default); a server with a lower limit is waited for too.
 /// `Err(None)` means the deadline passed.
-async fn open_session(
+pub(crate) async fn open_session(
     handle: &Handle<ClientHandler>,
     deadline: tokio::time::Instant,
     label: &str,
@@ -93,6 +93,11 @@ async fn open_session(
             }
         }
     }
+}
+
+/// `sh -c '<command>'`: the same POSIX shell whatever the user's login shell is.
+pub(crate) fn login_shell_neutral(command: &str) -> String {
+    format!("sh -c {}", sh_quote(command))
 }
 
 /// `sh -c '<script>'`, run under the node's `timeout -k 1` when it has one.

@@ -13,6 +13,7 @@ mod exec;
 mod fallback;
 mod jump;
 mod known_hosts;
+mod resident;
 mod resolve;
 mod resolve_cache;
 mod session;
@@ -25,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use self::auth::Credentials;
 use self::exec::ExecError;
@@ -53,6 +54,8 @@ pub(crate) struct Shared {
     /// Connections opened (whole chains, reconnects included), so a front end
     /// can tell a re-sweep that reused every connection from one that did not.
     pub opened: AtomicUsize,
+    /// Runs served by a resident shell (see [`resident`]), over every connection.
+    pub resident_runs: AtomicUsize,
 }
 
 impl Shared {
@@ -167,6 +170,7 @@ impl SshContext {
                 creds,
                 learn_lock: Arc::new(Mutex::new(())),
                 opened: AtomicUsize::new(0),
+                resident_runs: AtomicUsize::new(0),
             }),
             chains,
             notes,
@@ -177,6 +181,11 @@ impl SshContext {
     /// and every reconnect of a dropped one).
     pub fn connections_opened(&self) -> usize {
         self.shared.opened.load(Ordering::Relaxed)
+    }
+
+    /// How many runs a resident shell served, over every connection.
+    pub fn resident_runs(&self) -> usize {
+        self.shared.resident_runs.load(Ordering::Relaxed)
     }
 
     /// Notes for the operator, e.g. "skipped encrypted key /root/.ssh/id_x: no TTY to ask its passphrase".
@@ -204,6 +213,7 @@ impl SshContext {
             conn: tokio::sync::Mutex::new(Arc::new(conn)),
             channels: Arc::new(Semaphore::new(MAX_CHANNELS)),
             spares: Spares::default(),
+            resident: resident::Slot::default(),
             rtt: Mutex::new(rtt),
         }))
     }
@@ -217,6 +227,7 @@ pub struct SshTransport {
     conn: tokio::sync::Mutex<Arc<Connection>>,
     channels: Arc<Semaphore>,
     spares: Spares,
+    resident: resident::Slot,
     rtt: Mutex<Duration>,
 }
 
@@ -244,36 +255,8 @@ impl SshTransport {
     ) -> Result<CommandOutput, NodeError> {
         let started = Instant::now();
         let deadline = tokio::time::Instant::from_std(started + limit);
-        let timed_out = |what: &str| {
-            NodeError::new(
-                NodeErrorKind::CommandTimeout,
-                format!("{}: {what} within {} s", self.label, limit.as_secs_f64()),
-            )
-        };
-        // A spare channel of the live connection saves a round trip; without
-        // one, the run waits for a permit and opens its own channel.
         let mut conn = self.live(limit).await?;
-        let wait = async {
-            loop {
-                if let Some(spare) = self.spares.take(&conn) {
-                    return Ok((Some(spare.0), spare.1));
-                }
-                tokio::select! {
-                    permit = self.channels.clone().acquire_owned() => return permit.map(|p| (None, p)),
-                    () = self.spares.ready() => {}
-                }
-            }
-        };
-        let (mut ready, _permit) = match tokio::time::timeout_at(deadline, wait).await {
-            Err(_) => return Err(timed_out("no free channel (8 busy)")),
-            Ok(Err(e)) => {
-                return Err(NodeError::new(
-                    NodeErrorKind::Transport,
-                    format!("{}: {e}", self.label),
-                ));
-            }
-            Ok(Ok(taken)) => taken,
-        };
+        let (mut ready, _permit) = self.channel_for(&conn, deadline, limit).await?;
         let mut retried = false;
         loop {
             // Opened while this script runs, ready for the next run.
@@ -298,6 +281,49 @@ impl SshTransport {
                 }
                 Err(ExecError::ConnectionLost(e) | ExecError::Failed(e)) => return Err(e),
             }
+        }
+    }
+
+    /// A channel permit, with the spare channel when there is one: a spare of the
+    /// live connection saves a round trip; without one, the run waits for a
+    /// permit and opens its own channel.
+    async fn channel_for(
+        &self,
+        conn: &Arc<Connection>,
+        deadline: tokio::time::Instant,
+        limit: Duration,
+    ) -> Result<
+        (
+            Option<russh::Channel<russh::client::Msg>>,
+            OwnedSemaphorePermit,
+        ),
+        NodeError,
+    > {
+        let wait = async {
+            loop {
+                if let Some(spare) = self.spares.take(conn) {
+                    return Ok((Some(spare.0), spare.1));
+                }
+                tokio::select! {
+                    permit = self.channels.clone().acquire_owned() => return permit.map(|p| (None, p)),
+                    () = self.spares.ready() => {}
+                }
+            }
+        };
+        match tokio::time::timeout_at(deadline, wait).await {
+            Err(_) => Err(NodeError::new(
+                NodeErrorKind::CommandTimeout,
+                format!(
+                    "{}: no free channel (8 busy) within {} s",
+                    self.label,
+                    limit.as_secs_f64()
+                ),
+            )),
+            Ok(Err(e)) => Err(NodeError::new(
+                NodeErrorKind::Transport,
+                format!("{}: {e}", self.label),
+            )),
+            Ok(Ok(taken)) => Ok(taken),
         }
     }
 
@@ -349,6 +375,27 @@ impl Transport for SshTransport {
         on_stdout: &'a (dyn Fn(&[u8]) + Send + Sync),
     ) -> BoxFuture<'a, Result<CommandOutput, NodeError>> {
         Box::pin(self.run_bounded(script, timeout, Some(on_stdout)))
+    }
+
+    fn run_self_bounded<'a>(
+        &'a self,
+        script: &'a str,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<CommandOutput, NodeError>> {
+        Box::pin(async move {
+            let run = self.run_on_resident(script, timeout);
+            match tokio::time::timeout(timeout + RUN_GRACE, run).await {
+                Ok(r) => r,
+                Err(_) => Err(NodeError::new(
+                    NodeErrorKind::CommandTimeout,
+                    format!(
+                        "{}: no result within {} s (waiting to reconnect)",
+                        self.label,
+                        timeout.as_secs_f64()
+                    ),
+                )),
+            }
+        })
     }
 
     /// TCP connect time of the direct connection, or the time to open the

@@ -112,6 +112,12 @@ impl Spares {
         });
     }
 
+    /// Did the server refuse a spare? Its session limit is tight (below our
+    /// cap), so a channel kept open for long would keep runs waiting.
+    pub(crate) fn refused(&self) -> bool {
+        self.inner.state.lock().map_or(true, |s| s.refused)
+    }
+
     /// Resolves when a spare may have become ready (then try [`Self::take`]).
     pub(crate) async fn ready(&self) {
         self.inner.ready.notified().await;
