@@ -18,14 +18,22 @@ use crate::shell::sh_quote;
 const HEAD: &str = r#"
 printf '@@rivershare begin 1\n|step_timeout=%s\n' "$S"
 H=0
-W=$(mktemp -d 2>/dev/null) || W=$(mktemp -d /dev/shm/rivershare.XXXXXX 2>/dev/null) || W=
-if [ -n "$W" ]; then
-  trap 'rm -rf "$W"' EXIT
-  trap 'rm -rf "$W"; exit 129' HUP
-  trap 'rm -rf "$W"; exit 130' INT
-  trap 'rm -rf "$W"; exit 143' TERM
+# A resident shell's private folder (transport::ssh::resident) serves one run
+# at a time and outlives it: no mktemp and no rm on a re-sweep. The files a
+# script tests for rather than writes first are emptied here.
+if [ -n "${RIVERSHARE_TMP:-}" ] && [ -d "$RIVERSHARE_TMP" ]; then
+  W=$RIVERSHARE_TMP
+  : >"$W/j"; : >"$W/r"
 else
-  printf '@@rivershare tmp err 1\n!mktemp -d failed: stderr of the steps is not captured\n'
+  W=$(mktemp -d 2>/dev/null) || W=$(mktemp -d /dev/shm/rivershare.XXXXXX 2>/dev/null) || W=
+  if [ -n "$W" ]; then
+    trap 'rm -rf "$W"' EXIT
+    trap 'rm -rf "$W"; exit 129' HUP
+    trap 'rm -rf "$W"; exit 130' INT
+    trap 'rm -rf "$W"; exit 143' TERM
+  else
+    printf '@@rivershare tmp err 1\n!mktemp -d failed: stderr of the steps is not captured\n'
+  fi
 fi
 if command -v timeout >/dev/null 2>&1; then
   T() { timeout -k 1 "$S" "$@"; }

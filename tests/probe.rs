@@ -198,6 +198,33 @@ fn mode_0555_written_by_nobody_is_permission_denied() {
     assert!(e.detail.contains("Permission denied"), "{}", e.detail);
 }
 
+/// The listing reads the folder with a glob; a folder that cannot be read
+/// matches nothing, and `ls` then says why. Files in it make sure a readable
+/// one would have matched.
+#[test]
+fn a_folder_nobody_may_not_read_fails_the_listing_with_ls_s_reason() {
+    require_root();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    cmd("chmod", &["755", tmp.path().to_str().expect("utf-8")]);
+    let dir = tmp.path().join("write-only");
+    std::fs::create_dir(&dir).expect("mkdir");
+    for name in ["kohakuriver-containers", ".hidden"] {
+        std::fs::create_dir(dir.join(name)).expect("mkdir");
+    }
+    cmd("chmod", &["733", dir.to_str().expect("utf-8")]);
+    let r = run_probe(dir.to_str().expect("utf-8"), STEP, true, None);
+    assert!(r.raw.contains("@@rivershare list err"), "{}", r.raw);
+    assert!(r.raw.contains("Permission denied"), "{}", r.raw);
+    let a = r.facts.access.expect("access");
+    assert!(!a.read && a.write, "{a:?}");
+    // Readable, with only a dotfile in it: the glob for hidden names matches.
+    cmd("chmod", &["755", dir.to_str().expect("utf-8")]);
+    std::fs::remove_dir(dir.join("kohakuriver-containers")).expect("rmdir");
+    let r = run_probe(dir.to_str().expect("utf-8"), STEP, true, None);
+    assert!(r.raw.contains("@@rivershare list ok"), "{}", r.raw);
+    assert!(r.facts.access.is_some_and(|a| a.read), "{}", r.raw);
+}
+
 #[test]
 fn unsearchable_parent_is_permission_denied_not_missing() {
     require_root();
@@ -351,3 +378,6 @@ mod stuck;
 
 #[path = "probe/units.rs"]
 mod units;
+
+#[path = "probe/reused_tmp.rs"]
+mod reused_tmp;

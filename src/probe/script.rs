@@ -24,10 +24,11 @@
 //!    prints nothing (exit 1); the parser then uses `mountinfo` instead of
 //!    stat-walking up parent directories (which could itself hang). Then
 //!    `path` (exists, is a folder, the real path by `cd -P`), `stat`, `df`,
-//!    `list` (`ls -A`), `write` (create exclusively, write, fsync, read back,
-//!    remove; `skip read-only-mode` when rivershare runs with `read_only =
-//!    true`), `layout` (mode and owner of the KohakuRiver folders, from the same
-//!    `stat` as SHARED_DIR). When the timeout cuts the group, the step it was
+//!    `list` (a glob reads the folder; `ls -A` only when none matched),
+//!    `write` (create exclusively, write, fsync, read back, remove; `skip
+//!    read-only-mode` when rivershare runs with `read_only = true`), `layout`
+//!    (mode and owner of the KohakuRiver folders, from the same `stat` as
+//!    SHARED_DIR). When the timeout cuts the group, the step it was
 //!    in (each `step` writes its name to `$W/p` first) is reported `timeout`
 //!    and the later ones `skip hung`: on a dead mount the script costs about
 //!    one step timeout. `list`, `write` and `layout` are skipped (`skip
@@ -111,7 +112,7 @@ T sh -c "$G" rivershare-share "$D" "$W" "$WRITE_TEST" "$N" "$HOME"; rc=$?
 # The mount table, the fallback for findmnt; not needed when findmnt answered
 # with JSON (the group leaves $W/j): the table is large on container hosts, and
 # it would cross the wire on every sweep.
-if [ -n "$W" ] && [ -e "$W/j" ]; then
+if [ -n "$W" ] && [ -s "$W/j" ]; then
   printf '@@rivershare mountinfo skip findmnt-answered\n'
 elif [ -r /proc/self/mountinfo ]; then
   step mountinfo @MOUNTINFO_CAP@ cat /proc/self/mountinfo

@@ -12,7 +12,7 @@ pub(crate) const GROUP: &str = r#"
 # mount table ($W/j says so).
 if command -v findmnt >/dev/null 2>&1; then
   step findmnt @BODY_CAP@ findmnt -J -T "$D" -o TARGET,SOURCE,FSTYPE,OPTIONS
-  case "$R:$o" in "ok:{"*) [ -z "$W" ] || : >"$W/j" ;; esac
+  case "$R:$o" in "ok:{"*) [ -z "$W" ] || echo 1 >"$W/j" ;; esac
 else
   printf '@@rivershare findmnt skip missing-tool\n'
 fi
@@ -74,7 +74,15 @@ else
   printf '@@rivershare df skip missing\n'
 fi
 
-list_check() { ls -A -- "$D" >/dev/null; }
+# Reading the folder is what is checked: a glob reads it in the shell (one
+# process fewer on every sweep); only when no pattern matched (an empty
+# folder, or one that cannot be read) does `ls` say which.
+list_check() {
+  set -- "$D"/*; [ "$1" = "$D/*" ] || return 0
+  set -- "$D"/.[!.]*; [ "$1" = "$D/.[!.]*" ] || return 0
+  set -- "$D"/..?*; [ "$1" = "$D/..?*" ] || return 0
+  ls -A -- "$D" >/dev/null
+}
 
 # Create exclusively, write and fsync (conv=fsync: the data must reach the
 # server, not just the page cache), read back, remove. `true`, not `:`: a failed

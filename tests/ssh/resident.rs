@@ -5,22 +5,40 @@
 use super::*;
 
 /// The pid of the shell a run ran in (`$$` in a subshell is its parent shell's),
-/// and that shell's parent's command line.
-const WHO: &str = r#"echo "$$"; tr '\0' ' ' </proc/$PPID/cmdline; echo; echo to-stderr >&2"#;
+/// the command line of that shell's grandparent (the parent owns its folder),
+/// and the shell's private temp folder.
+const WHO: &str = r#"echo "$$"; read -r s </proc/$PPID/stat; set -- $s
+tr '\0\n' '  ' </proc/$4/cmdline; echo; echo "${RIVERSHARE_TMP:-}"; echo to-stderr >&2"#;
 
-fn who(out: &rivershare::transport::CommandOutput) -> (String, String) {
+#[derive(Debug, PartialEq)]
+struct Shell {
+    pid: String,
+    grandparent: String,
+    tmp: String,
+}
+
+fn who(out: &rivershare::transport::CommandOutput) -> Shell {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let mut lines = text.lines();
-    let pid = lines.next().unwrap_or_default().to_owned();
-    let parent = lines.next().unwrap_or_default().trim().to_owned();
-    assert_eq!(
-        lines.next(),
-        None,
-        "nothing after the script's output: {text:?}"
-    );
+    let mut next = || lines.next().unwrap_or_default().trim().to_owned();
+    let shell = Shell {
+        pid: next(),
+        grandparent: next(),
+        tmp: next(),
+    };
+    assert_eq!(next(), "", "nothing after the script's output: {text:?}");
     assert_eq!(out.stderr, b"to-stderr\n");
     assert_eq!(out.exit_status, Some(0));
-    (pid, parent)
+    shell
+}
+
+/// Wait up to 5 s for `path` to disappear.
+async fn gone(path: &str) -> bool {
+    let until = Instant::now() + Duration::from_secs(5);
+    while Path::new(path).exists() && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    !Path::new(path).exists()
 }
 
 #[tokio::test]
@@ -29,18 +47,20 @@ async fn later_self_bounded_runs_share_one_shell_under_timeout() {
     let t = env.connect(HostKeyPolicy::Strict).await.expect("connect");
     let first = who(&t.run_self_bounded(WHO, CMD).await.expect("first run"));
     assert_eq!(t.resident_runs(), 0, "a node's first run is a plain exec");
+    assert_eq!(first.tmp, "", "an exec has no resident folder");
     let mut shells = Vec::new();
     for _ in 0..3 {
         shells.push(who(&t.run_self_bounded(WHO, CMD).await.expect("run")));
     }
     assert_eq!(t.resident_runs(), 3);
-    assert_ne!(shells[0].0, first.0);
+    assert_ne!(shells[0].pid, first.pid);
     assert!(shells.iter().all(|s| s == &shells[0]), "{shells:?}");
     assert!(
-        shells[0].1.starts_with("timeout -k 1 3600 sh -s"),
+        shells[0].grandparent.starts_with("timeout -k 1 3600 sh -c"),
         "the resident shell runs under the node's timeout: {:?}",
-        shells[0].1
+        shells[0].grandparent
     );
+    assert!(Path::new(&shells[0].tmp).is_dir(), "{:?}", shells[0].tmp);
     // Exit status and a script's own `exit` pass through; the shell survives it.
     let out = t
         .run_self_bounded("echo bye; exit 3", CMD)
@@ -53,6 +73,9 @@ async fn later_self_bounded_runs_share_one_shell_under_timeout() {
     let after = who(&t.run_self_bounded(WHO, CMD).await.expect("after exit"));
     assert_eq!(after, shells[0]);
     assert_eq!(env.sshd.log_text().matches("Accepted publickey").count(), 1);
+    // The shell ends with its connection, and takes its folder with it.
+    drop(t);
+    assert!(gone(&after.tmp).await, "{} left behind", after.tmp);
 }
 
 #[tokio::test]
@@ -60,21 +83,23 @@ async fn a_resident_shell_that_died_is_replaced_without_losing_the_run() {
     let env = Env::new("ed25519");
     let t = env.connect(HostKeyPolicy::Strict).await.expect("connect");
     t.run_self_bounded(WHO, CMD).await.expect("first run");
-    let (old, _) = who(&t.run_self_bounded(WHO, CMD).await.expect("second run"));
+    let old = who(&t.run_self_bounded(WHO, CMD).await.expect("second run"));
     let killed = Command::new("kill")
-        .args(["-KILL", &old])
+        .args(["-TERM", &old.pid])
         .status()
         .expect("kill");
     assert!(killed.success());
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(gone(&format!("/proc/{}", old.pid)).await);
+    // Its owner removes the folder once it has gone.
+    assert!(gone(&old.tmp).await, "{} left behind", old.tmp);
     // The run that finds it dead still gets its output.
-    let (pid, _) = who(&t
+    let now = who(&t
         .run_self_bounded(WHO, CMD)
         .await
         .expect("run after the kill"));
-    assert_ne!(pid, old);
-    let (next, _) = who(&t.run_self_bounded(WHO, CMD).await.expect("next run"));
-    assert_ne!(next, old);
+    assert_ne!(now.pid, old.pid);
+    let next = who(&t.run_self_bounded(WHO, CMD).await.expect("next run"));
+    assert_ne!(next.pid, old.pid);
     assert!(t.resident_runs() >= 2, "a new resident shell serves again");
 }
 
@@ -83,7 +108,7 @@ async fn a_run_over_its_limit_retires_the_shell_and_the_next_gets_a_new_one() {
     let env = Env::new("ed25519");
     let t = env.connect(HostKeyPolicy::Strict).await.expect("connect");
     t.run_self_bounded(WHO, CMD).await.expect("first run");
-    let (old, _) = who(&t.run_self_bounded(WHO, CMD).await.expect("second run"));
+    let old = who(&t.run_self_bounded(WHO, CMD).await.expect("second run"));
     let started = Instant::now();
     let err = t
         .run_self_bounded("sleep 2", Duration::from_secs(1))
@@ -95,13 +120,14 @@ async fn a_run_over_its_limit_retires_the_shell_and_the_next_gets_a_new_one() {
         "{:?}",
         started.elapsed()
     );
-    let (pid, _) = who(&t.run_self_bounded(WHO, CMD).await.expect("next run"));
-    assert_ne!(pid, old, "the timed-out shell is not reused");
-    // The retired shell ends once its subshell does (EOF on its stdin).
-    let gone = PathBuf::from(format!("/proc/{old}"));
-    let until = Instant::now() + Duration::from_secs(5);
-    while gone.exists() && Instant::now() < until {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(!gone.exists(), "retired shell {old} still runs");
+    let now = who(&t.run_self_bounded(WHO, CMD).await.expect("next run"));
+    assert_ne!(now.pid, old.pid, "the timed-out shell is not reused");
+    assert_ne!(now.tmp, old.tmp);
+    // The retired shell ends once its subshell does (EOF on its stdin), its folder too.
+    assert!(
+        gone(&format!("/proc/{}", old.pid)).await,
+        "retired shell {} still runs",
+        old.pid
+    );
+    assert!(gone(&old.tmp).await, "{} left behind", old.tmp);
 }

@@ -10,6 +10,9 @@
 //! (a fork, no exec), followed by a marker line with a per-request nonce on
 //! stdout and on stderr, so the client knows where the script's output ends.
 //!
+//! The shell keeps a private temp folder for its requests (`$RIVERSHARE_TMP`,
+//! see [`OWNER`]), so a probe on it needs no `mktemp` and no `rm -rf` either.
+//!
 //! Only a script that bounds itself may run here (every command of it that may
 //! hang has its own `timeout`): a request gets no `timeout` wrapper of its own.
 //! The shell itself runs under `timeout -k 1` for [`LIFETIME`] and is retired
@@ -35,13 +38,33 @@ use crate::transport::CommandOutput;
 /// How long a resident shell may live on the node (its `timeout`).
 pub(crate) const LIFETIME: Duration = Duration::from_secs(3600);
 
-/// The exec that starts a resident shell: `sh -s` reading requests from stdin,
-/// under the node's `timeout -k 1` when it has one.
+/// The shell that owns a resident shell's private folder: it makes the folder,
+/// runs `sh -s` (the resident shell, reading the requests) with
+/// `RIVERSHARE_TMP` naming it, and removes it however that shell ends: EOF,
+/// a signal, or SIGPIPE on a marker after its channel closed. The prelude of
+/// `crate::framing` uses the folder instead of a `mktemp` and an `rm -rf` per
+/// run. A `timeout` signals the whole process group: this shell's trap runs once
+/// `sh -s` is gone.
+const OWNER: &str = r#"W=$(mktemp -d 2>/dev/null) || W=
+trap '[ -z "$W" ] || rm -rf "$W"; exit 129' HUP
+trap '[ -z "$W" ] || rm -rf "$W"; exit 130' INT
+trap '[ -z "$W" ] || rm -rf "$W"; exit 143' TERM
+RIVERSHARE_TMP=$W sh -s
+rc=$?
+[ -z "$W" ] || rm -rf "$W"
+exit $rc"#;
+
+/// The exec that starts a resident shell: [`OWNER`] under the node's
+/// `timeout -k 1` when it has one.
 pub(crate) fn start_command() -> String {
     let secs = LIFETIME.as_secs();
-    crate::transport::ssh::exec::login_shell_neutral(&format!(
-        "if command -v timeout >/dev/null 2>&1; then exec timeout -k 1 {secs} sh -s; fi; exec sh -s"
-    ))
+    format!(
+        "{} rivershare-resident {}",
+        crate::transport::ssh::exec::login_shell_neutral(&format!(
+            "if command -v timeout >/dev/null 2>&1; then exec timeout -k 1 {secs} sh -c \"$1\"; fi; exec sh -c \"$1\""
+        )),
+        crate::shell::sh_quote(OWNER)
+    )
 }
 
 /// One request's text: the script in a subshell with stdin closed, then the
