@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 
 use self::auth::Credentials;
 use self::exec::ExecError;
@@ -284,49 +284,6 @@ impl SshTransport {
         }
     }
 
-    /// A channel permit, with the spare channel when there is one: a spare of the
-    /// live connection saves a round trip; without one, the run waits for a
-    /// permit and opens its own channel.
-    async fn channel_for(
-        &self,
-        conn: &Arc<Connection>,
-        deadline: tokio::time::Instant,
-        limit: Duration,
-    ) -> Result<
-        (
-            Option<russh::Channel<russh::client::Msg>>,
-            OwnedSemaphorePermit,
-        ),
-        NodeError,
-    > {
-        let wait = async {
-            loop {
-                if let Some(spare) = self.spares.take(conn) {
-                    return Ok((Some(spare.0), spare.1));
-                }
-                tokio::select! {
-                    permit = self.channels.clone().acquire_owned() => return permit.map(|p| (None, p)),
-                    () = self.spares.ready() => {}
-                }
-            }
-        };
-        match tokio::time::timeout_at(deadline, wait).await {
-            Err(_) => Err(NodeError::new(
-                NodeErrorKind::CommandTimeout,
-                format!(
-                    "{}: no free channel (8 busy) within {} s",
-                    self.label,
-                    limit.as_secs_f64()
-                ),
-            )),
-            Ok(Err(e)) => Err(NodeError::new(
-                NodeErrorKind::Transport,
-                format!("{}: {e}", self.label),
-            )),
-            Ok(Ok(taken)) => Ok(taken),
-        }
-    }
-
     /// How many runs started on a channel opened ahead of need.
     pub fn spare_channels_used(&self) -> usize {
         self.spares.used()
@@ -340,10 +297,18 @@ impl SshTransport {
         timeout: Duration,
         on_stdout: Option<exec::OnStdout<'_>>,
     ) -> Result<CommandOutput, NodeError> {
-        // Backstop for the contract "resolves within `timeout` plus a small
-        // grace": the steps below keep the deadline themselves, except a wait
-        // behind another task's reconnect.
-        let run = self.run_script(script, timeout, on_stdout);
+        self.within_grace(timeout, self.run_script(script, timeout, on_stdout))
+            .await
+    }
+
+    /// Backstop for the contract "resolves within `timeout` plus a small
+    /// grace": the steps of `run` keep the deadline themselves, except a wait
+    /// behind another task's reconnect.
+    async fn within_grace(
+        &self,
+        timeout: Duration,
+        run: impl std::future::Future<Output = Result<CommandOutput, NodeError>>,
+    ) -> Result<CommandOutput, NodeError> {
         match tokio::time::timeout(timeout + RUN_GRACE, run).await {
             Ok(r) => r,
             Err(_) => Err(NodeError::new(
@@ -382,20 +347,7 @@ impl Transport for SshTransport {
         script: &'a str,
         timeout: Duration,
     ) -> BoxFuture<'a, Result<CommandOutput, NodeError>> {
-        Box::pin(async move {
-            let run = self.run_on_resident(script, timeout);
-            match tokio::time::timeout(timeout + RUN_GRACE, run).await {
-                Ok(r) => r,
-                Err(_) => Err(NodeError::new(
-                    NodeErrorKind::CommandTimeout,
-                    format!(
-                        "{}: no result within {} s (waiting to reconnect)",
-                        self.label,
-                        timeout.as_secs_f64()
-                    ),
-                )),
-            }
-        })
+        Box::pin(self.within_grace(timeout, self.run_on_resident(script, timeout)))
     }
 
     /// TCP connect time of the direct connection, or the time to open the

@@ -21,6 +21,7 @@ use russh::{Channel, ChannelMsg};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 use super::jump::Connection;
+use crate::facts::{NodeError, NodeErrorKind};
 
 /// How long a spare may take to open before the attempt is dropped.
 const OPEN_WAIT: Duration = Duration::from_secs(5);
@@ -126,6 +127,51 @@ impl Spares {
     /// How many runs started on a spare.
     pub(crate) fn used(&self) -> usize {
         self.used.load(Ordering::Relaxed)
+    }
+}
+
+impl super::SshTransport {
+    /// A channel permit, with the spare channel when there is one: a spare of the
+    /// live connection saves a round trip; without one, the run waits for a
+    /// permit and opens its own channel.
+    pub(super) async fn channel_for(
+        &self,
+        conn: &Arc<Connection>,
+        deadline: tokio::time::Instant,
+        limit: Duration,
+    ) -> Result<
+        (
+            Option<russh::Channel<russh::client::Msg>>,
+            OwnedSemaphorePermit,
+        ),
+        NodeError,
+    > {
+        let wait = async {
+            loop {
+                if let Some(spare) = self.spares.take(conn) {
+                    return Ok((Some(spare.0), spare.1));
+                }
+                tokio::select! {
+                    permit = self.channels.clone().acquire_owned() => return permit.map(|p| (None, p)),
+                    () = self.spares.ready() => {}
+                }
+            }
+        };
+        match tokio::time::timeout_at(deadline, wait).await {
+            Err(_) => Err(NodeError::new(
+                NodeErrorKind::CommandTimeout,
+                format!(
+                    "{}: no free channel (8 busy) within {} s",
+                    self.label,
+                    limit.as_secs_f64()
+                ),
+            )),
+            Ok(Err(e)) => Err(NodeError::new(
+                NodeErrorKind::Transport,
+                format!("{}: {e}", self.label),
+            )),
+            Ok(Ok(taken)) => Ok(taken),
+        }
     }
 }
 
