@@ -305,7 +305,12 @@ impl super::SshTransport {
                 .await
                 .ok()?,
         };
-        channel.exec(true, start_command()).await.ok()?;
+        if let Err(e) = channel.exec(true, start_command()).await {
+            tracing::debug!("{}: resident shell not started: {e}", self.label);
+            // A channel is not closed on drop: the server would keep the session.
+            let _ = channel.close().await;
+            return None;
+        }
         Some(Resident::new(conn, channel, permit))
     }
 
