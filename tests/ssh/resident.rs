@@ -131,3 +131,27 @@ async fn a_run_over_its_limit_retires_the_shell_and_the_next_gets_a_new_one() {
     );
     assert!(gone(&old.tmp).await, "{} left behind", old.tmp);
 }
+
+/// A run given up by its caller (a cancelled sweep drops the future) retires
+/// its shell: the shell ends once the script does, and the next run gets a new one.
+#[tokio::test]
+async fn a_cancelled_run_retires_its_shell() {
+    let env = Env::new("ed25519");
+    let t = env.connect(HostKeyPolicy::Strict).await.expect("connect");
+    t.run_self_bounded(WHO, CMD).await.expect("first run");
+    let old = who(&t.run_self_bounded(WHO, CMD).await.expect("second run"));
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(300),
+        t.run_self_bounded("sleep 1", CMD),
+    )
+    .await;
+    assert!(cancelled.is_err(), "the run was still going when dropped");
+    assert!(
+        gone(&format!("/proc/{}", old.pid)).await,
+        "the dropped shell {} still runs",
+        old.pid
+    );
+    assert!(gone(&old.tmp).await, "{} left behind", old.tmp);
+    let now = who(&t.run_self_bounded(WHO, CMD).await.expect("next run"));
+    assert_ne!(now.pid, old.pid);
+}

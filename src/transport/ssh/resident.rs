@@ -95,7 +95,8 @@ fn nonce() -> String {
 /// A resident shell: its channel, and the channel permit it holds for life.
 pub(crate) struct Resident {
     conn: Weak<Connection>,
-    channel: Channel<client::Msg>,
+    /// `None` once retired.
+    channel: Option<Channel<client::Msg>>,
     _permit: OwnedSemaphorePermit,
     started: Instant,
 }
@@ -118,7 +119,7 @@ impl Resident {
     ) -> Self {
         Self {
             conn: Arc::downgrade(conn),
-            channel,
+            channel: Some(channel),
             _permit: permit,
             started: Instant::now(),
         }
@@ -142,15 +143,18 @@ impl Resident {
         let text = request_text(script, &nonce);
         let out_marker = format!("@@rivershare resident {nonce} ");
         let err_marker = format!("@@rivershare resident {nonce}\n");
+        let Some(channel) = self.channel.as_mut() else {
+            return Err(RequestError::Gone("retired".into()));
+        };
         let collect = async {
-            self.channel
+            channel
                 .data(text.as_bytes())
                 .await
                 .map_err(|e| RequestError::Gone(format!("send: {e}")))?;
             let (mut out, mut err) = (Vec::new(), Vec::new());
             let (mut status, mut err_end) = (None, None);
             while status.is_none() || err_end.is_none() {
-                match self.channel.wait().await {
+                match channel.wait().await {
                     Some(ChannelMsg::Data { data }) => {
                         out.extend_from_slice(&data);
                         status = status.or_else(|| status_after(&out, out_marker.as_bytes()));
@@ -187,9 +191,27 @@ impl Resident {
 
     /// End the shell: EOF on its stdin, then close the channel (a channel is not
     /// closed on drop).
-    pub(crate) async fn retire(self) {
-        let _ = self.channel.eof().await;
-        let _ = self.channel.close().await;
+    pub(crate) async fn retire(mut self) {
+        if let Some(channel) = self.channel.take() {
+            let _ = channel.eof().await;
+            let _ = channel.close().await;
+        }
+    }
+}
+
+impl Drop for Resident {
+    /// A shell dropped without [`Resident::retire`] (its run was cancelled: a
+    /// sweep given up, the console closed) is retired in the background, or it
+    /// would keep its session and its `sh -s` until the connection ends.
+    fn drop(&mut self) {
+        if let Some(channel) = self.channel.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(async move {
+                let _ = channel.eof().await;
+                let _ = channel.close().await;
+            });
+        }
     }
 }
 
