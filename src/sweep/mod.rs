@@ -325,15 +325,13 @@ impl Fleet {
         // The probe bounds every step that may hang itself, so a transport may
         // keep a shell open for it between sweeps.
         let limit = self.config.command_timeout;
-        match tokio::time::timeout(
-            limit + KILL_GRACE,
+        within_limit(
+            node,
+            "probe",
+            limit,
             transport.run_self_bounded(script, limit),
         )
         .await
-        {
-            Ok(result) => result,
-            Err(_) => Err(did_not_finish(node, "probe", limit)),
-        }
     }
 
     /// Run `script` on `node` within `limit` (plus the kill grace); `what` names
@@ -346,10 +344,7 @@ impl Fleet {
         limit: Duration,
         what: &str,
     ) -> Result<CommandOutput, NodeError> {
-        match tokio::time::timeout(limit + KILL_GRACE, transport.run(script, limit)).await {
-            Ok(result) => result,
-            Err(_) => Err(did_not_finish(node, what, limit)),
-        }
+        within_limit(node, what, limit, transport.run(script, limit)).await
     }
 
     /// Run `script` on `node` over its (reused or new) connection within `limit`;
@@ -405,15 +400,25 @@ impl Fleet {
     }
 }
 
-fn did_not_finish(node: &Node, what: &str, limit: Duration) -> NodeError {
-    NodeError::new(
-        NodeErrorKind::CommandTimeout,
-        format!(
-            "node {}: {what} did not finish within {} s",
-            node.name,
-            limit.as_secs_f64()
-        ),
-    )
+/// `run` within `limit` plus the kill grace; `what` names the script in the
+/// timeout message.
+async fn within_limit(
+    node: &Node,
+    what: &str,
+    limit: Duration,
+    run: impl std::future::Future<Output = Result<CommandOutput, NodeError>>,
+) -> Result<CommandOutput, NodeError> {
+    match tokio::time::timeout(limit + KILL_GRACE, run).await {
+        Ok(result) => result,
+        Err(_) => Err(NodeError::new(
+            NodeErrorKind::CommandTimeout,
+            format!(
+                "node {}: {what} did not finish within {} s",
+                node.name,
+                limit.as_secs_f64()
+            ),
+        )),
+    }
 }
 
 /// Errors after which a node's connection is not worth reusing: a broken session,

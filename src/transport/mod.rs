@@ -55,7 +55,6 @@ pub trait Transport: Send + Sync {
         })
     }
 
-    /// Round-trip time measured while connecting, if any.
     /// [`Transport::run`] for a script that bounds itself: every command of it
     /// that may hang has its own `timeout`, and it is safe to run again. A
     /// transport may run it on a shell kept open between runs instead of a new
@@ -69,6 +68,7 @@ pub trait Transport: Send + Sync {
         self.run(script, timeout)
     }
 
+    /// Round-trip time measured while connecting, if any.
     fn rtt(&self) -> Option<Duration>;
 
     /// Short description for logs: `ssh root@10.0.0.1:22` or `local`.

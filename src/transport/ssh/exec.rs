@@ -22,7 +22,7 @@ const PING_WAIT: Duration = Duration::from_millis(300);
 
 /// Does the server still answer on this connection? Distinguishes a script that
 /// outlived its limit (the node answers) from a node that went away mid-run.
-pub(crate) async fn answers(handle: &Handle<ClientHandler>) -> bool {
+async fn answers(handle: &Handle<ClientHandler>) -> bool {
     matches!(
         tokio::time::timeout(PING_WAIT, handle.send_ping()).await,
         Ok(Ok(()))
@@ -93,11 +93,6 @@ pub(crate) async fn open_session(
             }
         }
     }
-}
-
-/// `sh -c '<command>'`: the same POSIX shell whatever the user's login shell is.
-pub(crate) fn login_shell_neutral(command: &str) -> String {
-    format!("sh -c {}", sh_quote(command))
 }
 
 /// `sh -c '<script>'`, run under the node's `timeout -k 1` when it has one.
@@ -228,20 +223,35 @@ pub(crate) async fn exec(
             // `timeout` covers root), then close: a channel is not closed on drop.
             let _ = channel.signal(Sig::KILL).await;
             let _ = channel.close().await;
-            if answers(handle).await {
-                return Err(ExecError::Failed(timed_out()));
-            }
-            // The node itself is gone (powered off, cable pulled): calling that a slow
-            // script would blame its storage.
-            Err(ExecError::Failed(NodeError::new(
-                NodeErrorKind::Unreachable,
-                format!(
-                    "{label}: the node stopped answering while the script ran (no reply to \
-                     an SSH ping within {} ms after the {} s limit)",
-                    PING_WAIT.as_millis(),
-                    limit.as_secs_f64()
-                ),
-            )))
+            Err(ExecError::Failed(past_deadline(handle, label, limit).await))
         }
     }
+}
+
+/// The error for a script still running at its deadline: a timeout when the
+/// node answers a ping, `Unreachable` when the node itself is gone (powered off,
+/// cable pulled), which calling a slow script would blame on its storage.
+pub(crate) async fn past_deadline(
+    handle: &Handle<ClientHandler>,
+    label: &str,
+    limit: Duration,
+) -> NodeError {
+    if answers(handle).await {
+        return NodeError::new(
+            NodeErrorKind::CommandTimeout,
+            format!(
+                "{label}: script did not finish within {} s",
+                limit.as_secs_f64()
+            ),
+        );
+    }
+    NodeError::new(
+        NodeErrorKind::Unreachable,
+        format!(
+            "{label}: the node stopped answering while the script ran (no reply to \
+             an SSH ping within {} ms after the {} s limit)",
+            PING_WAIT.as_millis(),
+            limit.as_secs_f64()
+        ),
+    )
 }

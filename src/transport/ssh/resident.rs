@@ -32,11 +32,12 @@ use tokio::time::timeout_at;
 
 use super::exec::OUTPUT_CAP;
 use super::jump::Connection;
-use crate::facts::{NodeError, NodeErrorKind};
+use crate::facts::NodeError;
 use crate::transport::CommandOutput;
 
-/// How long a resident shell may live on the node (its `timeout`).
-pub(crate) const LIFETIME: Duration = Duration::from_secs(3600);
+/// How long a resident shell may live on the node (its `timeout` gives it a
+/// second more, as every exec's does: 3600 s).
+pub(crate) const LIFETIME: Duration = Duration::from_secs(3599);
 
 /// The shell that owns a resident shell's private folder: it makes the folder,
 /// runs `sh -s` (the resident shell, reading the requests) with
@@ -54,17 +55,10 @@ rc=$?
 [ -z "$W" ] || rm -rf "$W"
 exit $rc"#;
 
-/// The exec that starts a resident shell: [`OWNER`] under the node's
-/// `timeout -k 1` when it has one.
+/// The exec that starts a resident shell: [`OWNER`] in the exec wrapper every
+/// script has (the node's `timeout -k 1`, for the shell's [`LIFETIME`]).
 pub(crate) fn start_command() -> String {
-    let secs = LIFETIME.as_secs();
-    format!(
-        "{} rivershare-resident {}",
-        crate::transport::ssh::exec::login_shell_neutral(&format!(
-            "if command -v timeout >/dev/null 2>&1; then exec timeout -k 1 {secs} sh -c \"$1\"; fi; exec sh -c \"$1\""
-        )),
-        crate::shell::sh_quote(OWNER)
-    )
+    super::exec::remote_command(OWNER, LIFETIME)
 }
 
 /// One request's text: the script in a subshell with stdin closed, then the
@@ -93,9 +87,10 @@ fn nonce() -> String {
 }
 
 /// A resident shell: its channel, and the channel permit it holds for life.
+/// Dropping it retires it (see its `Drop`).
 pub(crate) struct Resident {
     conn: Weak<Connection>,
-    /// `None` once retired.
+    /// Taken by `Drop`.
     channel: Option<Channel<client::Msg>>,
     _permit: OwnedSemaphorePermit,
     started: Instant,
@@ -106,7 +101,7 @@ pub(crate) enum RequestError {
     /// The shell is gone or misbehaved: nothing it printed is to be trusted; run
     /// the script elsewhere.
     Gone(String),
-    /// The script did not finish by the deadline (the shell is retired).
+    /// The script did not finish by the deadline.
     TimedOut,
 }
 
@@ -188,21 +183,14 @@ impl Resident {
             Err(_) => Err(RequestError::TimedOut),
         }
     }
-
-    /// End the shell: EOF on its stdin, then close the channel (a channel is not
-    /// closed on drop).
-    pub(crate) async fn retire(mut self) {
-        if let Some(channel) = self.channel.take() {
-            let _ = channel.eof().await;
-            let _ = channel.close().await;
-        }
-    }
 }
 
 impl Drop for Resident {
-    /// A shell dropped without [`Resident::retire`] (its run was cancelled: a
-    /// sweep given up, the console closed) is retired in the background, or it
-    /// would keep its session and its `sh -s` until the connection ends.
+    /// Dropping a shell retires it: EOF on its stdin, then the channel closed,
+    /// in the background. A channel is not closed on drop, and a shell dropped
+    /// any way (retired after a failed request, or its run cancelled: a sweep
+    /// given up, the console closed) would otherwise keep its session and its
+    /// `sh -s` until the connection ends.
     fn drop(&mut self) {
         if let Some(channel) = self.channel.take()
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
@@ -250,9 +238,8 @@ impl super::SshTransport {
         let mut shell = match slot.take() {
             Some(shell) if shell.fits(&conn, limit) => shell,
             stale => {
-                if let Some(old) = stale {
-                    old.retire().await;
-                }
+                // Another connection's, or near the end of its life: retired.
+                drop(stale);
                 match self.start_resident(&conn, deadline, limit).await {
                     Some(shell) => shell,
                     None => {
@@ -274,33 +261,15 @@ impl super::SshTransport {
                     "{}: resident shell: {why}; running on a channel of its own",
                     self.label
                 );
-                shell.retire().await;
+                drop(shell);
                 drop(slot);
                 self.run_script(script, limit.saturating_sub(started.elapsed()), None)
                     .await
             }
             Err(RequestError::TimedOut) => {
-                shell.retire().await;
+                drop(shell);
                 drop(slot);
-                if super::exec::answers(&conn.handle).await {
-                    Err(NodeError::new(
-                        NodeErrorKind::CommandTimeout,
-                        format!(
-                            "{}: script did not finish within {} s",
-                            self.label,
-                            limit.as_secs_f64()
-                        ),
-                    ))
-                } else {
-                    Err(NodeError::new(
-                        NodeErrorKind::Unreachable,
-                        format!(
-                            "{}: the node stopped answering while the script ran (no reply to an SSH ping after the {} s limit)",
-                            self.label,
-                            limit.as_secs_f64()
-                        ),
-                    ))
-                }
+                Err(super::exec::past_deadline(&conn.handle, &self.label, limit).await)
             }
         }
     }
