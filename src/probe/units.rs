@@ -14,7 +14,7 @@
 /// `unit_names PATH` (sets `UN`: the names, space-separated, longest first, `-`
 /// last), `units_list DIR...` (the files of those names that exist in the unit
 /// folders DIR, and their enabling links) and `mount_units FILE...` (the
-/// `[Mount]` keys of those files, redacted with `$REDACT`). Their variables are
+/// `[Mount]` keys of those files, through the probe's `redact_line`). Their variables are
 /// their own (`u...`, `s...`), never `step`'s.
 pub const UNIT_FUNCTIONS: &str = r#"
 # unit_names PATH: those names for PATH, space-separated, by builtins, byte by
@@ -68,19 +68,20 @@ units_list() {
   return 0
 }
 # The [Mount] keys of the readable .mount files given (the parser picks the one
-# of the mount point), for a mount that has no fstab line. Options are redacted
-# like fstab (a space after "Options=" lets the same expression see the first
-# option). awk picks the keys, sed redacts; no process when there is no file.
+# of the mount point), for a mount that has no fstab line, by builtins. Options
+# are redacted like fstab (a space after "Options=" lets the same expression see
+# the first option).
 mount_units() {
-  [ $# -gt 0 ] || return 0
-  if command -v awk >/dev/null 2>&1; then
-    LC_ALL=C awk 'FNR == 1 { printf "@unit %s\n[Mount]\n", FILENAME }
-      /^(What|Where|Type|Options)=/ { sub(/^Options=/, "Options= "); print }' "$@" | sed -E "$REDACT"
-  else
-    for sf in "$@"; do
-      printf '@unit %s\n[Mount]\n' "$sf"
-      sed -n -E '/^(What|Where|Type|Options)=/p' "$sf" | sed -E 's/^Options=/Options= /' | sed -E "$REDACT"
-    done
-  fi
+  for sf in "$@"; do
+    [ -s "$sf" ] || continue
+    printf '@unit %s\n[Mount]\n' "$sf"
+    while IFS= read -r sl || [ -n "$sl" ]; do
+      case $sl in
+        What=*|Where=*|Type=*) redact_line "$sl" ;;
+        Options=*) redact_line "Options= ${sl#Options=}" ;;
+      esac
+    done <"$sf"
+  done
+  return 0
 }
 "#;

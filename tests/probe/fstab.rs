@@ -114,6 +114,84 @@ fn fstab_passwords_are_redacted_on_the_node() {
     }
 }
 
+/// The `|` lines of section `name` in a probe's raw output, untagged.
+fn section_lines(raw: &str, name: &str) -> Vec<String> {
+    raw.split(&format!("@@rivershare {name} ok\n"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {name} section: {raw}"))
+        .lines()
+        .take_while(|l| !l.starts_with("@@rivershare"))
+        .filter_map(|l| l.strip_prefix('|').map(str::to_owned))
+        .collect()
+}
+
+/// An fstab that cannot hold a secret is printed by the shell itself, byte for
+/// byte: `sed` is bind-mounted over by a program that fails, and the section is
+/// still whole. Lines that may hold one go through sed in their place, the rest
+/// around them unchanged and in order.
+#[test]
+fn an_fstab_without_secrets_costs_no_sed_and_one_with_them_keeps_its_order() {
+    require_root();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let share = tmp.path().join("share");
+    std::fs::create_dir(&share).expect("mkdir share");
+    let dir = share.to_str().expect("utf-8");
+    let plain = [
+        "# <file system> <mount point>   <type>  <options>       <dump>  <pass>",
+        "UUID=0a1b /               ext4    errors=remount-ro 0       1",
+        "  srv:/export\t/mnt/with\\040space\tnfs4\thard,passive 0 0",
+        "\tindented\\ and a trailing backslash \\",
+    ]
+    .join("\n");
+    // The last line has no newline, as an editor may leave it.
+    let fstab_path = tmp.path().join("fstab");
+    std::fs::write(&fstab_path, &plain).expect("write fstab");
+    let failing_sed = tmp.path().join("sed");
+    std::fs::write(&failing_sed, "#!/bin/sh\necho sed-ran >&2\nexit 97\n").expect("sed");
+    std::fs::set_permissions(
+        &failing_sed,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    let script = script::build(dir, STEP);
+    let out = probe_in_private_mounts(
+        "mount --bind \"$1\" /etc/fstab && mount --bind \"$2\" \"$(command -v sed)\"",
+        &[&fstab_path, &failing_sed],
+        &script,
+    );
+    let raw = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{raw}");
+    assert!(
+        !raw.contains("sed-ran"),
+        "sed ran for an fstab without secrets: {raw}"
+    );
+    assert_eq!(
+        section_lines(&raw, "fstab"),
+        plain.lines().collect::<Vec<_>>(),
+        "{raw}"
+    );
+
+    // The same file with secret lines among its lines, with the real sed.
+    let mixed = format!(
+        "{plain}\n//f/s /mnt/s cifs user=u,PassWord=Hunter2-s3cr3t,vers=3.0 0 0\n# pass=x\n\
+         mon1:/ /mnt/ceph ceph name=k,secret=AQBs3cr3t== 0 0\nlast 0 0\n"
+    );
+    std::fs::write(&fstab_path, &mixed).expect("write fstab");
+    let out = probe_in_private_mounts("mount --bind \"$1\" /etc/fstab", &[&fstab_path], &script);
+    let raw = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut expected: Vec<String> = plain.lines().map(str::to_owned).collect();
+    expected.extend(
+        [
+            "//f/s /mnt/s cifs user=u,PassWord=***,vers=3.0 0 0",
+            "# pass=***",
+            "mon1:/ /mnt/ceph ceph name=k,secret=*** 0 0",
+            "last 0 0",
+        ]
+        .map(str::to_owned),
+    );
+    assert_eq!(section_lines(&raw, "fstab"), expected, "{raw}");
+}
+
 /// A share mounted by a systemd mount unit, with no fstab line: the probe reads
 /// the unit's `[Mount]` keys, redacted on the node, and the audit sees them as
 /// the persistent definition (the password in a world-readable unit file is the
