@@ -1,5 +1,6 @@
-//! One script on one session channel: `sh -c '<script>'`, EOF on stdin at once,
-//! stdout and stderr collected (each capped), exit status, bounded by a deadline.
+//! One script on one session channel: a short command that starts `sh -s`, the
+//! script sent on its stdin, then EOF; stdout and stderr collected (each capped),
+//! exit status, bounded by a deadline.
 
 use std::time::{Duration, Instant};
 
@@ -95,28 +96,45 @@ pub(crate) async fn open_session(
     }
 }
 
-/// `sh -c '<script>'`, run under the node's `timeout -k 1` when it has one.
+/// The node's `timeout -k 1` around `sh <how>`, in a wrapper of its own: the
+/// login shell (whatever it is) only runs `sh -c <wrapper>`.
 ///
 /// sshd does not deliver a "signal" channel request to root sessions (it needs
 /// privilege separation), and closing a channel does not stop a process that
 /// ignores its stdio. So the node bounds the script itself: coreutils `timeout`
 /// (not `--foreground`) kills the script's whole process group shortly after our
 /// own deadline, which fires first and reports `command_timeout`.
-///
-/// The script is the wrapper's `$1`, an argument it never parses: quoted inside
-/// the wrapper's own text (twice, for both branches) it was parsed by one more
-/// shell on every node and every sweep, about 7 ms of a node's CPU for the
-/// probe's 20 KB.
-pub(crate) fn remote_command(script: &str, limit: Duration) -> String {
+fn bounded(how: &str, limit: Duration) -> String {
     let secs = limit.as_secs_f64().ceil() as u64 + 1;
-    let wrapper = format!(
-        "if command -v timeout >/dev/null 2>&1; then exec timeout -k 1 {secs} sh -c \"$1\"; fi; exec sh -c \"$1\""
-    );
+    sh_quote(&format!(
+        "if command -v timeout >/dev/null 2>&1; then exec timeout -k 1 {secs} sh {how}; fi; exec sh {how}"
+    ))
+}
+
+/// `sh -c '<script>'` under the node's `timeout`, the script the wrapper's `$1`,
+/// for a script that reads its own stdin (the resident shell's owner).
+pub(crate) fn remote_command(script: &str, limit: Duration) -> String {
     format!(
         "sh -c {} rivershare {}",
-        sh_quote(&wrapper),
+        bounded("-c \"$1\"", limit),
         sh_quote(script)
     )
+}
+
+/// `sh -s` under the node's `timeout`: the script comes on stdin
+/// ([`stdin_script`]). Sent as an argument, the 17 KB probe was parsed as one
+/// quoted word by the login shell (bash, which is slow at it) and copied by
+/// three `execve`s: about 1.2 ms of a node's CPU on every first sweep.
+pub(crate) fn stdin_command(limit: Duration) -> String {
+    format!("sh -c {}", bounded("-s", limit))
+}
+
+/// What [`stdin_command`]'s shell reads: `script` as one brace group, which the
+/// shell parses whole before it runs any of it, with stdin `/dev/null`, so no
+/// command in it can read the rest of the text or wait for more. Its exit status
+/// is the shell's.
+pub(crate) fn stdin_script(script: &str) -> String {
+    format!("{{\n{script}\n}} </dev/null\n")
 }
 
 /// Run `script` on `ready` (a channel opened ahead of need) or on a channel
@@ -146,7 +164,8 @@ pub(crate) async fn exec(
             .await
             .map_err(|e| e.unwrap_or_else(|| ExecError::Failed(timed_out())))?,
     };
-    let command = remote_command(script, limit);
+    let command = stdin_command(limit);
+    let text = stdin_script(script);
     let failed = |step: &str, e: russh::Error| {
         ExecError::Failed(NodeError::new(
             NodeErrorKind::Transport,
@@ -158,7 +177,11 @@ pub(crate) async fn exec(
             .exec(true, command.as_bytes())
             .await
             .map_err(|e| failed("exec", e))?;
-        // The script's stdin is empty: EOF right away, so a stray `read` returns.
+        // Sent with the request, not after its reply: sshd keeps it for the shell.
+        channel
+            .data(text.as_bytes())
+            .await
+            .map_err(|e| failed("script", e))?;
         channel.eof().await.map_err(|e| failed("eof", e))?;
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let (mut out_trunc, mut err_trunc) = (false, false);
@@ -254,4 +277,67 @@ pub(crate) async fn past_deadline(
             limit.as_secs_f64()
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    /// What a node's login shell does with the command: `sh -c <command>`,
+    /// the script on stdin, which stays open (EOF may come late) until the
+    /// shell ends or 10 s pass.
+    fn run_as_a_node_would(script: &str) -> std::process::Output {
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(stdin_command(Duration::from_secs(10)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("sh");
+        let mut stdin = child.stdin.take().expect("stdin");
+        // The shell reads the whole group before it runs any of it.
+        stdin
+            .write_all(stdin_script(script).as_bytes())
+            .expect("the shell read the whole script");
+        let started = std::time::Instant::now();
+        while child.try_wait().expect("try_wait").is_none() {
+            if started.elapsed() > Duration::from_secs(10) {
+                let _ = child.kill();
+                panic!("the script waited for more stdin");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        drop(stdin);
+        child.wait_with_output().expect("wait")
+    }
+
+    #[test]
+    fn a_script_on_stdin_runs_whole_and_nothing_in_it_reads_its_text() {
+        // Longer than a pipe's buffer, ending in a comment without a newline:
+        // `cat` and `read` see /dev/null, not the text after them, and the
+        // script's exit status is the shell's.
+        let padding = "# padding\n".repeat(10_000);
+        let script = format!(
+            "cat\necho \"after cat\"\nif read -r x; then echo \"read $x\"; fi\n\
+             echo \"$0\" >&2\nexit 3\necho never\n{padding}# no newline"
+        );
+        let out = run_as_a_node_would(&script);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "after cat\n");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "sh\n");
+        assert_eq!(out.status.code(), Some(3));
+    }
+
+    #[test]
+    fn exit_without_a_status_gives_the_last_command_s() {
+        let out = run_as_a_node_would("echo one\nfalse\nexit");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "one\n");
+        assert_eq!(out.status.code(), Some(1));
+        let out =
+            run_as_a_node_would("printf 'a b\\n' | while read -r x y; do echo \"$y\"; done\nexit");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "b\n");
+        assert_eq!(out.status.code(), Some(0));
+    }
 }
