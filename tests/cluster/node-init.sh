@@ -119,7 +119,8 @@ sshfs-hung)
     ;;
 sshfs-flaky)
     # Healthy until a test arms it: with /run/rvs-arm-hang present, the FUSE daemon is
-    # frozen as soon as rivershare's verification read script runs on this node, so
+    # frozen as soon as rivershare's verification read script runs on this node (its
+    # shell, `sh -s rivershare-verify-read`, is in the process table), so
     # the storage hangs in the middle of `check` (after the mount probe and the token
     # write). The trial keeps the read phase long (a node whose token never shows up
     # makes every reader retry until the deadline), so a 20 ms poll cannot miss it.
@@ -127,7 +128,7 @@ sshfs-flaky)
     sshfs_mount "$dir" ",reconnect"
     (
         while :; do
-            if [[ -e /run/rvs-arm-hang ]] && grep -qsa 'rivershare verify read' /proc/[0-9]*/cmdline; then
+            if [[ -e /run/rvs-arm-hang ]] && grep -qsa 'rivershare-verify-read' /proc/[0-9]*/cmdline; then
                 rm -f /run/rvs-arm-hang
                 kill -STOP $(sshfs_pids)
                 echo "rvs-node: $name: sshfs frozen mid-verification"

@@ -121,20 +121,50 @@ pub(crate) fn remote_command(script: &str, limit: Duration) -> String {
     )
 }
 
-/// `sh -s` under the node's `timeout`: the script comes on stdin
+/// `sh -s <name>` under the node's `timeout`: the script comes on stdin
 /// ([`stdin_script`]). Sent as an argument, the 17 KB probe was parsed as one
 /// quoted word by the login shell (bash, which is slow at it) and copied by
 /// three `execve`s: about 1.2 ms of a node's CPU on every first sweep.
-pub(crate) fn stdin_command(limit: Duration) -> String {
-    format!("sh -c {}", bounded("-s", limit))
+///
+/// `<name>` ([`process_name`]) is there for the node's process table only: an
+/// operator's `ps` shows `sh -s rivershare-probe`, not an anonymous `sh -s`.
+pub(crate) fn stdin_command(script: &str, limit: Duration) -> String {
+    format!(
+        "sh -c {} {}",
+        bounded("-s \"$0\"", limit),
+        sh_quote(&process_name(script))
+    )
+}
+
+/// `rivershare-<name>` from a script's first line, `# rivershare <name>,
+/// protocol 1` (every script's header), in lowercase letters, digits and
+/// dashes; `rivershare` for a script without one.
+fn process_name(script: &str) -> String {
+    let name = script
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# rivershare "))
+        .and_then(|l| l.split(',').next())
+        .unwrap_or("");
+    let mut out = String::from("rivershare");
+    for word in name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(6)
+    {
+        out.push('-');
+        out.push_str(&word.to_ascii_lowercase());
+    }
+    out
 }
 
 /// What [`stdin_command`]'s shell reads: `script` as one brace group, which the
 /// shell parses whole before it runs any of it, with stdin `/dev/null`, so no
 /// command in it can read the rest of the text or wait for more. Its exit status
-/// is the shell's.
+/// is the shell's. The name is the shell's `$1` only in the process table: the
+/// script starts with no positional parameters, as under `sh -c`.
 pub(crate) fn stdin_script(script: &str) -> String {
-    format!("{{\n{script}\n}} </dev/null\n")
+    format!("set --\n{{\n{script}\n}} </dev/null\n")
 }
 
 /// Run `script` on `ready` (a channel opened ahead of need) or on a channel
@@ -164,7 +194,7 @@ pub(crate) async fn exec(
             .await
             .map_err(|e| e.unwrap_or_else(|| ExecError::Failed(timed_out())))?,
     };
-    let command = stdin_command(limit);
+    let command = stdin_command(script, limit);
     let text = stdin_script(script);
     let failed = |step: &str, e: russh::Error| {
         ExecError::Failed(NodeError::new(
@@ -291,7 +321,7 @@ mod tests {
     fn run_as_a_node_would(script: &str) -> std::process::Output {
         let mut child = Command::new("sh")
             .arg("-c")
-            .arg(stdin_command(Duration::from_secs(10)))
+            .arg(stdin_command(script, Duration::from_secs(10)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -321,13 +351,33 @@ mod tests {
         // script's exit status is the shell's.
         let padding = "# padding\n".repeat(10_000);
         let script = format!(
-            "cat\necho \"after cat\"\nif read -r x; then echo \"read $x\"; fi\n\
-             echo \"$0\" >&2\nexit 3\necho never\n{padding}# no newline"
+            "# rivershare verify read, protocol 1\ncat\necho \"after cat\"\n\
+             if read -r x; then echo \"read $x\"; fi\n\
+             echo \"$0 $#\" >&2\ntr '\\0' ' ' </proc/$$/cmdline >&2\n\
+             exit 3\necho never\n{padding}# no newline"
         );
         let out = run_as_a_node_would(&script);
         assert_eq!(String::from_utf8_lossy(&out.stdout), "after cat\n");
-        assert_eq!(String::from_utf8_lossy(&out.stderr), "sh\n");
+        // No positional parameter; the name is in the process table.
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "sh 0\nsh -s rivershare-verify-read "
+        );
         assert_eq!(out.status.code(), Some(3));
+    }
+
+    #[test]
+    fn the_process_name_comes_from_the_script_s_header() {
+        assert_eq!(
+            process_name("# rivershare probe, protocol 1\nD=x"),
+            "rivershare-probe"
+        );
+        assert_eq!(
+            process_name("# rivershare usage walk (du), protocol 1\n"),
+            "rivershare-usage-walk-du"
+        );
+        assert_eq!(process_name("echo hi"), "rivershare");
+        assert_eq!(process_name("# rivershare ';rm -rf /'"), "rivershare-rm-rf");
     }
 
     #[test]
