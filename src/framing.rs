@@ -25,7 +25,9 @@ if [ -n "${RIVERSHARE_TMP:-}" ] && [ -d "$RIVERSHARE_TMP" ]; then
   W=$RIVERSHARE_TMP
   : >"$W/j"; : >"$W/r"
 else
-  W=$(mktemp -d 2>/dev/null) || W=$(mktemp -d /dev/shm/rivershare.XXXXXX 2>/dev/null) || W=
+  # Named for rivershare: one a killed script could not remove is recognisable.
+  W=$(mktemp -d "${TMPDIR:-/tmp}/rivershare.XXXXXX" 2>/dev/null) ||
+    W=$(mktemp -d /dev/shm/rivershare.XXXXXX 2>/dev/null) || W=
   if [ -n "$W" ]; then
     trap 'rm -rf "$W"' EXIT
     trap 'rm -rf "$W"; exit 129' HUP

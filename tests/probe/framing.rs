@@ -85,3 +85,36 @@ fn emit_tags_and_caps_every_shape_of_output_with_shell_builtins() {
     );
     assert_eq!(&out.stdout[at..], &expected[..], "byte for byte");
 }
+
+/// A script's temp folder is in `$TMPDIR`, named for rivershare (one that a
+/// killed script leaves behind is recognisable), and gone when it ends.
+#[test]
+fn the_temp_folder_is_named_for_rivershare_and_removed_at_the_end() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let script = format!(
+        "S=1\n{}printf '%s\\n' \"$W\" >&2\n",
+        rivershare::framing::prelude(4096)
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .env("TMPDIR", tmp.path())
+        .env_remove("RIVERSHARE_TMP")
+        .stdin(Stdio::null())
+        .output()
+        .expect("sh runs the prelude");
+    let w = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+    let w = Path::new(&w);
+    assert_eq!(w.parent(), Some(tmp.path()), "{w:?}");
+    assert!(
+        w.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("rivershare.")),
+        "{w:?}"
+    );
+    assert!(!w.exists(), "{w:?} outlived the script");
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).expect("read_dir").count(),
+        0,
+        "nothing else left in TMPDIR"
+    );
+}

@@ -61,6 +61,13 @@ async fn later_self_bounded_runs_share_one_shell_under_timeout() {
         shells[0].grandparent
     );
     assert!(Path::new(&shells[0].tmp).is_dir(), "{:?}", shells[0].tmp);
+    assert!(
+        Path::new(&shells[0].tmp)
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("rivershare.")),
+        "named for rivershare: {:?}",
+        shells[0].tmp
+    );
     // Exit status and a script's own `exit` pass through; the shell survives it.
     let out = t
         .run_self_bounded("echo bye; exit 3", CMD)

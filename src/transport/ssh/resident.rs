@@ -46,7 +46,7 @@ pub(crate) const LIFETIME: Duration = Duration::from_secs(3599);
 /// `crate::framing` uses the folder instead of a `mktemp` and an `rm -rf` per
 /// run. A `timeout` signals the whole process group: this shell's trap runs once
 /// `sh -s` is gone.
-const OWNER: &str = r#"W=$(mktemp -d 2>/dev/null) || W=
+const OWNER: &str = r#"W=$(mktemp -d "${TMPDIR:-/tmp}/rivershare.XXXXXX" 2>/dev/null) || W=
 trap '[ -z "$W" ] || rm -rf "$W"; exit 129' HUP
 trap '[ -z "$W" ] || rm -rf "$W"; exit 130' INT
 trap '[ -z "$W" ] || rm -rf "$W"; exit 143' TERM
