@@ -7,7 +7,8 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::{Fleet, KILL_GRACE, Progress, connection_gone};
+use super::connections::{KILL_GRACE, connection_gone};
+use super::{Fleet, Progress};
 use crate::config::Node;
 use crate::facts::{NodeError, NodeErrorKind, NodeFacts};
 use crate::transport::CommandOutput;
