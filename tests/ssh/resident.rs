@@ -5,14 +5,19 @@
 use super::*;
 
 /// The pid of the shell a run ran in (`$$` in a subshell is its parent shell's),
-/// the command line of that shell's grandparent (the parent owns its folder),
-/// and the shell's private temp folder.
-const WHO: &str = r#"echo "$$"; read -r s </proc/$PPID/stat; set -- $s
+/// how many positional parameters the run saw, that shell's command line and
+/// its grandparent's (the parent owns its folder), and the shell's private temp
+/// folder.
+const WHO: &str = r#"echo "$$"; echo "$#"; tr '\0\n' '  ' </proc/$$/cmdline; echo
+read -r s </proc/$PPID/stat; set -- $s
 tr '\0\n' '  ' </proc/$4/cmdline; echo; echo "${RIVERSHARE_TMP:-}"; echo to-stderr >&2"#;
 
 #[derive(Debug, PartialEq)]
 struct Shell {
     pid: String,
+    /// How many positional parameters the run saw, and the shell's command line.
+    args: String,
+    cmdline: String,
     grandparent: String,
     tmp: String,
 }
@@ -23,6 +28,8 @@ fn who(out: &rivershare::transport::CommandOutput) -> Shell {
     let mut next = || lines.next().unwrap_or_default().trim().to_owned();
     let shell = Shell {
         pid: next(),
+        args: next(),
+        cmdline: next(),
         grandparent: next(),
         tmp: next(),
     };
@@ -48,6 +55,9 @@ async fn later_self_bounded_runs_share_one_shell_under_timeout() {
     let first = who(&t.run_self_bounded(WHO, CMD).await.expect("first run"));
     assert_eq!(t.resident_runs(), 0, "a node's first run is a plain exec");
     assert_eq!(first.tmp, "", "an exec has no resident folder");
+    // Each shell is named in the node's process table; no script sees the name.
+    assert_eq!(first.cmdline, "sh -s rivershare");
+    assert_eq!(first.args, "0");
     let mut shells = Vec::new();
     for _ in 0..3 {
         shells.push(who(&t.run_self_bounded(WHO, CMD).await.expect("run")));
@@ -55,6 +65,8 @@ async fn later_self_bounded_runs_share_one_shell_under_timeout() {
     assert_eq!(t.resident_runs(), 3);
     assert_ne!(shells[0].pid, first.pid);
     assert!(shells.iter().all(|s| s == &shells[0]), "{shells:?}");
+    assert_eq!(shells[0].cmdline, "sh -s rivershare-resident");
+    assert_eq!(shells[0].args, "0");
     assert!(
         shells[0].grandparent.starts_with("timeout -k 1 3600 sh -c"),
         "the resident shell runs under the node's timeout: {:?}",

@@ -50,7 +50,7 @@ const OWNER: &str = r#"W=$(mktemp -d "${TMPDIR:-/tmp}/rivershare.XXXXXX" 2>/dev/
 trap '[ -z "$W" ] || rm -rf "$W"; exit 129' HUP
 trap '[ -z "$W" ] || rm -rf "$W"; exit 130' INT
 trap '[ -z "$W" ] || rm -rf "$W"; exit 143' TERM
-RIVERSHARE_TMP=$W sh -s
+RIVERSHARE_TMP=$W sh -s rivershare-resident
 rc=$?
 [ -z "$W" ] || rm -rf "$W"
 exit $rc"#;
@@ -61,11 +61,12 @@ pub(crate) fn start_command() -> String {
     super::exec::remote_command(OWNER, LIFETIME)
 }
 
-/// One request's text: the script in a subshell with stdin closed, then the
-/// markers that end its stdout (with the exit status) and its stderr.
+/// One request's text: the script in a subshell with stdin closed and no
+/// positional parameters (the shell's `$1` names it in the process table), then
+/// the markers that end its stdout (with the exit status) and its stderr.
 pub(crate) fn request_text(script: &str, nonce: &str) -> String {
     format!(
-        "(\n{script}\n) </dev/null\nprintf '@@rivershare resident {nonce} %s\\n' \"$?\"\nprintf '@@rivershare resident {nonce}\\n' >&2\n"
+        "(\nset --\n{script}\n) </dev/null\nprintf '@@rivershare resident {nonce} %s\\n' \"$?\"\nprintf '@@rivershare resident {nonce}\\n' >&2\n"
     )
 }
 
