@@ -290,6 +290,10 @@ fn entry(
     let (sum, last, n) = (field(line, "sum"), field(line, "last"), field(line, "n"));
     let mut e = unmeasured(name, String::new());
     e.note = None;
+    // du's other complaints: a file removed while it walked uses no space.
+    let lasting: Vec<String> = sec.err.iter().filter(|l| !vanished(l)).cloned().collect();
+    let only_vanished =
+        lasting.iter().all(|l| l.trim().is_empty()) && lasting.len() < sec.err.len();
     match &sec.status {
         Status::Skip(_) => {
             let after = hung_at.as_deref().unwrap_or("an earlier entry");
@@ -314,6 +318,12 @@ fn entry(
                 )
             });
         }
+        Status::Err(_) if only_vanished && n.unwrap_or(0) > 0 => {
+            // Task logs and verification tokens come and go on a live share:
+            // du counted everything that was still there.
+            e.bytes = last.unwrap_or(0);
+            e.complete = true;
+        }
         Status::Err(_) => {
             // du still prints the total of what it could read.
             e.bytes = if n.unwrap_or(0) > 0 {
@@ -328,7 +338,7 @@ fn entry(
         warnings.push(format!("entry {}: no du summary line", e.path));
     }
     if let Some(c) = f.section(&format!("c{i}")) {
-        match children(c, dir, name, &sec.err) {
+        match children(c, dir, name, &lasting) {
             Ok(c) => e.children = c,
             Err(w) => warnings.push(format!("entry {}: {w}", e.path)),
         }
@@ -337,6 +347,14 @@ fn entry(
         task_folders(t, budget, &mut e);
     }
     e
+}
+
+/// du's complaint about a file removed while it walked (GNU: `cannot access
+/// 'X': No such file or directory`; busybox: `X: No such file or directory`). A
+/// folder removed under it (`fts_read failed`) ends its walk: not one of these.
+fn vanished(line: &str) -> bool {
+    let line = line.trim();
+    line.ends_with(": No such file or directory") && !line.contains("fts_read")
 }
 
 fn task_folders(t: &Section, budget: u64, e: &mut UsageEntry) {

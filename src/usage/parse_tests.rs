@@ -265,3 +265,47 @@ fn missing_tools_are_said_in_warnings() {
         ]
     );
 }
+
+/// `walk.out` with entry e1 ending in error 1 and `stderr` as du's complaints.
+fn walk_with_e1_complaining(stderr: &[&str]) -> WalkParsed {
+    let text = String::from_utf8_lossy(WALK).into_owned();
+    let ok = "@@rivershare e1 ok\n|sum=4096 last=4096 n=1\n";
+    assert!(text.contains(ok), "the fixture's e1");
+    let mut err = String::from("@@rivershare e1 err 1\n|sum=4096 last=4096 n=1\n");
+    for line in stderr {
+        err.push_str(&format!("!{line}\n"));
+    }
+    parse_walk(text.replace(ok, &err).as_bytes(), DIR, &walk_order(), 60)
+}
+
+#[test]
+fn files_removed_during_the_walk_leave_the_entry_complete() {
+    // GNU du and busybox du on files that were listed, then removed.
+    let w = walk_with_e1_complaining(&[
+        "du: cannot access '/tmp/rvs-usage-fixture/share/top file's $(x)/tok': No such file or directory",
+        "du: /tmp/rvs-usage-fixture/share/top file's $(x)/bench: No such file or directory",
+    ]);
+    let e = entry(&w, "top file's $(x)");
+    assert!(e.complete, "{e:?}");
+    assert_eq!((e.bytes, e.note.as_deref()), (4096, None));
+
+    // Anything else du could not read still makes it partial, and says so.
+    for other in [
+        "du: cannot read directory '/tmp/rvs-usage-fixture/share/top file's $(x)/d': Permission denied",
+        "du: fts_read failed: /tmp/rvs-usage-fixture/share/top file's $(x)/d: No such file or directory",
+    ] {
+        let w = walk_with_e1_complaining(&[
+            "du: cannot access '/tmp/rvs-usage-fixture/share/top file's $(x)/tok': No such file or directory",
+            other,
+        ]);
+        let e = entry(&w, "top file's $(x)");
+        assert!(!e.complete, "{other}: {e:?}");
+        assert!(
+            e.note.as_deref().is_some_and(|n| n.contains(other)),
+            "{e:?}"
+        );
+    }
+    // An error with nothing on stderr is not taken for a vanished file.
+    let e = walk_with_e1_complaining(&[]);
+    assert!(!entry(&e, "top file's $(x)").complete);
+}
