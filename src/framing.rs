@@ -33,6 +33,9 @@ else
     trap 'rm -rf "$W"; exit 129' HUP
     trap 'rm -rf "$W"; exit 130' INT
     trap 'rm -rf "$W"; exit 143' TERM
+    # The client gave up and closed the channel: the next write fails. Killed by
+    # SIGPIPE, the shell would leave the folder behind.
+    trap 'rm -rf "$W"; exit 141' PIPE
   else
     printf '@@rivershare tmp err 1\n!mktemp -d failed: stderr of the steps is not captured\n'
   fi

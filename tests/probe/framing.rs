@@ -118,3 +118,38 @@ fn the_temp_folder_is_named_for_rivershare_and_removed_at_the_end() {
         "nothing else left in TMPDIR"
     );
 }
+
+/// The client went away (closed the channel, so the script's stdout): the next
+/// write fails, and the script removes its temp folder as it ends instead of
+/// dying of SIGPIPE with the folder left behind.
+#[test]
+fn a_script_whose_reader_went_away_removes_its_temp_folder() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let script = format!(
+        "S=1\n{}printf 'started %s\\n' \"$W\"\nwhile :; do printf 'more\\n'; done\n",
+        rivershare::framing::prelude(4096)
+    );
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .env("TMPDIR", tmp.path())
+        .env_remove("RIVERSHARE_TMP")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sh runs the prelude");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    while !first.starts_with("started ") {
+        first.clear();
+        out.read_line(&mut first).expect("a line");
+    }
+    let w = first.trim_start_matches("started ").trim().to_owned();
+    assert!(Path::new(&w).is_dir(), "{w}");
+    drop(out);
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(141), "{status:?}");
+    assert!(!Path::new(&w).exists(), "{w} outlived the script");
+}
