@@ -1,7 +1,8 @@
 //! The local transport: runs the probe script through `sh` on this machine.
 //!
 //! The script runs in its own process group so that a timeout can kill every
-//! process it started (`sleep 100 &` included), not only the `sh` itself.
+//! process it started (`sleep 100 &` included), not only the `sh` itself, with
+//! `TMPDIR` a folder that is removed however the script ended.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -84,7 +85,17 @@ async fn run_local(
     on_stdout: Option<OnStdout<'_>>,
 ) -> Result<CommandOutput, NodeError> {
     let started = Instant::now();
-    let mut child = Command::new("sh")
+    // The script's temp files go in a folder of ours, removed when this returns:
+    // a script killed below (its timeout, or the caller giving up) cannot.
+    let scratch = tempfile::Builder::new()
+        .prefix("rivershare-local.")
+        .tempdir()
+        .ok();
+    let mut command = Command::new("sh");
+    if let Some(dir) = &scratch {
+        command.env("TMPDIR", dir.path());
+    }
+    let mut child = command
         .arg("-c")
         .arg(script)
         .stdin(Stdio::null())

@@ -75,3 +75,34 @@ fn assert_not_running(pidfile: &std::path::Path) {
         "grandchild sleep still {state:?}"
     );
 }
+
+/// A script killed by its timeout cannot remove its temp folder: the transport
+/// gives it a `TMPDIR` of its own and removes that.
+#[tokio::test]
+async fn a_killed_script_s_temp_folder_is_removed() {
+    let t = LocalTransport::new();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let keep = |b: &[u8]| seen.lock().expect("lock").extend_from_slice(b);
+    let err = t
+        .run_streaming(
+            "W=$(mktemp -d \"${TMPDIR:-/tmp}/rivershare.XXXXXX\") && echo \"$W\" && sleep 100",
+            Duration::from_secs(1),
+            &keep,
+        )
+        .await
+        .expect_err("timeout");
+    assert_eq!(err.kind, NodeErrorKind::CommandTimeout);
+    let w = String::from_utf8(seen.into_inner().expect("lock")).expect("utf-8");
+    let w = std::path::Path::new(w.trim());
+    let scratch = w.parent().expect("in TMPDIR");
+    assert!(
+        scratch
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("rivershare-local.")),
+        "{w:?}"
+    );
+    assert!(
+        !w.exists() && !scratch.exists(),
+        "{w:?} outlived its script"
+    );
+}
