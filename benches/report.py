@@ -1,6 +1,6 @@
 """benches/sweep.sh's summary: medians and ratios (Markdown) from its raw TSV files.
 
-    python3 benches/report.py raw.tsv warm.tsv mem.tsv HAVE_REPEAT LAT_MS
+    python3 benches/report.py raw.tsv warm.tsv mem.tsv HAVE_REPEAT LAT_MS [scale.tsv]
 A size is "N" (N nodes) or "N+lat" (the same N nodes through the delay proxy).
 Round 0 is the warm-up and is left out; failed runs are counted, never timed.
 """
@@ -10,6 +10,7 @@ import statistics
 import sys
 
 raw_path, warm_path, mem_path, have_repeat, lat_ms = sys.argv[1:6]
+scale_path = sys.argv[6] if len(sys.argv) > 6 else None
 
 
 def rows(path):
@@ -98,6 +99,26 @@ for n in sorted({int(r["nodes"]) for r in mem}):
         f"| {n} | {rs[0]['reachable']} | {statistics.median(kb) / 1024:.1f} | {max(kb) / 1024:.1f} | "
         f"{statistics.median(int(r['ms']) for r in rs):.0f} |"
     )
+
+scale = rows(scale_path) if scale_path else []
+if scale:
+    out.append("\n### Warm and cold against the number of nodes (`check --only mounts --repeat 6`, 3 runs each)\n")
+    out.append("| nodes | cold sweep (1st) ms, per run | warm sweeps (3rd–6th) median ms, per run | warm ÷ cold |")
+    out.append("|---:|---:|---:|---:|")
+    for size in sorted({int(r["size"]) for r in scale}):
+        colds, warms, ratios = [], [], []
+        for run in sorted({r["run"] for r in scale if int(r["size"]) == size}):
+            s = {int(r["sweep"]): int(r["ms"]) for r in scale if int(r["size"]) == size and r["run"] == run}
+            hot = [ms for i, ms in s.items() if i >= 3]
+            if 1 in s and hot:
+                colds.append(s[1])
+                warms.append(statistics.median(hot))
+                ratios.append(warms[-1] / s[1])
+        if ratios:
+            out.append(
+                f"| {size} | {min(colds)}–{max(colds)} | {min(warms):g}–{max(warms):g} | "
+                f"{min(ratios):.2f}–{max(ratios):.2f}× |"
+            )
 
 # The issue's goals, at the largest size of the run (the issue states them for 32 nodes).
 n = max((s for s in sizes if "+" not in s), key=int)

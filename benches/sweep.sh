@@ -14,6 +14,8 @@
 # (process start to exit) taken here, the same way for every tool.
 # Then: peak RSS of `check --only mounts` at MEM_NODES (200) configured nodes, the cluster's
 # plus unreachable addresses inside the test network (10.250.0.74 up: no host answers ARP).
+# Then: warm and cold sweeps against the number of nodes (SCALE_SIZES, "1 2 4 8 16 32";
+# empty: skipped), `check --repeat 6` three times on the first N nodes.
 # The cluster is taken down at the end (also on error). Results: $STATEDIR/results.md.
 #
 # Latency: LAT_MS (50; 0 = none) ms are added each way by benches/delay_proxy.rs, one
@@ -21,7 +23,7 @@
 # sizes in LAT_SIZES (default: the largest); those rows are labelled "<N>+lat" and run in
 # the same rounds, through their own ssh_config (Host lat-<name>, Port 2200+i) and
 # known_hosts ([10.250.0.1]:port, the node's own host key).
-# Env: SIZES, ROUNDS (counted rounds, default 5), STATEDIR, MEM_NODES, RVS_BIN (a rivershare
+# Env: SIZES, ROUNDS (counted rounds, default 5), STATEDIR, MEM_NODES, SCALE_SIZES, RVS_BIN (a rivershare
 # binary to measure instead of building this tree's release build), KEEP_UP=1 (leave the
 # cluster up), NO_INSTALL=1 (do not apt-get install pdsh/clustershell), BENCH_TOOLS (the rows to
 # run, e.g. "rivershare verify"; default: all).
@@ -34,6 +36,7 @@ ROUNDS=${ROUNDS:-5}
 SD=${STATEDIR:-/tmp/rvs-bench}
 MEM_NODES=${MEM_NODES:-200}
 LAT_MS=${LAT_MS:-50}
+SCALE_SIZES=${SCALE_SIZES-"1 2 4 8 16 32"}
 REPEAT=5
 SHARE=/mnt/cluster-share
 # The probe pdsh, clush and the floor run: what `check --only mounts` needs at least, as one
@@ -274,6 +277,27 @@ for r in 1 2 3; do
     done
 done
 
+# --- warm and cold against the number of nodes ----------------------------------------------
+# `check --only mounts --repeat 6` on the first N nodes, 3 runs per N: the cold sweep (the 1st)
+# and the warm ones after the resident shells are up (3rd to 6th), so it shows how each grows
+# with N on this machine, where every node's work shares the same CPUs.
+SCALE=$SD/scale.tsv
+printf 'size\trun\tsweep\tms\n' >"$SCALE"
+if ((HAVE_REPEAT)); then
+    for n in $SCALE_SIZES; do
+        ((n <= MAX)) || continue
+        config_for "$n" 0 >"$SD/rivershare-scale-$n.toml"
+        for r in 1 2 3; do
+            o=$OUT/scale-$n-$r
+            "$RVS" check --config "$SD/rivershare-scale-$n.toml" --only mounts --json --repeat 6 --log-file "$SD/rivershare.log" >"$o.out" 2>"$o.err" || true
+            python3 -c 'import json, sys
+for i, s in enumerate(json.load(open(sys.argv[1]))["sweeps"]):
+    print(sys.argv[2], sys.argv[3], i + 1, s["duration_ms"], sep="\t")' "$o.out" "$n" "$r" >>"$SCALE" ||
+                say "scaling: $n nodes, run $r gave no sweeps (see $o.err)"
+        done
+    done
+fi
+
 # --- report --------------------------------------------------------------------------------
 {
     echo "## Run of $STARTED"
@@ -288,6 +312,6 @@ done
     echo "- peers: $(pdsh -V 2>&1 | head -n1), clush $(clush --version 2>&1 | awk '{print $2}'), $(ssh -V 2>&1)"
     echo "- load average at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg) (other builds share the machine)"
     echo "- $ROUNDS counted rounds after one warm-up round, tools in a rotated order each round; wall time of the whole command"
-    python3 "$REPO/benches/report.py" "$RAW" "$WARM" "$MEM" "$HAVE_REPEAT" "$LAT_MS"
+    python3 "$REPO/benches/report.py" "$RAW" "$WARM" "$MEM" "$HAVE_REPEAT" "$LAT_MS" "$SCALE"
 } | tee "$SD/results.md"
-say "raw data: $RAW $WARM $MEM; outputs in $OUT"
+say "raw data: $RAW $WARM $MEM $SCALE; outputs in $OUT"
