@@ -5,9 +5,9 @@
 //!   floor --key <statedir>/id_ed25519 [--user root] [--probe TEXT] ADDR[:PORT]...
 //!   floor --key ... --rivershare-probe SHARED_DIR ADDR...   (rivershare's own probe script,
 //!         as `check` builds it with command_timeout 8 s for a Runner whose SHARED_DIR is
-//!         configured, KohakuRiver discovery included, sent as `check` sends it, on the
-//!         stdin of `sh -s` (without the node's `timeout` wrapper): the script's cost on the
-//!         nodes, without rivershare's client)
+//!         configured, KohakuRiver discovery included, sent as `check` sends it, an
+//!         argument of `sh -c` that the wrapper never parses (without the node's `timeout`):
+//!         the script's cost on the nodes, without rivershare's client)
 //!
 //! The host key is accepted unchecked (no known_hosts lookup): the floor measures the
 //! network and the handshake, and rivershare's own check is one file read per node.
@@ -20,13 +20,6 @@ use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate, load_secret_key
 use russh::{ChannelMsg, Disconnect};
 
 struct AcceptAny;
-
-/// What each node runs: a command line, or (rivershare's probe) a script sent on
-/// the stdin of `sh -s`, as rivershare sends it.
-enum Probe {
-    Command(String),
-    Stdin(String),
-}
 
 impl Handler for AcceptAny {
     type Error = russh::Error;
@@ -41,7 +34,7 @@ async fn one(
     key: Arc<russh::keys::PrivateKey>,
     user: String,
     addr: String,
-    probe: Arc<Probe>,
+    probe: Arc<String>,
 ) -> Result<Vec<u8>, String> {
     let target = if addr.contains(':') {
         addr.clone()
@@ -62,20 +55,9 @@ async fn one(
         .channel_open_session()
         .await
         .map_err(|e| format!("{addr}: channel: {e}"))?;
-    let sent: Result<(), russh::Error> = async {
-        match &*probe {
-            Probe::Command(text) => ch.exec(true, text.as_bytes()).await,
-            Probe::Stdin(text) => {
-                // As rivershare sends a script: a short `sh -s`, the text on its stdin.
-                ch.exec(true, "sh -s").await?;
-                ch.data(format!("{{\n{text}\n}} </dev/null\n").as_bytes())
-                    .await?;
-                ch.eof().await
-            }
-        }
-    }
-    .await;
-    sent.map_err(|e| format!("{addr}: exec: {e}"))?;
+    ch.exec(true, probe.as_bytes())
+        .await
+        .map_err(|e| format!("{addr}: exec: {e}"))?;
     let mut out = Vec::new();
     while let Some(msg) = ch.wait().await {
         match msg {
@@ -98,18 +80,22 @@ async fn main() -> Result<(), String> {
         match a.as_str() {
             "--key" => key = args.next(),
             "--user" => user = args.next().ok_or("--user needs a value")?,
-            "--probe" => probe = args.next().map(Probe::Command),
+            "--probe" => probe = args.next(),
             "--rivershare-probe" => {
                 let dir = args.next().ok_or("--rivershare-probe needs SHARED_DIR")?;
                 // Fleet::step_timeout: command_timeout / 3, as `check` uses it.
                 let step = Duration::from_secs(8) / 3;
-                probe = Some(Probe::Stdin(
-                    rivershare::sweep::probe_script_with_discovery(
-                        &dir,
-                        step,
-                        true,
-                        rivershare::facts::Role::Runner,
-                    ),
+                let script = rivershare::sweep::probe_script_with_discovery(
+                    &dir,
+                    step,
+                    true,
+                    rivershare::facts::Role::Runner,
+                );
+                // As rivershare sends it: the script an argument the wrapper never
+                // parses (without the node's `timeout`).
+                probe = Some(format!(
+                    "sh -c 'exec sh -c \"$1\" \"$0\"' rivershare-probe {}",
+                    rivershare::shell::sh_quote(&script)
                 ));
             }
             "--bench" => {} // added by `cargo bench`
@@ -118,11 +104,9 @@ async fn main() -> Result<(), String> {
     }
     let key = key.ok_or("usage: floor --key FILE [--user U] [--probe TEXT] ADDR...")?;
     let probe = probe.unwrap_or_else(|| {
-        Probe::Command(
-            "D=/mnt/cluster-share; findmnt -J -T \"$D\"; df -P \"$D\"; \
-             f=\"$D/.floor.$$\"; echo x >\"$f\" && cat \"$f\" && rm -f \"$f\""
-                .to_string(),
-        )
+        "D=/mnt/cluster-share; findmnt -J -T \"$D\"; df -P \"$D\"; \
+         f=\"$D/.floor.$$\"; echo x >\"$f\" && cat \"$f\" && rm -f \"$f\""
+            .to_string()
     });
     let key = Arc::new(load_secret_key(&key, None).map_err(|e| format!("key {key}: {e}"))?);
     let config = Arc::new(client::Config {

@@ -120,7 +120,7 @@ sshfs-hung)
 sshfs-flaky)
     # Healthy until a test arms it: with /run/rvs-arm-hang present, the FUSE daemon is
     # frozen as soon as rivershare's verification read script runs on this node (its
-    # shell, `sh -s rivershare-verify-read`, is in the process table), so
+    # shell's command line ends with its name, rivershare-verify-read), so
     # the storage hangs in the middle of `check` (after the mount probe and the token
     # write). The trial keeps the read phase long (a node whose token never shows up
     # makes every reader retry until the deadline), so a 20 ms poll cannot miss it.
