@@ -105,10 +105,10 @@ pub(crate) async fn open_session(
 /// (not `--foreground`) kills the script's whole process group shortly after our
 /// own deadline, which fires first and reports `command_timeout`.
 ///
-/// The script is the wrapper's `$1`, an argument it never parses: quoted inside
-/// the wrapper's own text it was parsed by one more shell on every sweep. It is
-/// not sent on stdin, although the login shell would then not parse it either
-/// (about 1.2 ms of a node's CPU for the 17 KB probe): OpenSSH opens a session
+/// The script is the wrapper's `$1`, an argument the wrapper never parses
+/// (quoted inside the wrapper's own text, it would be parsed by one more shell).
+/// The login shell still reads it as one quoted word, about 1.2 ms of a node's
+/// CPU for the 17 KB probe. On stdin it would not, but OpenSSH opens a session
 /// channel with no window and grants one only once the command has started, so
 /// the script would follow one round trip after the request (measured at 200
 /// ms each way: +0.75 round trip a cold sweep, +1.5 for verification).
