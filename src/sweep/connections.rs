@@ -8,10 +8,10 @@ use super::Fleet;
 use crate::config::{Node, TransportKind};
 use crate::facts::{NodeError, NodeErrorKind};
 use crate::transport::local::LocalTransport;
-use crate::transport::{CommandOutput, Transport};
+use crate::transport::{CommandOutput, OnStdout, Transport};
 
 /// Time a remote `timeout -k` may need to kill a step, on top of the step's own limit.
-pub(super) const KILL_GRACE: Duration = Duration::from_millis(1500);
+const KILL_GRACE: Duration = Duration::from_millis(1500);
 
 impl Fleet {
     pub(super) async fn run(
@@ -54,10 +54,29 @@ impl Fleet {
         limit: Duration,
         what: &str,
     ) -> Result<CommandOutput, NodeError> {
+        self.run_streaming_on(node, script, limit, what, None).await
+    }
+
+    /// As [`Fleet::run_on`], handing stdout to `on_stdout` as it arrives, when
+    /// given: a caller keeps what streamed even when the limit cuts the run.
+    pub(super) async fn run_streaming_on(
+        &self,
+        node: &Node,
+        script: &str,
+        limit: Duration,
+        what: &str,
+        on_stdout: Option<OnStdout<'_>>,
+    ) -> Result<CommandOutput, NodeError> {
         let transport = self.transport(node).await?;
-        let result = self
-            .run_with(node, transport.as_ref(), script, limit, what)
-            .await;
+        let result = match on_stdout {
+            Some(f) => {
+                within_limit(node, what, limit, transport.run_streaming(script, limit, f)).await
+            }
+            None => {
+                self.run_with(node, transport.as_ref(), script, limit, what)
+                    .await
+            }
+        };
         if let Err(e) = &result
             && connection_gone(e)
         {
@@ -113,7 +132,7 @@ async fn within_limit(
             format!(
                 "node {}: {what} did not finish within {} s",
                 node.name,
-                limit.as_secs_f64()
+                crate::probe::script::timeout_arg(limit)
             ),
         )),
     }

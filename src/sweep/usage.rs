@@ -7,10 +7,9 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::connections::{KILL_GRACE, connection_gone};
 use super::{Fleet, Progress};
 use crate::config::Node;
-use crate::facts::{NodeError, NodeErrorKind, NodeFacts};
+use crate::facts::NodeFacts;
 use crate::transport::CommandOutput;
 use crate::usage::parse::{WalkProgress, parse_listing, parse_walk, sort_entries, unmeasured};
 use crate::usage::script::{self, BEGIN_MARKER, MAX_ENTRIES};
@@ -161,28 +160,9 @@ impl Fleet {
                 on_done(done);
             }
         };
-        let result = match self.transport(node).await {
-            Ok(t) => {
-                let run = t.run_streaming(&text, limit, &on_stdout);
-                match tokio::time::timeout(limit + KILL_GRACE, run).await {
-                    Ok(r) => r,
-                    Err(_) => Err(NodeError::new(
-                        NodeErrorKind::CommandTimeout,
-                        format!(
-                            "node {}: the disk-usage walk did not finish within {} s",
-                            node.name,
-                            limit.as_secs()
-                        ),
-                    )),
-                }
-            }
-            Err(e) => Err(e),
-        };
-        if let Err(e) = &result
-            && connection_gone(e)
-        {
-            self.connections.lock().await.remove(&node.name);
-        }
+        let result = self
+            .run_streaming_on(node, &text, limit, "the disk-usage walk", Some(&on_stdout))
+            .await;
         let streamed = seen.into_inner().map(|s| s.0).unwrap_or_default();
         let (stdout, error) = match result {
             Ok(out) if has_header(&out.stdout) => (out.stdout, None),

@@ -13,7 +13,7 @@ use nix::unistd::Pid;
 use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 
-use super::{CommandOutput, Transport};
+use super::{CommandOutput, OnStdout, Transport};
 use crate::facts::{NodeError, NodeErrorKind};
 
 /// Runs scripts with `sh -c` on this machine.
@@ -28,9 +28,6 @@ impl LocalTransport {
 
 /// Largest amount of stdout or stderr kept, like the SSH transport.
 const OUTPUT_CAP: usize = 8 * 1024 * 1024;
-
-/// What receives each piece of stdout as it is read.
-type OnStdout<'a> = &'a (dyn Fn(&[u8]) + Send + Sync);
 
 /// Read all of `r`, keeping the first [`OUTPUT_CAP`] bytes; `true` if more came.
 /// Each kept piece goes to `on_read` the moment it is read, so what it saw is

@@ -22,6 +22,9 @@ pub struct CommandOutput {
     pub elapsed: Duration,
 }
 
+/// What receives each piece of a script's stdout as it arrives.
+pub type OnStdout<'a> = &'a (dyn Fn(&[u8]) + Send + Sync);
+
 /// A live way to run scripts on one node. Implementations are cheap to share
 /// (`Arc<dyn Transport>`) and safe to call concurrently: SSH bounds itself to at
 /// most 8 channels per connection.

@@ -11,7 +11,7 @@ use tokio::time::timeout_at;
 use super::session::ClientHandler;
 use crate::facts::{NodeError, NodeErrorKind};
 use crate::shell::sh_quote;
-use crate::transport::CommandOutput;
+use crate::transport::{CommandOutput, OnStdout};
 
 /// Largest stdout (and stderr) kept per run.
 pub(crate) const OUTPUT_CAP: usize = 8 * 1024 * 1024;
@@ -28,9 +28,6 @@ async fn answers(handle: &Handle<ClientHandler>) -> bool {
         Ok(Ok(()))
     ) && !handle.is_closed()
 }
-
-/// What receives each piece of stdout as it arrives.
-pub(crate) type OnStdout<'a> = &'a (dyn Fn(&[u8]) + Send + Sync);
 
 /// Why a run failed.
 pub(crate) enum ExecError {

@@ -251,7 +251,7 @@ impl SshTransport {
         &self,
         script: &str,
         limit: Duration,
-        on_stdout: Option<exec::OnStdout<'_>>,
+        on_stdout: Option<crate::transport::OnStdout<'_>>,
     ) -> Result<CommandOutput, NodeError> {
         let started = Instant::now();
         let deadline = tokio::time::Instant::from_std(started + limit);
@@ -295,7 +295,7 @@ impl SshTransport {
         &self,
         script: &str,
         timeout: Duration,
-        on_stdout: Option<exec::OnStdout<'_>>,
+        on_stdout: Option<crate::transport::OnStdout<'_>>,
     ) -> Result<CommandOutput, NodeError> {
         self.within_grace(timeout, self.run_script(script, timeout, on_stdout))
             .await
