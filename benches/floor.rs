@@ -91,10 +91,10 @@ async fn main() -> Result<(), String> {
                     true,
                     rivershare::facts::Role::Runner,
                 );
-                // As rivershare sends it: the script an argument the wrapper never
-                // parses (without the node's `timeout`).
+                // As rivershare sends it (`transport::ssh::exec::remote_command`):
+                // one quoted word for the login shell, run under the node's `timeout`.
                 probe = Some(format!(
-                    "sh -c 'exec sh -c \"$1\" \"$0\"' rivershare-probe {}",
+                    "exec timeout -k 1 9 sh -c {} rivershare-probe",
                     rivershare::shell::sh_quote(&script)
                 ));
             }

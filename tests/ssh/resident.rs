@@ -178,3 +178,49 @@ async fn a_cancelled_run_retires_its_shell() {
     let now = who(&t.run_self_bounded(WHO, CMD).await.expect("next run"));
     assert_ne!(now.pid, old.pid);
 }
+
+/// A node without `timeout` (PATH has `sh` and the shell's tools, not it):
+/// the first exec is refused by the login shell before anything ran, the script
+/// runs again without it, and every later exec on the connection, the resident
+/// shell's included, goes straight to the unbounded form.
+#[tokio::test]
+async fn a_node_without_timeout_runs_its_scripts_unbounded_after_one_refusal() {
+    let bin = tempfile::tempdir().expect("tempdir");
+    for tool in ["sh", "mktemp", "rm", "tr", "cat"] {
+        let found = ["/usr/bin", "/bin"]
+            .iter()
+            .map(|d| Path::new(d).join(tool))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| panic!("{tool} is installed"));
+        std::os::unix::fs::symlink(found, bin.path().join(tool)).expect("symlink");
+    }
+    let env = Env::with_sshd("ed25519", &format!("SetEnv PATH={}", bin.path().display()));
+    let t = env.connect(HostKeyPolicy::Strict).await.expect("connect");
+    let sessions = || {
+        env.sshd
+            .log_text()
+            .matches("Starting session: command")
+            .count()
+    };
+    assert_runs(t.as_ref()).await;
+    assert_eq!(sessions(), 2, "refused once, then run without timeout");
+    assert_runs(t.as_ref()).await;
+    assert_eq!(
+        sessions(),
+        3,
+        "the next exec goes straight to the unbounded form"
+    );
+    let first = who(&t.run_self_bounded(WHO, CMD).await.expect("first run"));
+    let second = who(&t.run_self_bounded(WHO, CMD).await.expect("second run"));
+    assert_eq!(
+        t.resident_runs(),
+        1,
+        "the resident shell started without timeout"
+    );
+    assert!(
+        !second.grandparent.contains("timeout") && !first.cmdline.contains("timeout"),
+        "{first:?} {second:?}"
+    );
+    assert!(second.tmp.contains("rivershare."), "{second:?}");
+    assert_eq!(sessions(), 5);
+}

@@ -89,6 +89,15 @@ impl Sshd {
         } else {
             "LogLevel DEBUG1\n"
         };
+        // sshd keeps the first SetEnv line it reads: a `SetEnv` line of `extra`
+        // joins the one below.
+        let (set_env, extra): (Vec<&str>, Vec<&str>) =
+            extra.lines().partition(|l| l.starts_with("SetEnv "));
+        let more_env: String = set_env
+            .iter()
+            .map(|l| format!(" {}", &l["SetEnv ".len()..]))
+            .collect();
+        let extra = extra.join("\n");
         // A port can be taken between probing and binding: retry a few times.
         for _ in 0..5 {
             let port = free_port();
@@ -99,7 +108,7 @@ impl Sshd {
                     "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nAuthorizedKeysFile {}\n\
                      PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n\
                      PidFile none\nStrictModes no\nPermitRootLogin yes\n{level}\
-                     AllowTcpForwarding yes\nSetEnv HOME={}\n{extra}\n",
+                     AllowTcpForwarding yes\nSetEnv HOME={}{more_env}\n{extra}\n",
                     host_key.display(),
                     authorized.display(),
                     home.display()

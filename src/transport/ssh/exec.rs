@@ -92,9 +92,11 @@ pub(crate) async fn open_session(
     }
 }
 
-/// `sh -c '<script>' <name>` under the node's `timeout -k 1` when it has one, in
-/// a wrapper of its own: the login shell (whatever it is) only runs `sh -c
-/// <wrapper> <name> <script>`.
+/// `exec timeout -k 1 <limit + 1> sh -c '<script>' <name>`, or `exec sh -c
+/// '<script>' <name>` on a node without `timeout` (`bounded: false`, see
+/// [`lacks_timeout`]). The login shell, whatever it is, runs one simple command:
+/// `exec`, a few words and one quoted word, which every Bourne-like shell and fish
+/// read alike.
 ///
 /// sshd does not deliver a "signal" channel request to root sessions (it needs
 /// privilege separation), and closing a channel does not stop a process that
@@ -102,27 +104,44 @@ pub(crate) async fn open_session(
 /// (not `--foreground`) kills the script's whole process group shortly after our
 /// own deadline, which fires first and reports `command_timeout`.
 ///
-/// The script is the wrapper's `$1`, an argument the wrapper never parses
-/// (quoted inside the wrapper's own text, it would be parsed by one more shell).
-/// The login shell still reads it as one quoted word, about 1.2 ms of a node's
-/// CPU for the 17 KB probe. On stdin it would not, but OpenSSH opens a session
-/// channel with no window and grants one only once the command has started, so
-/// the script would follow one round trip after the request (measured at 200
-/// ms each way: +0.75 round trip a cold sweep, +1.5 for verification).
+/// No wrapper shell decides whether `timeout` exists: that was one more `sh`
+/// started on every exec (about 1 ms of a node's CPU, 1/35 of a cold sweep's).
+/// The rare node without it answers the first exec with "not found" and exit
+/// 127 before anything ran; the caller then runs the script unbounded, and so
+/// does every later exec on that connection.
+///
+/// The script is one quoted word that the login shell reads (about 0.8 ms of a
+/// node's CPU for the 14 KB probe). On stdin it would not be, but OpenSSH opens
+/// a session channel with no window and grants one only once the command has
+/// started, so the script would follow one round trip after the request
+/// (measured at 200 ms each way: +0.75 round trip a cold sweep, +1.5 for
+/// verification).
 ///
 /// `<name>` ([`process_name`]) is the script's `$0`, so the node's process table
 /// says what runs (`... rivershare-probe`, `... rivershare-verify-read`).
-pub(crate) fn remote_command(script: &str, limit: Duration) -> String {
-    let secs = limit.as_secs_f64().ceil() as u64 + 1;
-    let wrapper = format!(
-        "if command -v timeout >/dev/null 2>&1; then exec timeout -k 1 {secs} sh -c \"$1\" \"$0\"; fi; exec sh -c \"$1\" \"$0\""
+pub(crate) fn remote_command(script: &str, limit: Duration, bounded: bool) -> String {
+    let run = format!(
+        "sh -c {} {}",
+        sh_quote(script),
+        sh_quote(&process_name(script))
     );
-    format!(
-        "sh -c {} {} {}",
-        sh_quote(&wrapper),
-        sh_quote(&process_name(script)),
-        sh_quote(script)
-    )
+    if bounded {
+        let secs = limit.as_secs_f64().ceil() as u64 + 1;
+        format!("exec timeout -k 1 {secs} {run}")
+    } else {
+        format!("exec {run}")
+    }
+}
+
+/// Did the node's login shell fail to find `timeout` (so nothing ran)? Exit 127,
+/// no output, and a complaint naming it: bash's "exec: timeout: not found",
+/// zsh's "command not found: timeout", fish's "Unknown command: timeout". Every
+/// script rivershare sends prints on stdout first, so a script that ran is
+/// never taken for this.
+pub(crate) fn lacks_timeout(out: &CommandOutput) -> bool {
+    out.exit_status == Some(127)
+        && out.stdout.is_empty()
+        && String::from_utf8_lossy(&out.stderr).contains("timeout")
 }
 
 /// `rivershare-<name>` from a script's first line, `# rivershare <name>,
@@ -147,12 +166,12 @@ fn process_name(script: &str) -> String {
     out
 }
 
-/// Run `script` on `ready` (a channel opened ahead of need) or on a channel
-/// opened now.
+/// Run `command` ([`remote_command`]) on `ready` (a channel opened ahead of
+/// need) or on a channel opened now.
 pub(crate) async fn exec(
     handle: &Handle<ClientHandler>,
     ready: Option<Channel<client::Msg>>,
-    script: &str,
+    command: &str,
     started: Instant,
     limit: Duration,
     label: &str,
@@ -174,7 +193,6 @@ pub(crate) async fn exec(
             .await
             .map_err(|e| e.unwrap_or_else(|| ExecError::Failed(timed_out())))?,
     };
-    let command = remote_command(script, limit);
     let failed = |step: &str, e: russh::Error| {
         ExecError::Failed(NodeError::new(
             NodeErrorKind::Transport,
@@ -294,7 +312,7 @@ mod tests {
     fn run_as_a_node_would(script: &str) -> std::process::Output {
         Command::new("sh")
             .arg("-c")
-            .arg(remote_command(script, Duration::from_secs(10)))
+            .arg(remote_command(script, Duration::from_secs(10), true))
             .stdin(Stdio::null())
             .output()
             .expect("sh")
@@ -331,6 +349,38 @@ mod tests {
         );
         assert_eq!(process_name("echo hi"), "rivershare");
         assert_eq!(process_name("# rivershare ';rm -rf /'"), "rivershare-rm-rf");
+    }
+
+    /// A node whose PATH has `sh` but no `timeout`: the bounded command is refused
+    /// before the script runs, which `lacks_timeout` recognises; the unbounded one
+    /// runs it. A script that ran and failed with 127 is not taken for a refusal.
+    #[test]
+    fn a_node_without_timeout_refuses_the_bounded_form_before_the_script_runs() {
+        let bin = tempfile::tempdir().expect("tempdir");
+        std::os::unix::fs::symlink("/bin/sh", bin.path().join("sh")).expect("symlink");
+        let run = |command: String| {
+            let out = Command::new("/bin/sh")
+                .arg("-c")
+                .arg(command)
+                .env("PATH", bin.path())
+                .stdin(Stdio::null())
+                .output()
+                .expect("sh");
+            CommandOutput {
+                stdout: out.stdout,
+                stderr: out.stderr,
+                exit_status: out.status.code().and_then(|c| u32::try_from(c).ok()),
+                elapsed: Duration::ZERO,
+            }
+        };
+        let script = "echo ran\nexit 127";
+        let refused = run(remote_command(script, Duration::from_secs(10), true));
+        assert!(lacks_timeout(&refused), "{refused:?}");
+        let ran = run(remote_command(script, Duration::from_secs(10), false));
+        assert_eq!(ran.stdout, b"ran\n");
+        assert!(!lacks_timeout(&ran), "{ran:?}");
+        let with_timeout = run_as_a_node_would(script);
+        assert_eq!(with_timeout.stdout, b"ran\n");
     }
 
     #[test]

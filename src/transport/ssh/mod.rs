@@ -20,7 +20,7 @@ mod session;
 mod spare;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -215,6 +215,7 @@ impl SshContext {
             spares: Spares::default(),
             resident: resident::Slot::default(),
             rtt: Mutex::new(rtt),
+            lacks_timeout: AtomicBool::new(false),
         }))
     }
 }
@@ -229,6 +230,9 @@ pub struct SshTransport {
     spares: Spares,
     resident: resident::Slot,
     rtt: Mutex<Duration>,
+    /// The node answered an exec with "timeout: not found" (see
+    /// [`exec::remote_command`]): its scripts run without the node's `timeout`.
+    lacks_timeout: AtomicBool,
 }
 
 impl SshTransport {
@@ -262,10 +266,11 @@ impl SshTransport {
             // Opened while this script runs, ready for the next run.
             self.spares.refill(&conn, &self.channels, &self.label);
             let channel = ready.take();
+            let bounded = !self.lacks_timeout.load(Ordering::Relaxed);
             match exec::exec(
                 &conn.handle,
                 channel,
-                script,
+                &exec::remote_command(script, limit, bounded),
                 started,
                 limit,
                 &self.label,
@@ -273,6 +278,15 @@ impl SshTransport {
             )
             .await
             {
+                // Nothing ran: this node has no `timeout`; run it, and every later
+                // script, without one.
+                Ok(out) if bounded && exec::lacks_timeout(&out) => {
+                    tracing::info!(
+                        "{}: no `timeout` on the node; its scripts run bounded by rivershare's deadline alone",
+                        self.label
+                    );
+                    self.lacks_timeout.store(true, Ordering::Relaxed);
+                }
                 Ok(out) => return Ok(out),
                 // Nothing ran: reconnect once and try again.
                 Err(ExecError::ConnectionLost(_)) if !retried => {

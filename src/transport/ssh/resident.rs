@@ -55,10 +55,10 @@ rc=$?
 [ -z "$W" ] || rm -rf "$W"
 exit $rc"#;
 
-/// The exec that starts a resident shell: [`OWNER`] in the exec wrapper every
-/// script has (the node's `timeout -k 1`, for the shell's [`LIFETIME`]).
-pub(crate) fn start_command() -> String {
-    super::exec::remote_command(OWNER, LIFETIME)
+/// The exec that starts a resident shell: [`OWNER`] as every script runs (under
+/// the node's `timeout -k 1`, for the shell's [`LIFETIME`], when it has one).
+pub(crate) fn start_command(bounded: bool) -> String {
+    super::exec::remote_command(OWNER, LIFETIME, bounded)
 }
 
 /// One request's text: the script in a subshell with stdin closed and no
@@ -297,7 +297,13 @@ impl super::SshTransport {
                 .await
                 .ok()?,
         };
-        if let Err(e) = channel.exec(true, start_command()).await {
+        if let Err(e) = channel
+            .exec(
+                true,
+                start_command(!self.lacks_timeout.load(Ordering::Relaxed)),
+            )
+            .await
+        {
             tracing::debug!("{}: resident shell not started: {e}", self.label);
             // A channel is not closed on drop: the server would keep the session.
             let _ = channel.close().await;
