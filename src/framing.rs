@@ -51,25 +51,37 @@ fi
 /// The prelude's functions, with `@ERR_CAP@` standing for the stderr cap. A
 /// script run by another (a group of steps under one `T`) defines them again.
 const FUNCTIONS: &str = r#"
-# emit FILE CAP TAG: print FILE (at most CAP bytes), each line prefixed by TAG,
-# and end with a newline even when the file does not. A longer FILE is cut, and
-# a "~truncated TAG CAP SIZE" line says so: the parser reports it. Shell
-# builtins only (every step runs it, and a node runs the probe on every sweep,
-# so processes count); wc measures the exact size only once the cap is reached.
+# emit FILE CAP TAG [HEAD]: print HEAD (a marker line), then FILE (at most CAP
+# bytes), each line prefixed by TAG, and end with a newline even when the file
+# does not. A longer FILE is cut, and a "~truncated TAG CAP SIZE" line says so:
+# the parser reports it. Shell builtins only (every step runs it, and a node
+# runs the probe on every sweep, so processes count); wc measures the exact
+# size only once the cap is reached. The lines go out in writes of about 4 KB,
+# not one each: every write is a wakeup and a packet for sshd and the client.
+# Leaves the first two lines in e1 and e2 (for `step`, which reads no file twice).
 # The shell's read drops NUL bytes, which no section prints legitimately.
 emit() {
-  [ -s "$1" ] || return 0
-  en=0
+  eb=${4-}; e1=; e2=
+  if [ ! -s "$1" ]; then
+    [ -z "$eb" ] || printf '%s' "$eb"
+    return 0
+  fi
+  en=0; ei=0
   while IFS= read -r el || [ -n "$el" ]; do
+    ei=$(( ei + 1 ))
+    case $ei in 1) e1=$el ;; 2) e2=$el ;; esac
     ek=$(( $2 - en ))
     if [ ${#el} -gt $ek ]; then
-      printf "%s%.${ek}s\n" "$3" "$el"
+      printf "%s%s%.${ek}s\n" "$eb" "$3" "$el"; eb=
     else
-      printf '%s%s\n' "$3" "$el"
+      eb="$eb$3$el
+"
+      [ ${#eb} -lt 4096 ] || { printf '%s' "$eb"; eb=; }
     fi
     en=$(( en + ${#el} + 1 ))
     [ $en -lt "$2" ] || break
   done <"$1"
+  [ -z "$eb" ] || printf '%s' "$eb"
   if [ $en -ge "$2" ]; then
     # busybox pads the count with spaces, which the unquoted $ez drops.
     ez=$(wc -c <"$1")
@@ -90,22 +102,25 @@ step() {
   [ -z "${P:-}" ] || printf '%s\n' "$n" >"$P"
   if [ -n "$W" ]; then
     "$@" </dev/null >"$W/o" 2>"$W/e"; rc=$?
-    a=; b=
-    { IFS= read -r a; IFS= read -r b; } <"$W/o"
-    if [ -n "$b" ]; then o="$a
-$b"; else o=$a; fi
   else
     o=$("$@" </dev/null 2>/dev/null); rc=$?
   fi
   case $rc in
-    0) R=ok; printf '@@rivershare %s ok\n' "$n" ;;
-    124|137) R=timeout; printf '@@rivershare %s timeout\n' "$n" ;;
-    *) R=err; printf '@@rivershare %s err %s\n' "$n" "$rc" ;;
+    0) R=ok; sm=ok ;;
+    124|137) R=timeout; sm=timeout ;;
+    *) R=err; sm="err $rc" ;;
   esac
   if [ -n "$W" ]; then
-    emit "$W/o" "$c" '|'
+    # The marker goes out with the body, in one write for a short section.
+    emit "$W/o" "$c" '|' "@@rivershare $n $sm
+"
+    if [ -n "$e2" ]; then o="$e1
+$e2"; else o=$e1; fi
     emit "$W/e" @ERR_CAP@ '!'
-  elif [ -n "$o" ]; then
+  else
+    printf '@@rivershare %s %s\n' "$n" "$sm"
+  fi
+  if [ -z "$W" ] && [ -n "$o" ]; then
     printf '%s\n' "$o" | head -c "$c" | sed 's/^/|/'
     echo
     [ "${#o}" -lt "$c" ] || printf '~truncated | %s %s\n' "$c" "${#o}"
