@@ -43,9 +43,33 @@ async fn agent_public_keys(sock: &Path) -> Vec<PublicKey> {
     }
 }
 
+/// Ask on /dev/tty, whatever stdin is, with echo turned off before the prompt
+/// shows: a passphrase typed the moment the prompt appears is never echoed
+/// (rpassword printed the prompt first and turned echo off after, a window the
+/// security tests hit on a loaded machine).
 fn ask_passphrase(path: &Path) -> Option<String> {
-    // rpassword prompts on /dev/tty with echo off, whatever stdin is.
-    rpassword::prompt_password(format!("Enter passphrase for key '{}': ", path.display())).ok()
+    use nix::sys::termios::{LocalFlags, SetArg, tcgetattr, tcsetattr};
+    use std::io::{BufRead, Write};
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .ok()?;
+    let saved = tcgetattr(&tty).ok()?;
+    let mut quiet = saved.clone();
+    quiet.local_flags.remove(LocalFlags::ECHO);
+    quiet.local_flags.insert(LocalFlags::ECHONL);
+    tcsetattr(&tty, SetArg::TCSANOW, &quiet).ok()?;
+    let answer = (|| {
+        let mut out = &tty;
+        write!(out, "Enter passphrase for key '{}': ", path.display()).ok()?;
+        out.flush().ok()?;
+        let mut line = String::new();
+        std::io::BufReader::new(&tty).read_line(&mut line).ok()?;
+        Some(line.trim_end_matches(['\n', '\r']).to_owned())
+    })();
+    let _ = tcsetattr(&tty, SetArg::TCSANOW, &saved);
+    answer
 }
 
 impl Credentials {
