@@ -17,8 +17,11 @@
 //! # Steps, in order
 //! 1. `host`: the node's name and kernel release, read from `/proc/sys/kernel`
 //!    by builtins (`uname -n -r` where that fails). Never touches the share.
-//! 2. The steps that may block on the share, in one inner shell under one
-//!    `timeout -k 1 <step>` (`share_group::GROUP`). First `findmnt -J -T "$D"`:
+//! 2. The steps that may block on the share (`share_group::GROUP`), with one
+//!    budget of a step timeout for all of them: on the exec path, in a
+//!    subshell that the node's own `timeout` cuts with USR1 when the budget
+//!    ends ([`CUT_DIRECTIVE`]); elsewhere in an inner shell under one `timeout
+//!    -k 1 <step>`. First `findmnt -J -T "$D"`:
 //!    it reads the mount table and answers on a dead hard NFS mount, where
 //!    everything after it blocks. For a path that does not exist findmnt
 //!    prints nothing (exit 1); the parser then uses `mountinfo` instead of
@@ -28,7 +31,7 @@
 //!    `write` (create exclusively, write, fsync, read back, remove; `skip
 //!    read-only-mode` when rivershare runs with `read_only = true`), `layout`
 //!    (mode and owner of the KohakuRiver folders, from the same `stat` as
-//!    SHARED_DIR). When the timeout cuts the group, the step it was
+//!    SHARED_DIR). When the budget ends first, the step the group was
 //!    in (each `step` writes its name to `$W/p` first) is reported `timeout`
 //!    and the later ones `skip hung`: on a dead mount the script costs about
 //!    one step timeout. `list`, `write` and `layout` are skipped (`skip
@@ -81,6 +84,11 @@ pub const STDERR_CAP: usize = 4_096;
 /// The fixed part of the script, after `D=` and `S=` are set. `@..._CAP@` are
 /// replaced by the caps above.
 const BODY: &str = r#"
+# `usr1` as $1: the node's timeout signals USR1 to the process group when the
+# share's budget ends (see `CUT_DIRECTIVE`); this shell goes on, the share
+# group's subshell and whatever hangs in it die.
+CUT=${1-}; CUTHIT=0; set --
+[ "$CUT" != usr1 ] || trap 'CUTHIT=1' USR1
 umask 077
 REDACT='s/(^|[[:space:],])([Pp][Aa][Ss][Ss][A-Za-z0-9_]*|[Ss][Ee][Cc][Rr][Ee][Tt])=([^,[:space:]]|,,)*/\1\2=***/g'
 # redact_line LINE: LINE as is, by builtins, when it cannot hold a secret;
@@ -120,7 +128,18 @@ N=".rivershare-probe.$$.$N"
 @GROUP@
 [ -z "$W" ] || : >"$W/p"
 KR=0
-T sh -c "$G" rivershare-share "$D" "$W" "$WRITE_TEST" "$N" "$HOME"; rc=$?
+if [ "$CUT" = usr1 ]; then
+  # A subshell, not a shell and a timeout of its own: two processes fewer. The
+  # shell's note on a job killed by a signal goes to /dev/null, the group's
+  # own stderr does not.
+  exec 3>&2 2>/dev/null
+  ( set -- "$D" "$W" "$WRITE_TEST" "$N" "$HOME"; eval "$G" ) 2>&3 3>&-; rc=$?
+  exec 2>&3 3>&-
+  trap '' USR1
+  [ "$CUTHIT" = 0 ] || rc=124
+else
+  T sh -c "$G" rivershare-share "$D" "$W" "$WRITE_TEST" "$N" "$HOME"; rc=$?
+fi
 @GROUP_END@
 
 # The mount table, the fallback for findmnt; not needed when findmnt answered
@@ -231,6 +250,7 @@ pub fn build_carrying(
 ) -> String {
     let mut s = String::with_capacity(BODY.len() + shared_dir.len() + 64);
     s.push_str("# rivershare probe, protocol 1\n");
+    let _ = writeln!(s, "{CUT_DIRECTIVE}{}", timeout_arg(step_timeout));
     if shared_dir.contains('\0') {
         // sh cannot hold a NUL byte; say so in the protocol instead of guessing.
         s.push_str(
@@ -293,6 +313,15 @@ fn caps(text: &str) -> String {
 /// it did not report are missing from the output, which the parser reports.
 const SHARE_ERR: &str =
     "printf '@@rivershare share err %s\\n!the share steps ended with exit %s\\n' \"$rc\" \"$rc\"";
+
+/// The probe's second line, followed by the step timeout: where the transport
+/// runs the script under the node's `timeout` (the exec path), it has that
+/// timeout signal USR1 when the share's budget ends and passes `usr1` as the
+/// script's `$1`, so the share group runs in a subshell instead of under a
+/// `timeout` and a shell of its own. Elsewhere (a resident shell, the local
+/// transport, a node without `timeout`) the line is a comment and the group
+/// has its own `timeout` (see `transport::ssh::exec::remote_command`).
+pub const CUT_DIRECTIVE: &str = "# rivershare cut: USR1 after ";
 
 /// `timeout` duration argument: whole seconds when exact, otherwise a decimal
 /// (coreutils accepts fractions). Never 0, which would disable the timeout.

@@ -10,6 +10,7 @@ use tokio::time::timeout_at;
 
 use super::session::ClientHandler;
 use crate::facts::{NodeError, NodeErrorKind};
+use crate::probe::script::{CUT_DIRECTIVE, timeout_arg};
 use crate::shell::sh_quote;
 use crate::transport::{CommandOutput, OnStdout};
 
@@ -119,18 +120,39 @@ pub(crate) async fn open_session(
 ///
 /// `<name>` ([`process_name`]) is the script's `$0`, so the node's process table
 /// says what runs (`... rivershare-probe`, `... rivershare-verify-read`).
+///
+/// A script whose second line is the probe's cut directive
+/// ([`crate::probe::script::CUT_DIRECTIVE`] and a duration shorter than the
+/// limit) gets `usr1` as its `$1`, and the node's `timeout` signals USR1 once
+/// that duration has passed, then KILL at the same end as any other script.
 pub(crate) fn remote_command(script: &str, limit: Duration, bounded: bool) -> String {
     let run = format!(
         "sh -c {} {}",
         sh_quote(script),
         sh_quote(&process_name(script))
     );
-    if bounded {
-        let secs = limit.as_secs_f64().ceil() as u64 + 1;
-        format!("exec timeout -k 1 {secs} {run}")
-    } else {
-        format!("exec {run}")
+    if !bounded {
+        return format!("exec {run}");
     }
+    let secs = limit.as_secs_f64().ceil() as u64 + 1;
+    match cut_after(script).filter(|cut| cut.as_secs_f64() < limit.as_secs_f64()) {
+        Some(cut) => {
+            let kill = Duration::from_secs(secs).saturating_sub(cut);
+            format!(
+                "exec timeout -s USR1 -k {} {} {run} usr1",
+                timeout_arg(kill),
+                timeout_arg(cut)
+            )
+        }
+        None => format!("exec timeout -k 1 {secs} {run}"),
+    }
+}
+
+/// The duration of a script's cut directive (its second line), if it has one.
+fn cut_after(script: &str) -> Option<Duration> {
+    let line = script.lines().nth(1)?;
+    let secs: f64 = line.strip_prefix(CUT_DIRECTIVE)?.trim().parse().ok()?;
+    (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs))
 }
 
 /// Did the node's login shell fail to find `timeout` (so nothing ran)? Exit 127,
@@ -381,6 +403,91 @@ mod tests {
         assert!(!lacks_timeout(&ran), "{ran:?}");
         let with_timeout = run_as_a_node_would(script);
         assert_eq!(with_timeout.stdout, b"ran\n");
+    }
+
+    #[test]
+    fn only_a_script_with_a_cut_directive_shorter_than_its_limit_is_cut_by_usr1() {
+        let probe = crate::probe::script::build("/mnt/share", Duration::from_millis(2667));
+        assert_eq!(cut_after(&probe), Some(Duration::from_millis(2667)));
+        let command = remote_command(&probe, Duration::from_secs(8), true);
+        assert!(
+            command.starts_with("exec timeout -s USR1 -k 6.333 2.667 sh -c "),
+            "{}",
+            &command[..60]
+        );
+        assert!(command.ends_with(" 'rivershare-probe' usr1"), "{command}");
+        // Not when the limit is shorter than the cut, nor without timeout.
+        let short = remote_command(&probe, Duration::from_secs(2), true);
+        assert!(short.starts_with("exec timeout -k 1 3 sh -c "));
+        assert!(short.ends_with(" 'rivershare-probe'"));
+        let unbounded = remote_command(&probe, Duration::from_secs(8), false);
+        assert!(unbounded.starts_with("exec sh -c ") && unbounded.ends_with(" 'rivershare-probe'"));
+        let plain = remote_command(
+            "# rivershare x, protocol 1\necho",
+            Duration::from_secs(8),
+            true,
+        );
+        assert!(plain.starts_with("exec timeout -k 1 9 sh -c "));
+        assert_eq!(
+            cut_after("# rivershare x\n# rivershare cut: USR1 after nan"),
+            None
+        );
+    }
+
+    /// The probe as the exec path runs it, on a node whose `findmnt` hangs: the
+    /// node's one `timeout` signals USR1 when the share's budget ends, the
+    /// share group's subshell and the hung findmnt die, and the script goes on
+    /// to report the cut and end, with no `timeout` of the group's own.
+    #[test]
+    fn a_hung_share_group_is_cut_by_the_node_s_timeout_and_the_probe_goes_on() {
+        let bin = tempfile::tempdir().expect("tempdir");
+        let log = bin.path().join("timeout.log");
+        let fake = |name: &str, body: String| {
+            let path = bin.path().join(name);
+            std::fs::write(&path, body).expect("fake tool");
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .expect("chmod");
+        };
+        fake("findmnt", "#!/bin/sh\nexec sleep 30\n".into());
+        fake(
+            "timeout",
+            format!(
+                "#!/bin/sh\necho \"$1 $2\" >>{}\nexec /usr/bin/timeout \"$@\"\n",
+                log.display()
+            ),
+        );
+        let share = tempfile::tempdir().expect("share");
+        let probe = crate::probe::script::build(
+            share.path().to_str().expect("utf-8"),
+            Duration::from_millis(700),
+        );
+        let started = Instant::now();
+        let out = Command::new("/bin/sh")
+            .arg("-c")
+            .arg(remote_command(&probe, Duration::from_secs(8), true))
+            .env("PATH", format!("{}:/usr/bin:/bin", bin.path().display()))
+            .stdin(Stdio::null())
+            .output()
+            .expect("sh");
+        let took = started.elapsed();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("@@rivershare findmnt timeout\n"), "{text}");
+        for later in ["path", "stat", "df", "list", "write", "layout"] {
+            assert!(
+                text.contains(&format!("@@rivershare {later} skip hung\n")),
+                "{later}: {text}"
+            );
+        }
+        assert!(text.contains("@@rivershare stuck ok"), "{text}");
+        assert!(text.ends_with("@@rivershare end\n"), "{text}");
+        assert!(took < Duration::from_secs(5), "took {took:?}");
+        let calls = std::fs::read_to_string(&log).expect("timeout log");
+        assert_eq!(calls, "-s USR1\n", "one timeout, the node's: {calls}");
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("signal"),
+            "{:?}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     #[test]
