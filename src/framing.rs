@@ -14,7 +14,10 @@ use std::time::Duration;
 use crate::probe::script::timeout_arg;
 use crate::shell::sh_quote;
 
-/// The prelude's start: the `begin` line, the temp folder, `T`.
+/// The prelude's start: the `begin` line, the temp files, `T`. `W` is the
+/// prefix of every temp file's name (`"${W}o"`): a folder and a slash, or, for a
+/// script with a fixed set of files ([`prelude_with_files`]), a name of its own
+/// in `$TMPDIR`. `@TEMP@` is where a run on no resident shell makes them.
 const HEAD: &str = r#"
 printf '@@rivershare begin 1\n|step_timeout=%s\n' "$S"
 H=0
@@ -22,24 +25,63 @@ H=0
 # at a time and outlives it: no mktemp and no rm on a re-sweep. The files a
 # script tests for rather than writes first are emptied here.
 if [ -n "${RIVERSHARE_TMP:-}" ] && [ -d "$RIVERSHARE_TMP" ]; then
-  W=$RIVERSHARE_TMP
-  : >"$W/j"; : >"$W/r"
+  W=$RIVERSHARE_TMP/
+  : >"${W}j"; : >"${W}r"
 else
-  # Named for rivershare: one a killed script could not remove is recognisable.
-  W=$(mktemp -d "${TMPDIR:-/tmp}/rivershare.XXXXXX" 2>/dev/null) ||
-    W=$(mktemp -d /dev/shm/rivershare.XXXXXX 2>/dev/null) || W=
+@TEMP@
   if [ -n "$W" ]; then
-    trap 'rm -rf "$W"' EXIT
-    trap 'rm -rf "$W"; exit 129' HUP
-    trap 'rm -rf "$W"; exit 130' INT
-    trap 'rm -rf "$W"; exit 143' TERM
+    trap 'wipe' EXIT
+    trap 'wipe; exit 129' HUP
+    trap 'wipe; exit 130' INT
+    trap 'wipe; exit 143' TERM
     # The client gave up and closed the channel: the next write fails. Killed by
-    # SIGPIPE, the shell would leave the folder behind.
-    trap 'rm -rf "$W"; exit 141' PIPE
+    # SIGPIPE, the shell would leave its files behind.
+    trap 'wipe; exit 141' PIPE
   else
     printf '@@rivershare tmp err 1\n!mktemp -d failed: stderr of the steps is not captured\n'
   fi
 fi
+"#;
+
+/// A private folder, named for rivershare (one a killed script could not
+/// remove is recognisable).
+const TEMP_FOLDER: &str = r#"
+  W=$(mktemp -d "${TMPDIR:-/tmp}/rivershare.XXXXXX" 2>/dev/null) ||
+    W=$(mktemp -d /dev/shm/rivershare.XXXXXX 2>/dev/null) || W=
+  [ -z "$W" ] || W=$W/
+  wipe() { rm -rf "$W"; }
+"#;
+
+/// A fixed set of files, `$TMPDIR/rivershare.<uuid>.<name>`, each created
+/// exclusively by a builtin (`set -C`): no `mktemp`, one process fewer for a
+/// script every node runs on every first sweep. The kernel's uuid makes the
+/// names unguessable; without it, or when a name is taken, a folder as usual
+/// (after removing only the files this run made). `@FILES@` and `@PATHS@` are
+/// the names, bare and as quoted paths.
+const TEMP_FILES: &str = r#"
+  W=; wu=
+  { read -r wu </proc/sys/kernel/random/uuid; } 2>/dev/null
+  if [ -n "$wu" ]; then
+    W=${TMPDIR:-/tmp}/rivershare.$wu.
+    set -C
+    for wf in @FILES@; do
+      # `true`, not `:`: a failed redirection of a special builtin ends the shell.
+      { true >"$W$wf"; } 2>/dev/null && continue
+      set +C
+      for wg in @FILES@; do [ "$wg" = "$wf" ] && break; rm -f -- "$W$wg"; done
+      W=; break
+    done
+    set +C
+  fi
+  if [ -n "$W" ]; then
+    wipe() { rm -f -- @PATHS@; }
+  else
+@FOLDER@
+  fi
+"#;
+
+/// The prelude's end: `T`, the per-step `timeout -k`.
+const TIMEOUT: &str = r#"
 if command -v timeout >/dev/null 2>&1; then
   T() { timeout -k 1 "$S" "$@"; }
 else
@@ -101,7 +143,7 @@ step() {
   n=$1; c=$2; shift 2
   [ -z "${P:-}" ] || printf '%s\n' "$n" >"$P"
   if [ -n "$W" ]; then
-    "$@" </dev/null >"$W/o" 2>"$W/e"; rc=$?
+    "$@" </dev/null >"${W}o" 2>"${W}e"; rc=$?
   else
     o=$("$@" </dev/null 2>/dev/null); rc=$?
   fi
@@ -112,11 +154,11 @@ step() {
   esac
   if [ -n "$W" ]; then
     # The marker goes out with the body, in one write for a short section.
-    emit "$W/o" "$c" '|' "@@rivershare $n $sm
+    emit "${W}o" "$c" '|' "@@rivershare $n $sm
 "
     if [ -n "$e2" ]; then o="$e1
 $e2"; else o=$e1; fi
-    emit "$W/e" @ERR_CAP@ '!'
+    emit "${W}e" @ERR_CAP@ '!'
   else
     printf '@@rivershare %s %s\n' "$n" "$sm"
   fi
@@ -128,12 +170,12 @@ $e2"; else o=$e1; fi
 }
 
 # group_cut LATER STEP...: a group of steps run by an inner shell under one `T`
-# (with P=$W/p) was cut by its timeout. The step it was in (the name `step`
-# wrote to $W/p; the first STEP when unknown) is reported timed out, and every
+# (with P=${W}p) was cut by its timeout. The step it was in (the name `step`
+# wrote to ${W}p; the first STEP when unknown) is reported timed out, and every
 # STEP after it with the status LATER ("timeout" or "skip hung").
 group_cut() {
   gl=$1; shift; gg=
-  [ -z "$W" ] || { IFS= read -r gg <"$W/p"; } 2>/dev/null
+  [ -z "$W" ] || { IFS= read -r gg <"${W}p"; } 2>/dev/null
   [ -n "$gg" ] || gg=$1
   printf '@@rivershare %s timeout\n' "$gg"
   gk=0
@@ -176,11 +218,29 @@ pub fn refusal(what: &str) -> String {
     )
 }
 
-/// The prelude, with each section's stderr capped at `err_cap` bytes.
+/// The prelude, with each section's stderr capped at `err_cap` bytes; the
+/// script's temp files in a folder of their own.
 pub fn prelude(err_cap: usize) -> String {
+    assemble(TEMP_FOLDER.to_owned(), err_cap)
+}
+
+/// As [`prelude`], for a script whose temp files are exactly `files` (each
+/// `"${W}<name>"`, names of lowercase letters): they are made in `$TMPDIR`
+/// without a `mktemp` (see [`TEMP_FILES`]).
+pub fn prelude_with_files(err_cap: usize, files: &[&str]) -> String {
+    let paths: Vec<String> = files.iter().map(|f| format!("\"${{W}}{f}\"")).collect();
+    let temp = TEMP_FILES
+        .replace("@FOLDER@", TEMP_FOLDER)
+        .replace("@FILES@", &files.join(" "))
+        .replace("@PATHS@", &paths.join(" "));
+    assemble(temp, err_cap)
+}
+
+fn assemble(temp: String, err_cap: usize) -> String {
     format!(
-        "{}{}",
-        crate::shell::without_comment_lines(HEAD),
+        "{}{}{}",
+        crate::shell::without_comment_lines(&HEAD.replace("@TEMP@", &temp)),
+        crate::shell::without_comment_lines(TIMEOUT),
         functions(err_cap)
     )
 }

@@ -2,7 +2,7 @@
 //! directories and mounts, parsed by the real parser. Needs root (mounts, setpriv);
 //! without it the tests fail with a clear message rather than skip.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -22,6 +22,17 @@ struct Run {
 /// Build the script for `dir` and run it with `sh -c`, optionally as another
 /// user (`setpriv`) or with extra `PATH` entries in front.
 fn run_probe(dir: &str, step: Duration, as_nobody: bool, path_prefix: Option<&Path>) -> Run {
+    run_probe_in(dir, step, as_nobody, path_prefix, None)
+}
+
+/// As `run_probe`, with `TMPDIR` set to `tmpdir`.
+fn run_probe_in(
+    dir: &str,
+    step: Duration,
+    as_nobody: bool,
+    path_prefix: Option<&Path>,
+    tmpdir: Option<&Path>,
+) -> Run {
     let text = script::build(dir, step);
     let mut c = if as_nobody {
         let mut c = Command::new("setpriv");
@@ -42,6 +53,9 @@ fn run_probe(dir: &str, step: Duration, as_nobody: bool, path_prefix: Option<&Pa
     if let Some(p) = path_prefix {
         let old = std::env::var("PATH").unwrap_or_default();
         c.env("PATH", format!("{}:{old}", p.display()));
+    }
+    if let Some(t) = tmpdir {
+        c.env("TMPDIR", t);
     }
     let start = Instant::now();
     let out = c.output().expect("sh runs the probe");
@@ -240,19 +254,90 @@ fn unsearchable_parent_is_permission_denied_not_missing() {
     assert!(e.detail.starts_with("stat: "), "{}", e.detail);
 }
 
-#[test]
-fn without_a_temp_dir_the_probe_still_runs_and_says_so() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let bin = tmp.path().join("bin");
+/// A folder of tools whose `mktemp` always fails.
+fn failing_mktemp(tmp: &Path) -> PathBuf {
+    let bin = tmp.join("bin");
     std::fs::create_dir(&bin).expect("mkdir");
     std::fs::write(bin.join("mktemp"), "#!/bin/sh\nexit 1\n").expect("fake mktemp");
     cmd(
         "chmod",
         &["755", bin.join("mktemp").to_str().expect("utf-8")],
     );
+    bin
+}
+
+/// The probe's temp files are a fixed set made by shell builtins in `$TMPDIR`:
+/// no `mktemp` (here one that always fails), and none left when it ends.
+#[test]
+fn the_probe_makes_its_temp_files_without_mktemp_and_leaves_none() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = failing_mktemp(tmp.path());
     let share = tmp.path().join("share");
     std::fs::create_dir(&share).expect("mkdir");
-    let r = run_probe(share.to_str().expect("utf-8"), STEP, false, Some(&bin));
+    let tmpdir = tmp.path().join("tmpdir");
+    std::fs::create_dir(&tmpdir).expect("mkdir");
+    let r = run_probe_in(
+        share.to_str().expect("utf-8"),
+        STEP,
+        false,
+        Some(&bin),
+        Some(&tmpdir),
+    );
+    let f = &r.facts;
+    assert!(f.warnings.is_empty(), "{:?}\n{}", f.warnings, r.raw);
+    assert!(f.exists && f.is_dir && f.usage.is_some() && f.mount.is_some());
+    assert!(f.access.as_ref().is_some_and(|a| a.read && a.write));
+    // The write test's stderr (dd's record counts) was captured in a temp file.
+    assert!(r.raw.contains("!0+1 records in"), "{}", r.raw);
+    let left: Vec<_> = std::fs::read_dir(&tmpdir).expect("read_dir").collect();
+    assert!(left.is_empty(), "{left:?}");
+    no_probe_leftovers(&share);
+}
+
+/// Every temp file the probe names, KohakuRiver reads included, is one of the
+/// set it makes and removes: a name outside it would be made by a plain `>`
+/// in `$TMPDIR` and left behind.
+#[test]
+fn the_probe_names_no_temp_file_outside_its_fixed_set() {
+    let text = rivershare::sweep::probe_script_with_discovery(
+        "/mnt/share",
+        STEP,
+        true,
+        rivershare::facts::Role::Runner,
+    );
+    let mut names: Vec<&str> = text
+        .match_indices("${W}")
+        .map(|(at, _)| {
+            let rest = &text[at + 4..];
+            let end = rest
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(rest.len());
+            &rest[..end]
+        })
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    assert!(names.len() >= 8, "{names:?}");
+    for name in &names {
+        assert!(script::TEMP_FILES.contains(name), "{name} in {names:?}");
+    }
+}
+
+/// With no temp files at all (`$TMPDIR` missing and `mktemp` failing), the
+/// probe still runs, without the steps' stderr, and says so.
+#[test]
+fn without_a_temp_dir_the_probe_still_runs_and_says_so() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = failing_mktemp(tmp.path());
+    let share = tmp.path().join("share");
+    std::fs::create_dir(&share).expect("mkdir");
+    let r = run_probe_in(
+        share.to_str().expect("utf-8"),
+        STEP,
+        false,
+        Some(&bin),
+        Some(&tmp.path().join("missing")),
+    );
     let f = &r.facts;
     assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
     assert!(

@@ -32,7 +32,7 @@
 //!    read-only-mode` when rivershare runs with `read_only = true`), `layout`
 //!    (mode and owner of the KohakuRiver folders, from the same `stat` as
 //!    SHARED_DIR). When the budget ends first, the step the group was
-//!    in (each `step` writes its name to `$W/p` first) is reported `timeout`
+//!    in (each `step` writes its name to `${W}p` first) is reported `timeout`
 //!    and the later ones `skip hung`: on a dead mount the script costs about
 //!    one step timeout. `list`, `write` and `layout` are skipped (`skip
 //!    not-dir`) unless SHARED_DIR is a directory, so nothing is ever created on
@@ -44,7 +44,7 @@
 //! 4. `fstab`, `units` and `mountunits`: local files for persistence. fstab
 //!    whole (the parser matches its lines against the mount target); of the
 //!    systemd mount units, only the files named after SHARED_DIR's real path
-//!    (which the share group leaves in `$W/r`) or one of its parents, since
+//!    (which the share group leaves in `${W}r`) or one of its parents, since
 //!    the mount point is one of them (see [`super::units`]). Password and
 //!    secret option values are replaced by `***` on the node (see `REDACT`),
 //!    so no secret is ever in the output. Credentials files (`credentials=`)
@@ -123,10 +123,10 @@ N=".rivershare-probe.$$.$N"
 # The steps that may block on the share (findmnt, path, stat, df, list, write,
 # layout) run in one inner shell under one `T`: one timeout for all of them, not
 # one each (a process each, and the inner shells they ran). The group prints its
-# own sections; when the timeout cuts it, the step it was in (written to $W/p by
+# own sections; when the timeout cuts it, the step it was in (written to ${W}p by
 # `step`) is reported as timed out and the later ones as `skip hung`.
 @GROUP@
-[ -z "$W" ] || : >"$W/p"
+[ -z "$W" ] || : >"${W}p"
 KR=0
 if [ "$CUT" = usr1 ]; then
   # A subshell, not a shell and a timeout of its own: two processes fewer. The
@@ -143,9 +143,9 @@ fi
 @GROUP_END@
 
 # The mount table, the fallback for findmnt; not needed when findmnt answered
-# with JSON (the group leaves $W/j): the table is large on container hosts, and
+# with JSON (the group leaves ${W}j): the table is large on container hosts, and
 # it would cross the wire on every sweep.
-if [ -n "$W" ] && [ -s "$W/j" ]; then
+if [ -n "$W" ] && [ -s "${W}j" ]; then
   printf '@@rivershare mountinfo skip findmnt-answered\n'
 elif [ -r /proc/self/mountinfo ]; then
   step mountinfo @MOUNTINFO_CAP@ cat /proc/self/mountinfo
@@ -170,9 +170,9 @@ fi
 # The real path the share group found; SHARED_DIR as written (made absolute, as
 # the group does) when it found none.
 UR=
-if [ -n "$W" ] && [ -s "$W/r" ]; then
+if [ -n "$W" ] && [ -s "${W}r" ]; then
   while IFS= read -r ur; do UR=${UR:+$UR
-}$ur; done <"$W/r"
+}$ur; done <"${W}r"
 fi
 [ -n "$UR" ] || case $D in /*) UR=$D ;; *) UR=$PWD/$D ;; esac
 unit_names "$UR"
@@ -263,7 +263,7 @@ pub fn build_carrying(
     let _ = writeln!(s, "S={}", timeout_arg(step_timeout));
     let _ = writeln!(s, "WRITE_TEST={}", u8::from(write_test));
     let group = format!(
-        "D=$1; W=$2; WRITE_TEST=$3; N=$4; HM=$5; P=\n[ -z \"$W\" ] || P=$W/p\n{}{}{}",
+        "D=$1; W=$2; WRITE_TEST=$3; N=$4; HM=$5; P=\n[ -z \"$W\" ] || P=${{W}}p\n{}{}{}",
         crate::framing::functions(STDERR_CAP),
         caps(super::share_group::GROUP),
         carried.map_or("", |c| c.in_group.as_str())
@@ -273,7 +273,7 @@ pub fn build_carrying(
         // The step the group was in when it ended (the name `step` wrote last)
         // tells whether the share or a read hung, and whether the reads ran.
         Some(c) => format!(
-            "gc=; [ \"$rc\" = 0 ] || [ -z \"$W\" ] || {{ IFS= read -r gc <\"$W/p\"; }} 2>/dev/null\n\
+            "gc=; [ \"$rc\" = 0 ] || [ -z \"$W\" ] || {{ IFS= read -r gc <\"${{W}}p\"; }} 2>/dev/null\n\
              case $rc:$gc in\n  0:*) ;;\n  {p}) {cut}      ;;\n  124:*|137:*) {share_cut} ;;\n  \
              *) {SHARE_ERR}\n    case $gc in {steps}) ;; *) KR=1 ;; esac ;;\nesac\n",
             p = c
@@ -291,7 +291,10 @@ pub fn build_carrying(
     };
     s.push_str(
         &caps(BODY)
-            .replace("@PRELUDE@", &crate::framing::prelude(STDERR_CAP))
+            .replace(
+                "@PRELUDE@",
+                &crate::framing::prelude_with_files(STDERR_CAP, TEMP_FILES),
+            )
             .replace("@GROUP@", &format!("G={}", sh_quote(&group)))
             .replace("@STUCK@", &caps(super::stuck::STUCK_SCAN))
             .replace("@UNITS@", &caps(super::units::UNIT_FUNCTIONS))
@@ -313,6 +316,11 @@ fn caps(text: &str) -> String {
 /// it did not report are missing from the output, which the parser reports.
 const SHARE_ERR: &str =
     "printf '@@rivershare share err %s\\n!the share steps ended with exit %s\\n' \"$rc\" \"$rc\"";
+
+/// Every temp file the probe uses, KohakuRiver reads included (`"${W}<name>"`):
+/// a fixed set, so a node's first sweep makes them without a `mktemp` (see
+/// `crate::framing::prelude_with_files`).
+pub const TEMP_FILES: &[&str] = &["o", "e", "p", "j", "r", "s", "l", "c", "x"];
 
 /// The probe's second line, followed by the step timeout: where the transport
 /// runs the script under the node's `timeout` (the exec path), it has that

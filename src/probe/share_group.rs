@@ -9,10 +9,10 @@
 pub(crate) const GROUP: &str = r#"
 # findmnt reads the mount table: it answers on a dead hard NFS mount, where
 # everything below blocks, so it runs first. JSON from it spares the caller the
-# mount table ($W/j says so).
+# mount table (${W}j says so).
 if command -v findmnt >/dev/null 2>&1; then
   step findmnt @BODY_CAP@ findmnt -J -T "$D" -o TARGET,SOURCE,FSTYPE,OPTIONS
-  case "$R:$o" in "ok:{"*) [ -z "$W" ] || echo 1 >"$W/j" ;; esac
+  case "$R:$o" in "ok:{"*) [ -z "$W" ] || echo 1 >"${W}j" ;; esac
 else
   printf '@@rivershare findmnt skip missing-tool\n'
 fi
@@ -32,8 +32,8 @@ path_check() {
     if [ -d "$D" ] && cd -P -- "$D" 2>/dev/null; then r=$PWD; cd /; fi
     [ -n "$r" ] || r=$(realpath "$D" 2>/dev/null) || r=$(readlink -f "$D" 2>/dev/null) || r=
     [ -z "$r" ] || printf 'real=%s\n' "$r"
-    # For the caller's mount-unit names ($W/r): the group's variables die with it.
-    [ -z "$r" ] || [ -z "$W" ] || printf '%s\n' "$r" >"$W/r"
+    # For the caller's mount-unit names (${W}r): the group's variables die with it.
+    [ -z "$r" ] || [ -z "$W" ] || printf '%s\n' "$r" >"${W}r"
   fi
   return 0
 }
@@ -46,7 +46,7 @@ dir=1"*) E=1; I=1 ;;
 esac
 
 # SHARED_DIR and the KohakuRiver folders in it, in one stat: its first line is
-# SHARED_DIR's, the others go to $W/l for `layout`. When any of them fails,
+# SHARED_DIR's, the others go to ${W}l for `layout`. When any of them fails,
 # SHARED_DIR alone, so its own error is what the section shows.
 LAY=0; LN=
 stat_check() {
@@ -56,11 +56,11 @@ stat_check() {
       [ -e "$D/$ln" ] && { set -- "$@" "$D/$ln"; LN="$LN $ln"; }
     done
   fi
-  if [ $# -gt 1 ] && stat -L -c '%F|%a|%u|%U' -- "$@" >"$W/s" 2>/dev/null; then
+  if [ $# -gt 1 ] && stat -L -c '%F|%a|%u|%U' -- "$@" >"${W}s" 2>/dev/null; then
     {
       IFS= read -r sl; printf '%s\n' "$sl"
-      while IFS= read -r sl; do printf '%s\n' "$sl"; done >"$W/l"
-    } <"$W/s"
+      while IFS= read -r sl; do printf '%s\n' "$sl"; done >"${W}l"
+    } <"${W}s"
     LAY=1
     return 0
   fi
@@ -96,8 +96,8 @@ write_check() {
   [ $wc_rc = 0 ] || return 2
   echo stage=write
   if [ -n "$W" ]; then
-    printf 'rivershare probe %s\n' "$N" >"$W/c"
-    dd if="$W/c" of="$f" conv=notrunc,fsync || { rm -f -- "$f"; return 3; }
+    printf 'rivershare probe %s\n' "$N" >"${W}c"
+    dd if="${W}c" of="$f" conv=notrunc,fsync || { rm -f -- "$f"; return 3; }
   else
     printf 'rivershare probe %s\n' "$N" | dd of="$f" conv=notrunc,fsync || { rm -f -- "$f"; return 3; }
   fi
@@ -128,7 +128,7 @@ layout_check() {
           *) printf '%s -\n' "$ln" ;;
         esac
       done
-    } 3<"$W/l"
+    } 3<"${W}l"
     return 0
   fi
   for ln in kohakuriver-containers shared_data logs; do

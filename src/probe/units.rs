@@ -36,7 +36,7 @@ unit_names() {
         *)
           uv=
           if [ -n "$W" ]; then
-            printf '%02x\n' "'$uh" >"$W/x"; read -r uv <"$W/x"
+            printf '%02x\n' "'$uh" >"${W}x"; read -r uv <"${W}x"
           else
             uv=$(printf '%02x' "'$uh")
           fi

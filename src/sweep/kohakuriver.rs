@@ -110,14 +110,14 @@ const READS_CUT: &str = "case $HOME in /root) group_cut timeout unit home ;; \
 /// The reads in an inner shell of their own, under one `T` of [`STEP_SECS`].
 fn reads_alone(role: Role, unit_dirs: &[&str]) -> String {
     let inner = format!(
-        "HM=$1; W=$2; P=\n[ -z \"$W\" ] || P=$W/p\n{}{}",
+        "HM=$1; W=$2; P=\n[ -z \"$W\" ] || P=${{W}}p\n{}{}",
         framing::functions(2048),
         reads(role, unit_dirs)
     );
     format!(
         r#"K={inner}
 SP=$S; S={STEP_SECS}
-[ -z "$W" ] || : >"$W/p"
+[ -z "$W" ] || : >"${{W}}p"
 T sh -c "$K" rivershare-kohakuriver "$HOME" "$W"; rc=$?
 S=$SP
 case $rc in 124|137) {READS_CUT}esac

@@ -169,27 +169,27 @@ w() {
   n=$(printf '%bx' "$2")
   p=$D/${n%x}
   if [ "$k" = 2 ]; then
-    TB $P find "$p" -mindepth 1 -maxdepth 1 -type d -printf '%T@\n' >"$W/t" 2>"$W/e"
+    TB $P find "$p" -mindepth 1 -maxdepth 1 -type d -printf '%T@\n' >"${W}t" 2>"${W}e"
     mark "t$i" $?
     awk 'NR == 1 { lo = $1; hi = $1 } $1 < lo { lo = $1 } $1 > hi { hi = $1 }
-      END { printf "|%d %s %s\n", NR, lo, hi }' "$W/t"
-    emit "$W/e" @ERR_CAP@ '!'
+      END { printf "|%d %s %s\n", NR, lo, hi }' "${W}t"
+    emit "${W}e" @ERR_CAP@ '!'
   fi
-  TB $P du -x -B1 -d1 -0 -- "$p" >"$W/d" 2>"$W/e"
+  TB $P du -x -B1 -d1 -0 -- "$p" >"${W}d" 2>"${W}e"
   rc=$?
   mark "e$i" $rc
   # One line per NUL-terminated record; a record cut short has its size if
   # it reached the tab (du prints a folder's line only once it is done).
-  tr '\n\0' ' \n' <"$W/d" |
+  tr '\n\0' ' \n' <"${W}d" |
     awk -F "$TAB" 'NF > 1 { n++; s += $1; l = $1 }
       END { printf "|sum=%.0f last=%.0f n=%d\n", s, l, n }'
-  emit "$W/e" @ERR_CAP@ '!'
+  emit "${W}e" @ERR_CAP@ '!'
   case $rc in
     124|137)
       # Counted nothing at all: does SHARED_DIR itself still answer? statfs
       # is never served from a cache (NFS, FUSE ask the server), so a hung
       # share hangs it too; a hung mount inside SHARED_DIR does not.
-      if [ ! -s "$W/d" ]; then
+      if [ ! -s "${W}d" ]; then
         T stat -f -c %i -- "$D" >/dev/null 2>&1
         case $? in 124|137) H=1 ;; esac
       fi
@@ -197,7 +197,7 @@ w() {
   esac
   if [ "$k" != 0 ]; then
     printf '@@rivershare c%s ok\n' "$i"
-    sort -z -t "$TAB" -k1,1nr "$W/d" | head -z -n @KEEP@ | od -An -v -tx1 | tr -d ' ' |
+    sort -z -t "$TAB" -k1,1nr "${W}d" | head -z -n @KEEP@ | od -An -v -tx1 | tr -d ' ' |
       sed 's/^/|/'
   fi
 }

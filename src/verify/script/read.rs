@@ -41,7 +41,7 @@ d=50
 while :; do
   # One process reads every pending token with shell builtins, under one
   # timeout: two processes a pass, not two a token. It answers each token on a
-  # line of $W/r as it goes ("<i> ok|mismatch|err"), so when a read hangs the
+  # line of ${W}r as it goes ("<i> ok|mismatch|err"), so when a read hangs the
   # tokens before it keep their answers and the one it hung on is known.
   set --
   for i in $pend; do eval "set -- \"\$@\" $i \"\$P$i\" \"\$E$i\""; done
@@ -51,16 +51,16 @@ while :; do
       i=$1; p=$2; e=$3; shift 3
       a=; b=; m=
       # stderr first: a failed open of the token must land in its own file.
-      { IFS= read -r a; IFS= read -r b && m=1; } 2>"$w/e$i" <"$p"
-      if [ -s "$w/e$i" ]; then
+      { IFS= read -r a; IFS= read -r b && m=1; } 2>"${w}e$i" <"$p"
+      if [ -s "${w}e$i" ]; then
         echo "$i err"
       elif [ "$a" = "$e" ] && [ -z "$m" ]; then
         # The token is one line: a second line, even empty, is a mismatch.
         echo "$i ok"
       else
-        printf "%s\n%s\n" "$a" "$b" >"$w/m$i"; echo "$i mismatch"
+        printf "%s\n%s\n" "$a" "$b" >"${w}m$i"; echo "$i mismatch"
       fi
-    done' rivershare-read "$W" "$@" </dev/null >"$W/r" 2>"$W/e"
+    done' rivershare-read "$W" "$@" </dev/null >"${W}r" 2>"${W}e"
   rc=$?
   now_ms; at=$((NOW - st))
   left=; answered=
@@ -68,21 +68,21 @@ while :; do
     answered="$answered $i "
     case $v in
       ok) printf '@@rivershare %s ok\n|after_ms=%s\n' "$i" "$at"; continue ;;
-      mismatch) rm -f "$W/e$i" ;;
-      *) eval "c$i=1"; rm -f "$W/m$i" ;;
+      mismatch) rm -f "${W}e$i" ;;
+      *) eval "c$i=1"; rm -f "${W}m$i" ;;
     esac
     left="$left $i"
-  done <"$W/r"
+  done <"${W}r"
   for i in $pend; do
     case $answered in *" $i "*) continue ;; esac
     if [ "$H" = 1 ]; then left="$left $i"; continue; fi
     case $rc in
       124|137)
         # The read this token's turn began never ended: the storage hangs.
-        H=1; printf '@@rivershare %s timeout\n' "$i"; emit "$W/e" @ERR_CAP@ '!'
+        H=1; printf '@@rivershare %s timeout\n' "$i"; emit "${W}e" @ERR_CAP@ '!'
         ;;
       *)
-        cp "$W/e" "$W/e$i"; eval "c$i=$rc"; rm -f "$W/m$i"; left="$left $i"
+        cp "${W}e" "${W}e$i"; eval "c$i=$rc"; rm -f "${W}m$i"; left="$left $i"
         ;;
     esac
   done
@@ -99,10 +99,10 @@ for i in $pend; do
   if [ "$H" = 1 ]; then
     # Not read again after a hung read: an older result would be stale.
     printf '@@rivershare %s skip hung\n' "$i"
-  elif [ -f "$W/m$i" ]; then
-    printf '@@rivershare %s err 1\n|state=mismatch\n' "$i"; emit "$W/m$i" @MISMATCH_CAP@ '|'
-  elif [ -f "$W/e$i" ]; then
-    eval "c=\$c$i"; printf '@@rivershare %s err %s\n' "$i" "$c"; emit "$W/e$i" @ERR_CAP@ '!'
+  elif [ -f "${W}m$i" ]; then
+    printf '@@rivershare %s err 1\n|state=mismatch\n' "$i"; emit "${W}m$i" @MISMATCH_CAP@ '|'
+  elif [ -f "${W}e$i" ]; then
+    eval "c=\$c$i"; printf '@@rivershare %s err %s\n' "$i" "$c"; emit "${W}e$i" @ERR_CAP@ '!'
   else
     printf '@@rivershare %s err 1\n!no result kept (no temporary directory)\n' "$i"
   fi
