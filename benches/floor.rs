@@ -91,11 +91,11 @@ async fn main() -> Result<(), String> {
                     true,
                     rivershare::facts::Role::Runner,
                 );
-                // As rivershare sends it (`transport::ssh::exec::remote_command`):
-                // one quoted word for the login shell, run under the node's `timeout`.
-                probe = Some(format!(
-                    "exec timeout -k 1 9 sh -c {} rivershare-probe",
-                    rivershare::shell::sh_quote(&script)
+                // Exactly as rivershare sends it with `check`'s limit (8 s), the
+                // share group cut by the node's `timeout`.
+                probe = Some(rivershare::transport::ssh::node_command(
+                    &script,
+                    Duration::from_secs(8),
                 ));
             }
             "--bench" => {} // added by `cargo bench`

@@ -220,6 +220,13 @@ impl SshContext {
     }
 }
 
+/// The command a node's login shell is asked to run for `script` with `limit`
+/// (on a node that has `timeout`): for the benchmark's profile row, which must
+/// send a script exactly as rivershare does.
+pub fn node_command(script: &str, limit: Duration) -> String {
+    exec::remote_command(script, limit, true)
+}
+
 /// A live SSH connection to one node, shared by every run on it.
 pub struct SshTransport {
     shared: Arc<Shared>,
