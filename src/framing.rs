@@ -1,12 +1,12 @@
 //! The shell side of rivershare's framed protocol, shared by every remote script
-//! (the probe and the verification phases): the `begin` line, a private temp
-//! folder, `T` (the per-step `timeout -k`), and `step` / `share`, which run a
+//! (the probe and the verification phases): the `begin` line, private temp
+//! files (`"${W}<name>"`), `T` (the per-step `timeout -k`), and `step` / `share`, which run a
 //! command and print its `@@rivershare <section> <status>` marker and its body,
 //! each line tagged `|` (stdout) or `!` (stderr), capped. The Rust side of the
 //! protocol is `crate::probe::parse::frame`.
 //!
 //! A script sets `S` (the step timeout) and its own umask, then includes
-//! [`prelude`], then its steps.
+//! [`prelude`] (or [`prelude_with_files`]), then its steps.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -58,7 +58,7 @@ const TEMP_FOLDER: &str = r#"
 /// names unguessable; without it, or when a name is taken, a folder as usual
 /// (after removing only the files this run made). `@FILES@` and `@PATHS@` are
 /// the names, bare and as quoted paths.
-const TEMP_FILES: &str = r#"
+const FIXED_TEMP_FILES: &str = r#"
   W=; wu=
   { read -r wu </proc/sys/kernel/random/uuid; } 2>/dev/null
   if [ -n "$wu" ]; then
@@ -226,10 +226,10 @@ pub fn prelude(err_cap: usize) -> String {
 
 /// As [`prelude`], for a script whose temp files are exactly `files` (each
 /// `"${W}<name>"`, names of lowercase letters): they are made in `$TMPDIR`
-/// without a `mktemp` (see [`TEMP_FILES`]).
+/// without a `mktemp` (see `FIXED_TEMP_FILES`).
 pub fn prelude_with_files(err_cap: usize, files: &[&str]) -> String {
     let paths: Vec<String> = files.iter().map(|f| format!("\"${{W}}{f}\"")).collect();
-    let temp = TEMP_FILES
+    let temp = FIXED_TEMP_FILES
         .replace("@FOLDER@", TEMP_FOLDER)
         .replace("@FILES@", &files.join(" "))
         .replace("@PATHS@", &paths.join(" "));
