@@ -161,11 +161,11 @@ $e2"; else o=$e1; fi
     emit "${W}e" @ERR_CAP@ '!'
   else
     printf '@@rivershare %s %s\n' "$n" "$sm"
-  fi
-  if [ -z "$W" ] && [ -n "$o" ]; then
-    printf '%s\n' "$o" | head -c "$c" | sed 's/^/|/'
-    echo
-    [ "${#o}" -lt "$c" ] || printf '~truncated | %s %s\n' "$c" "${#o}"
+    if [ -n "$o" ]; then
+      printf '%s\n' "$o" | head -c "$c" | sed 's/^/|/'
+      echo
+      [ "${#o}" -lt "$c" ] || printf '~truncated | %s %s\n' "$c" "${#o}"
+    fi
   fi
 }
 
@@ -221,7 +221,7 @@ pub fn refusal(what: &str) -> String {
 /// The prelude, with each section's stderr capped at `err_cap` bytes; the
 /// script's temp files in a folder of their own.
 pub fn prelude(err_cap: usize) -> String {
-    assemble(TEMP_FOLDER.to_owned(), err_cap)
+    assemble(TEMP_FOLDER, err_cap)
 }
 
 /// As [`prelude`], for a script whose temp files are exactly `files` (each
@@ -233,13 +233,13 @@ pub fn prelude_with_files(err_cap: usize, files: &[&str]) -> String {
         .replace("@FOLDER@", TEMP_FOLDER)
         .replace("@FILES@", &files.join(" "))
         .replace("@PATHS@", &paths.join(" "));
-    assemble(temp, err_cap)
+    assemble(&temp, err_cap)
 }
 
-fn assemble(temp: String, err_cap: usize) -> String {
+fn assemble(temp: &str, err_cap: usize) -> String {
     format!(
         "{}{}{}",
-        crate::shell::without_comment_lines(&HEAD.replace("@TEMP@", &temp)),
+        crate::shell::without_comment_lines(&HEAD.replace("@TEMP@", temp)),
         crate::shell::without_comment_lines(TIMEOUT),
         functions(err_cap)
     )

@@ -121,10 +121,11 @@ N=; read -r N </proc/sys/kernel/random/uuid 2>/dev/null || N=
 N=".rivershare-probe.$$.$N"
 
 # The steps that may block on the share (findmnt, path, stat, df, list, write,
-# layout) run in one inner shell under one `T`: one timeout for all of them, not
-# one each (a process each, and the inner shells they ran). The group prints its
-# own sections; when the timeout cuts it, the step it was in (written to ${W}p by
-# `step`) is reported as timed out and the later ones as `skip hung`.
+# layout) share one budget, not a timeout each (a process each, and the inner
+# shells they ran): a subshell cut by the node's timeout (USR1), or an inner
+# shell under one `T`. The group prints its own sections; when the budget ends,
+# the step it was in (written to ${W}p by `step`) is reported as timed out and
+# the later ones as `skip hung`.
 @GROUP@
 [ -z "$W" ] || : >"${W}p"
 KR=0
@@ -250,7 +251,6 @@ pub fn build_carrying(
 ) -> String {
     let mut s = String::with_capacity(BODY.len() + shared_dir.len() + 64);
     s.push_str("# rivershare probe, protocol 1\n");
-    let _ = writeln!(s, "{CUT_DIRECTIVE}{}", timeout_arg(step_timeout));
     if shared_dir.contains('\0') {
         // sh cannot hold a NUL byte; say so in the protocol instead of guessing.
         s.push_str(
@@ -258,6 +258,7 @@ pub fn build_carrying(
         );
         return s;
     }
+    let _ = writeln!(s, "{CUT_DIRECTIVE}{}", timeout_arg(step_timeout));
     // The one and only place SHARED_DIR enters the script: as quoted data.
     let _ = writeln!(s, "D={}", sh_quote(shared_dir));
     let _ = writeln!(s, "S={}", timeout_arg(step_timeout));
