@@ -466,3 +466,6 @@ mod units;
 
 #[path = "probe/reused_tmp.rs"]
 mod reused_tmp;
+
+#[path = "probe/temp_base.rs"]
+mod temp_base;

@@ -86,7 +86,7 @@ async fn run_local(
     // a script killed below (its timeout, or the caller giving up) cannot.
     let scratch = tempfile::Builder::new()
         .prefix("rivershare-local.")
-        .tempdir()
+        .tempdir_in(scratch_base())
         .ok();
     let mut command = Command::new("sh");
     if let Some(dir) = &scratch {
@@ -186,5 +186,25 @@ impl Transport for LocalTransport {
 
     fn describe(&self) -> String {
         "local".to_string()
+    }
+}
+
+/// Where the scratch folder goes, chosen as a remote script chooses its temp
+/// base (`crate::framing::TEMP_BASE`): `$TMPDIR` when set, else `/dev/shm` when
+/// it is a sticky folder we may write (a tmpfs: no journal writes for the files
+/// every step makes), else the system's temp folder.
+fn scratch_base() -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    if std::env::var_os("TMPDIR").is_some_and(|t| !t.is_empty()) {
+        return std::env::temp_dir();
+    }
+    let shm = std::path::Path::new("/dev/shm");
+    let usable = std::fs::metadata(shm)
+        .is_ok_and(|m| m.is_dir() && m.permissions().mode() & 0o1000 != 0)
+        && nix::unistd::access(shm, nix::unistd::AccessFlags::W_OK).is_ok();
+    if usable {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
     }
 }

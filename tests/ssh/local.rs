@@ -101,6 +101,13 @@ async fn a_killed_script_s_temp_folder_is_removed() {
             .is_some_and(|n| n.to_string_lossy().starts_with("rivershare-local.")),
         "{w:?}"
     );
+    // On the tmpfs every Linux has, unless TMPDIR says otherwise (as for a
+    // remote script's temp files).
+    let base = match std::env::var_os("TMPDIR") {
+        Some(t) if !t.is_empty() => std::path::PathBuf::from(t),
+        _ => "/dev/shm".into(),
+    };
+    assert_eq!(scratch.parent(), Some(base.as_path()), "{w:?}");
     assert!(
         !w.exists() && !scratch.exists(),
         "{w:?} outlived its script"

@@ -46,7 +46,9 @@ pub(crate) const LIFETIME: Duration = Duration::from_secs(3599);
 /// `crate::framing` uses the folder instead of a `mktemp` and an `rm -rf` per
 /// run. A `timeout` signals the whole process group: this shell's trap runs once
 /// `sh -s` is gone.
-const OWNER: &str = r#"W=$(mktemp -d "${TMPDIR:-/tmp}/rivershare.XXXXXX" 2>/dev/null) || W=
+const OWNER: &str = r#"@TEMP_BASE@
+W=$(mktemp -d "$WT/rivershare.XXXXXX" 2>/dev/null) ||
+  W=$(mktemp -d /tmp/rivershare.XXXXXX 2>/dev/null) || W=
 trap '[ -z "$W" ] || rm -rf "$W"; exit 129' HUP
 trap '[ -z "$W" ] || rm -rf "$W"; exit 130' INT
 trap '[ -z "$W" ] || rm -rf "$W"; exit 143' TERM
@@ -58,7 +60,8 @@ exit $rc"#;
 /// The exec that starts a resident shell: [`OWNER`] as every script runs (under
 /// the node's `timeout -k 1`, for the shell's [`LIFETIME`], when it has one).
 pub(crate) fn start_command(bounded: bool) -> String {
-    super::exec::remote_command(OWNER, LIFETIME, bounded)
+    let owner = OWNER.replace("@TEMP_BASE@", crate::framing::TEMP_BASE.trim());
+    super::exec::remote_command(&owner, LIFETIME, bounded)
 }
 
 /// One request's text: the script in a subshell with stdin closed and no
