@@ -2,7 +2,8 @@
 //!
 //! The script runs in its own process group so that a timeout can kill every
 //! process it started (`sleep 100 &` included), not only the `sh` itself, with
-//! `TMPDIR` a folder that is removed however the script ended.
+//! `TMPDIR` a folder that is removed however the script ended, once its last
+//! process is gone.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -57,23 +58,96 @@ async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
     }
 }
 
-/// The script's process group, killed when this is dropped: after the script
-/// ended (a background grandchild must not outlive the probe), after a timeout,
-/// and when the caller stops waiting (a console closing mid-sweep drops the
-/// future; `kill_on_drop` alone would kill only the `sh`, and its children
-/// would go on writing into a folder the caller is about to remove).
-struct ProcessGroup(Option<i32>);
+/// The script's process group and its scratch folder. Dropping it kills the
+/// group: after the script ended (a background grandchild must not outlive the
+/// probe), after a timeout, and when the caller stops waiting (a console closing
+/// mid-sweep drops the future; `kill_on_drop` alone would kill only the `sh`).
+/// Then it removes the folder, once no process of the group runs: a killed
+/// process still finishing a syscall can make a file in the folder after it was
+/// emptied, and the folder stayed (1 to 3 of 60 killed runs of a script making
+/// files, before this waited).
+struct ProcessGroup {
+    pgid: Option<i32>,
+    scratch: Option<tempfile::TempDir>,
+}
 
-impl Drop for ProcessGroup {
-    fn drop(&mut self) {
-        if let Some(pgid) = self.0 {
-            // The child is the leader of its own group (process_group(0)), so
-            // its pid is the group id. ESRCH (already gone) is fine.
-            if let Err(e) = killpg(Pid::from_raw(pgid), Signal::SIGKILL) {
-                tracing::debug!("killpg {pgid}: {e}");
+/// How long a dropped group's folder waits for the group's processes (one stuck
+/// on a hung mount can take long to die) before it is removed anyway.
+const SCRATCH_WAIT: Duration = Duration::from_secs(30);
+
+/// How long a run waits for its killed processes to be gone before it returns,
+/// so the folder is removed before the caller goes on (and perhaps exits).
+const SETTLE: Duration = Duration::from_millis(500);
+
+impl ProcessGroup {
+    /// Kill the group; the group id when any process of it was left.
+    fn kill(&self) -> Option<i32> {
+        // The child is the leader of its own group (process_group(0)), so its
+        // pid is the group id. ESRCH: nobody left.
+        self.pgid.filter(|&pgid| {
+            killpg(Pid::from_raw(pgid), Signal::SIGKILL)
+                .inspect_err(|e| tracing::debug!("killpg {pgid}: {e}"))
+                .is_ok()
+        })
+    }
+
+    /// Kill the group and wait up to [`SETTLE`] for its processes to be gone;
+    /// the folder goes with `self`.
+    async fn finish(self) {
+        if let Some(pgid) = self.kill() {
+            let until = Instant::now() + SETTLE;
+            while group_running(pgid) && Instant::now() < until {
+                tokio::time::sleep(Duration::from_millis(5)).await;
             }
         }
     }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        let killed = self.kill();
+        let Some(dir) = self.scratch.take() else {
+            return;
+        };
+        let Some(pgid) = killed.filter(|&pgid| group_running(pgid)) else {
+            return drop(dir);
+        };
+        // Off this thread: a dropped run's caller (a console closing) does not wait.
+        let waiter = std::thread::Builder::new()
+            .name("rivershare-scratch".into())
+            .spawn(move || {
+                let until = Instant::now() + SCRATCH_WAIT;
+                while group_running(pgid) && Instant::now() < until {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                drop(dir);
+            });
+        // Had the thread not started, its closure, the folder with it, is gone.
+        if let Err(e) = waiter {
+            tracing::debug!("scratch folder of group {pgid}: no thread to wait: {e}");
+        }
+    }
+}
+
+/// Whether a process of group `pgid` still runs. A zombie does not: it makes
+/// no more files, and the script's `sh` stays one until tokio reaps it.
+fn group_running(pgid: i32) -> bool {
+    if killpg(Pid::from_raw(pgid), None).is_err() {
+        return false;
+    }
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    procs.filter_map(Result::ok).any(|p| {
+        let stat = std::fs::read_to_string(p.path().join("stat")).unwrap_or_default();
+        // After the command name, which may hold anything: state, ppid, pgrp.
+        let mut fields = stat
+            .rsplit_once(')')
+            .map_or("", |(_, r)| r)
+            .split_whitespace();
+        let (state, pgrp) = (fields.next(), fields.nth(1));
+        state.is_some_and(|s| s != "Z") && pgrp.and_then(|g| g.parse().ok()) == Some(pgid)
+    })
 }
 
 async fn run_local(
@@ -82,8 +156,9 @@ async fn run_local(
     on_stdout: Option<OnStdout<'_>>,
 ) -> Result<CommandOutput, NodeError> {
     let started = Instant::now();
-    // The script's temp files go in a folder of ours, removed when this returns:
-    // a script killed below (its timeout, or the caller giving up) cannot.
+    // The script's temp files go in a folder of ours, removed with its process
+    // group (`ProcessGroup`): a script killed below (its timeout, or the caller
+    // giving up) cannot remove them.
     let scratch = tempfile::Builder::new()
         .prefix("rivershare-local.")
         .tempdir_in(scratch_base())
@@ -104,7 +179,10 @@ async fn run_local(
         .map_err(|e| {
             NodeError::new(NodeErrorKind::Local, format!("local: cannot start sh: {e}"))
         })?;
-    let group = ProcessGroup(child.id().and_then(|p| i32::try_from(p).ok()));
+    let group = ProcessGroup {
+        pgid: child.id().and_then(|p| i32::try_from(p).ok()),
+        scratch,
+    };
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
     let work = async {
@@ -123,7 +201,11 @@ async fn run_local(
         let (out, err, status) = tokio::join!(out, err, child.wait());
         (out, err, status)
     };
-    match tokio::time::timeout(timeout, work).await {
+    let outcome = tokio::time::timeout(timeout, work).await;
+    // Whatever happened, the group goes (a background grandchild too), and its
+    // folder with it.
+    group.finish().await;
+    match outcome {
         Ok((out, err, status)) => {
             let status = status.map_err(|e| {
                 NodeError::new(NodeErrorKind::Local, format!("local: waiting for sh: {e}"))
@@ -149,16 +231,13 @@ async fn run_local(
                 elapsed: started.elapsed(),
             })
         }
-        Err(_) => {
-            drop(group);
-            Err(NodeError::new(
-                NodeErrorKind::CommandTimeout,
-                format!(
-                    "local: script did not finish within {} s (process group killed)",
-                    timeout.as_secs_f64()
-                ),
-            ))
-        }
+        Err(_) => Err(NodeError::new(
+            NodeErrorKind::CommandTimeout,
+            format!(
+                "local: script did not finish within {} s (process group killed)",
+                timeout.as_secs_f64()
+            ),
+        )),
     }
 }
 

@@ -113,3 +113,55 @@ async fn a_killed_script_s_temp_folder_is_removed() {
         "{w:?} outlived its script"
     );
 }
+
+/// A script killed while it writes files into its `TMPDIR` (here sixteen
+/// processes, each making files as fast as it can) leaves no folder behind: a
+/// killed process may finish the file it was making after the folder was
+/// emptied, so the folder is removed once the script's process group is gone.
+#[tokio::test]
+async fn scripts_killed_mid_write_leave_no_temp_folder() {
+    let token = format!("rivershare-test-{}", std::process::id());
+    let writer = format!("i=0; while :; do : >\"$TMPDIR/{token}.$$.$i\"; i=$((i + 1)); done");
+    // More writers than CPUs: at the kill, some are preempted in the middle of
+    // making a file, and finish it when they next run.
+    let script =
+        format!("for w in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do ( {writer} ) & done; {writer}");
+    let t = LocalTransport::new();
+    let runs = 100;
+    for _ in 0..runs {
+        let err = t
+            .run(&script, Duration::from_millis(40))
+            .await
+            .expect_err("the writers never end");
+        assert_eq!(err.kind, NodeErrorKind::CommandTimeout);
+    }
+    let base = match std::env::var_os("TMPDIR") {
+        Some(t) if !t.is_empty() => std::path::PathBuf::from(t),
+        _ => "/dev/shm".into(),
+    };
+    let left = || {
+        std::fs::read_dir(&base)
+            .expect("scratch base")
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("rivershare-local.")
+            })
+            .filter(|e| {
+                std::fs::read_dir(e.path()).is_ok_and(|mut d| {
+                    d.any(|f| f.is_ok_and(|f| f.file_name().to_string_lossy().starts_with(&token)))
+                })
+            })
+            .count()
+    };
+    let until = Instant::now() + Duration::from_secs(5);
+    while left() > 0 && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        left(),
+        0,
+        "of {runs} killed scripts, folders left in {base:?}"
+    );
+}
