@@ -222,4 +222,8 @@ async fn a_node_without_timeout_runs_its_scripts_unbounded_after_one_refusal() {
     );
     assert!(second.tmp.contains("rivershare."), "{second:?}");
     assert_eq!(sessions(), 5);
+    // Without its timeout too, the shell ends with its connection and removes its
+    // folder (with the `rm` in `bin`, so before `bin` goes).
+    drop(t);
+    assert!(gone(&second.tmp).await, "{} left behind", second.tmp);
 }
