@@ -55,8 +55,8 @@ const TEMP_FOLDER: &str = r#"
   wipe() { rm -rf "$W"; }
 "#;
 
-/// A fixed set of files, `$WT/rivershare.<uuid>.<name>` (see [`TEMP_BASE`]), each created
-/// exclusively by a builtin (`set -C`): no `mktemp`, one process fewer for a
+/// A fixed set of files, `$WT/rivershare.<uuid>.<name>` (see [`TEMP_BASE`]), each
+/// created exclusively by a builtin (`set -C`): no `mktemp`, one process fewer for a
 /// script every node runs on every first sweep. The kernel's uuid makes the
 /// names unguessable; without it, or when a name is taken, a folder as usual
 /// (after removing only the files this run made). `@FILES@` and `@PATHS@` are

@@ -64,8 +64,8 @@ async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
 /// mid-sweep drops the future; `kill_on_drop` alone would kill only the `sh`).
 /// Then it removes the folder, once no process of the group runs: a killed
 /// process still finishing a syscall can make a file in the folder after it was
-/// emptied, and the folder stayed (1 to 3 of 60 killed runs of a script making
-/// files, before this waited).
+/// emptied, and the folder stayed (in 1 to 3 of 100 killed runs of a script
+/// making files, before this waited).
 struct ProcessGroup {
     pgid: Option<i32>,
     scratch: Option<tempfile::TempDir>,
