@@ -101,17 +101,21 @@ async fn a_killed_script_s_temp_folder_is_removed() {
             .is_some_and(|n| n.to_string_lossy().starts_with("rivershare-local.")),
         "{w:?}"
     );
-    // On the tmpfs every Linux has, unless TMPDIR says otherwise (as for a
-    // remote script's temp files).
-    let base = match std::env::var_os("TMPDIR") {
-        Some(t) if !t.is_empty() => std::path::PathBuf::from(t),
-        _ => "/dev/shm".into(),
-    };
-    assert_eq!(scratch.parent(), Some(base.as_path()), "{w:?}");
+    assert_eq!(scratch.parent(), Some(scratch_base().as_path()), "{w:?}");
     assert!(
         !w.exists() && !scratch.exists(),
         "{w:?} outlived its script"
     );
+}
+
+/// Where the local transport makes its scratch folders: in `/dev/shm` (this
+/// machine's is the usual sticky tmpfs), unless `TMPDIR` says otherwise, as for
+/// a remote script's temp files.
+fn scratch_base() -> std::path::PathBuf {
+    match std::env::var_os("TMPDIR") {
+        Some(t) if !t.is_empty() => t.into(),
+        _ => "/dev/shm".into(),
+    }
 }
 
 /// A script killed while it writes files into its `TMPDIR` (here sixteen
@@ -135,10 +139,7 @@ async fn scripts_killed_mid_write_leave_no_temp_folder() {
             .expect_err("the writers never end");
         assert_eq!(err.kind, NodeErrorKind::CommandTimeout);
     }
-    let base = match std::env::var_os("TMPDIR") {
-        Some(t) if !t.is_empty() => std::path::PathBuf::from(t),
-        _ => "/dev/shm".into(),
-    };
+    let base = scratch_base();
     let left = || {
         std::fs::read_dir(&base)
             .expect("scratch base")
