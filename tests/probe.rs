@@ -272,6 +272,13 @@ fn failing_mktemp(tmp: &Path) -> PathBuf {
 fn the_probe_makes_its_temp_files_without_mktemp_and_leaves_none() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let bin = failing_mktemp(tmp.path());
+    // A `df` that says something on stderr, for the temp file that catches it.
+    std::fs::write(
+        bin.join("df"),
+        "#!/bin/sh\necho df speaks on stderr >&2\nPATH=/usr/bin:/bin exec df \"$@\"\n",
+    )
+    .expect("df wrapper");
+    cmd("chmod", &["755", bin.join("df").to_str().expect("utf-8")]);
     let share = tmp.path().join("share");
     std::fs::create_dir(&share).expect("mkdir");
     let tmpdir = tmp.path().join("tmpdir");
@@ -287,8 +294,8 @@ fn the_probe_makes_its_temp_files_without_mktemp_and_leaves_none() {
     assert!(f.warnings.is_empty(), "{:?}\n{}", f.warnings, r.raw);
     assert!(f.exists && f.is_dir && f.usage.is_some() && f.mount.is_some());
     assert!(f.access.as_ref().is_some_and(|a| a.read && a.write));
-    // The write test's stderr (dd's record counts) was captured in a temp file.
-    assert!(r.raw.contains("!0+1 records in"), "{}", r.raw);
+    // A step's stderr was captured in a temp file.
+    assert!(r.raw.contains("\n!df speaks on stderr\n"), "{}", r.raw);
     let left: Vec<_> = std::fs::read_dir(&tmpdir).expect("read_dir").collect();
     assert!(left.is_empty(), "{left:?}");
     no_probe_leftovers(&share);
@@ -469,3 +476,6 @@ mod reused_tmp;
 
 #[path = "probe/temp_base.rs"]
 mod temp_base;
+
+#[path = "probe/write_test.rs"]
+mod write_test;

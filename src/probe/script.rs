@@ -28,7 +28,8 @@
 //!    stat-walking up parent directories (which could itself hang). Then
 //!    `path` (exists, is a folder, the real path by `cd -P`), `stat`, `df`,
 //!    `list` (a glob reads the folder; `ls -A` only when none matched),
-//!    `write` (create exclusively, write, fsync, read back, remove; `skip
+//!    `write` (create exclusively, write, read back, then sync and remove in
+//!    one `shred`, or `dd conv=fsync` and `rm` where shred cannot; `skip
 //!    read-only-mode` when rivershare runs with `read_only = true`), `layout`
 //!    (mode and owner of the KohakuRiver folders, from the same `stat` as
 //!    SHARED_DIR). When the budget ends first, the step the group was
@@ -56,7 +57,7 @@
 //!    its shell, under its `T`), so a node's sweep is one exec; on their own,
 //!    after the probe's steps, when the share hung before them.
 //!
-//! About 11 processes a node on its first sweep and 8 on a resident shell,
+//! About 10 processes a node on its first sweep and 7 on a resident shell,
 //! KohakuRiver reads included: the framing, the host, the real path, the mount
 //! units' names and keys, the read-back, and fstab unless a line may hold a
 //! secret are shell builtins, since every process counts when every node runs

@@ -3,9 +3,9 @@
 //! [`super::script`] for the protocol and how a timeout is reported).
 
 /// The share's steps, run by `T sh -c "$G" rivershare-share D W WRITE_TEST N HM`
-/// after [`crate::framing::functions`]. Only `findmnt`, `stat`, `df`, `ls`,
-/// `dd` and `rm` are processes (a `stat` per KohakuRiver folder too, only when
-/// the shared one failed); the rest is builtins.
+/// after [`crate::framing::functions`]. Only `findmnt`, `stat`, `df`, `ls` and
+/// `shred` are processes (`dd` and `rm` where shred cannot; a `stat` per
+/// KohakuRiver folder too, only when the shared one failed); the rest is builtins.
 pub(crate) const GROUP: &str = r#"
 # findmnt reads the mount table: it answers on a dead hard NFS mount, where
 # everything below blocks, so it runs first. JSON from it spares the caller the
@@ -84,9 +84,14 @@ list_check() {
   ls -A -- "$D" >/dev/null
 }
 
-# Create exclusively, write and fsync (conv=fsync: the data must reach the
-# server, not just the page cache), read back, remove. `true`, not `:`: a failed
-# redirection of a special builtin would end this shell.
+# Create exclusively, write, read back, then sync and remove: the data must
+# reach the server, not just the page cache. `true`, not `:`: a failed
+# redirection of a special builtin would end this shell. The shell writes and
+# reads; one `shred` syncs and removes (its one pass writes zeros over the line
+# in place and fdatasyncs, as `dd conv=fsync` did, then it unlinks): one process
+# where `dd` and `rm` were two, on every sweep of every node. Where shred cannot
+# (busybox's and coreutils' before 8.22 lack `-x` or `--remove=unlink`, or the
+# share refused), `dd` and `rm` do it again, so the stage that fails is named.
 write_check() {
   f=$D/$N
   echo stage=create
@@ -95,17 +100,25 @@ write_check() {
   set +C
   [ $wc_rc = 0 ] || return 2
   echo stage=write
-  if [ -n "$W" ]; then
-    printf 'rivershare probe %s\n' "$N" >"${W}c"
-    dd if="${W}c" of="$f" conv=notrunc,fsync || { rm -f -- "$f"; return 3; }
-  else
-    printf 'rivershare probe %s\n' "$N" | dd of="$f" conv=notrunc,fsync || { rm -f -- "$f"; return 3; }
-  fi
+  printf 'rivershare probe %s\n' "$N" >>"$f" || { rm -f -- "$f"; return 3; }
   echo stage=read
   got=
   IFS= read -r got <"$f" || { rm -f -- "$f"; return 4; }
   if [ "$got" != "rivershare probe $N" ]; then
     echo "read back differs from what was written" >&2; rm -f -- "$f"; return 5
+  fi
+  echo stage=remove
+  # shred unlinks only after its pass and sync succeeded: a file gone is done.
+  if shred -n 0 -z -x --remove=unlink -- "$f" 2>/dev/null || [ ! -e "$f" ]; then
+    echo stage=done
+    return 0
+  fi
+  echo stage=write
+  if [ -n "$W" ]; then
+    printf 'rivershare probe %s\n' "$N" >"${W}c"
+    dd if="${W}c" of="$f" conv=notrunc,fsync || { rm -f -- "$f"; return 3; }
+  else
+    printf 'rivershare probe %s\n' "$N" | dd of="$f" conv=notrunc,fsync || { rm -f -- "$f"; return 3; }
   fi
   echo stage=remove
   rm -f -- "$f" || return 6
