@@ -79,6 +79,25 @@ const SCRATCH_WAIT: Duration = Duration::from_secs(30);
 /// so the folder is removed before the caller goes on (and perhaps exits).
 const SETTLE: Duration = Duration::from_millis(500);
 
+/// The same wait when a run is dropped, on the dropping thread: killed
+/// processes are gone within a millisecond or two, and a console that quits
+/// mid-sweep exits right after, taking a waiting thread (and the folder's
+/// removal) with it.
+const DROP_SETTLE: Duration = Duration::from_millis(100);
+
+/// Wait (blocking) up to `limit` for group `pgid` to have no running process;
+/// whether it got there.
+fn settles_within(pgid: i32, limit: Duration) -> bool {
+    let until = Instant::now() + limit;
+    while group_running(pgid) {
+        if Instant::now() >= until {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    true
+}
+
 impl ProcessGroup {
     /// Kill the group; the group id when any process of it was left.
     fn kill(&self) -> Option<i32> {
@@ -109,17 +128,15 @@ impl Drop for ProcessGroup {
         let Some(dir) = self.scratch.take() else {
             return;
         };
-        let Some(pgid) = killed.filter(|&pgid| group_running(pgid)) else {
+        let Some(pgid) = killed.filter(|&pgid| !settles_within(pgid, DROP_SETTLE)) else {
             return drop(dir);
         };
-        // Off this thread: a dropped run's caller (a console closing) does not wait.
+        // Still there (stuck on a hung mount): off this thread, so a dropped run's
+        // caller (a console closing) does not wait for it.
         let waiter = std::thread::Builder::new()
             .name("rivershare-scratch".into())
             .spawn(move || {
-                let until = Instant::now() + SCRATCH_WAIT;
-                while group_running(pgid) && Instant::now() < until {
-                    std::thread::sleep(Duration::from_millis(10));
-                }
+                settles_within(pgid, SCRATCH_WAIT);
                 drop(dir);
             });
         // Had the thread not started, its closure, the folder with it, is gone.

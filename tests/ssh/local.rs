@@ -166,3 +166,38 @@ async fn scripts_killed_mid_write_leave_no_temp_folder() {
         "of {runs} killed scripts, folders left in {base:?}"
     );
 }
+
+/// A run dropped mid-script (a console quitting mid-sweep, which exits right
+/// after) has its folder removed by the time the drop returns, not later by a
+/// thread the exiting process would take with it: here while three processes
+/// make files in it as fast as they can.
+#[tokio::test]
+async fn a_dropped_run_s_folder_is_gone_when_the_drop_returns() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let told = tmp.path().join("tmpdir");
+    let q = rivershare::shell::sh_quote(&told.display().to_string());
+    let script = format!(
+        "for w in 1 2 3; do ( while :; do : >\"$TMPDIR/f$w.$$\"; done ) & done; echo \"$TMPDIR\" >{q}; wait"
+    );
+    let t = LocalTransport::new();
+    {
+        let run = t.run(&script, Duration::from_secs(60));
+        tokio::pin!(run);
+        let told_it = tokio::time::timeout(Duration::from_secs(10), async {
+            tokio::select! {
+                _ = &mut run => panic!("the script cannot finish"),
+                () = async {
+                    while !std::fs::read_to_string(&told).is_ok_and(|p| p.ends_with('\n')) {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                } => {}
+            }
+        })
+        .await;
+        assert!(told_it.is_ok(), "the script never said its TMPDIR");
+    }
+    let dir = std::fs::read_to_string(&told).expect("told");
+    let dir = std::path::Path::new(dir.trim());
+    assert!(dir.starts_with(scratch_base()), "{dir:?}");
+    assert!(!dir.exists(), "{dir:?} outlived the dropped run");
+}
