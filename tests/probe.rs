@@ -254,15 +254,18 @@ fn unsearchable_parent_is_permission_denied_not_missing() {
     assert!(e.detail.starts_with("stat: "), "{}", e.detail);
 }
 
+/// A stand-in `name` in the tool folder `bin`: a `sh` script of `body`.
+fn tool(bin: &Path, name: &str, body: &str) {
+    let path = bin.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("stand-in tool");
+    cmd("chmod", &["755", path.to_str().expect("utf-8")]);
+}
+
 /// A folder of tools whose `mktemp` always fails.
 fn failing_mktemp(tmp: &Path) -> PathBuf {
     let bin = tmp.join("bin");
     std::fs::create_dir(&bin).expect("mkdir");
-    std::fs::write(bin.join("mktemp"), "#!/bin/sh\nexit 1\n").expect("fake mktemp");
-    cmd(
-        "chmod",
-        &["755", bin.join("mktemp").to_str().expect("utf-8")],
-    );
+    tool(&bin, "mktemp", "exit 1");
     bin
 }
 
@@ -273,12 +276,11 @@ fn the_probe_makes_its_temp_files_without_mktemp_and_leaves_none() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let bin = failing_mktemp(tmp.path());
     // A `df` that says something on stderr, for the temp file that catches it.
-    std::fs::write(
-        bin.join("df"),
-        "#!/bin/sh\necho df speaks on stderr >&2\nPATH=/usr/bin:/bin exec df \"$@\"\n",
-    )
-    .expect("df wrapper");
-    cmd("chmod", &["755", bin.join("df").to_str().expect("utf-8")]);
+    tool(
+        &bin,
+        "df",
+        "echo df speaks on stderr >&2\nPATH=/usr/bin:/bin exec df \"$@\"",
+    );
     let share = tmp.path().join("share");
     std::fs::create_dir(&share).expect("mkdir");
     let tmpdir = tmp.path().join("tmpdir");

@@ -11,19 +11,13 @@ fn logging_tools(tmp: &Path, log: &Path, shred_fails: bool) -> PathBuf {
     let bin = tmp.join("bin");
     std::fs::create_dir(&bin).expect("mkdir");
     let log = rivershare::shell::sh_quote(&log.display().to_string());
-    for tool in ["shred", "dd", "rm"] {
-        let run = if tool == "shred" && shred_fails {
+    for name in ["shred", "dd", "rm"] {
+        let run = if name == "shred" && shred_fails {
             "echo 'shred: unrecognized option' >&2; exit 1".to_string()
         } else {
-            format!("PATH=/usr/bin:/bin exec {tool} \"$@\"")
+            format!("PATH=/usr/bin:/bin exec {name} \"$@\"")
         };
-        let path = bin.join(tool);
-        std::fs::write(
-            &path,
-            format!("#!/bin/sh\necho \"{tool} $*\" >>{log}\n{run}\n"),
-        )
-        .expect("wrapper");
-        cmd("chmod", &["755", path.to_str().expect("utf-8")]);
+        tool(&bin, name, &format!("echo \"{name} $*\" >>{log}\n{run}"));
     }
     bin
 }

@@ -40,23 +40,31 @@ async fn local_timeout_kills_the_whole_process_group() {
 #[tokio::test]
 async fn a_dropped_run_kills_the_whole_process_group() {
     let (_tmp, pidfile, script) = script_with_a_grandchild();
-    let t = LocalTransport::new();
-    let run = t.run(&script, Duration::from_secs(60));
     // Polled until the grandchild exists, then dropped unfinished.
-    let waited = tokio::time::timeout(Duration::from_secs(10), async {
+    let waited = drop_once_written(&script, &pidfile).await;
+    assert!(waited, "the script never wrote its pid");
+    assert_not_running(&pidfile);
+}
+
+/// Run `script` locally until it has written a whole line to `file`, then drop
+/// the run unfinished (as a console closing mid-sweep does); whether the line
+/// came within 10 s. The script must not finish on its own.
+async fn drop_once_written(script: &str, file: &std::path::Path) -> bool {
+    let t = LocalTransport::new();
+    let run = t.run(script, Duration::from_secs(60));
+    tokio::time::timeout(Duration::from_secs(10), async {
         tokio::pin!(run);
         tokio::select! {
             _ = &mut run => panic!("the script cannot finish"),
             () = async {
-                while !std::fs::read_to_string(&pidfile).is_ok_and(|p| p.ends_with('\n')) {
+                while !std::fs::read_to_string(file).is_ok_and(|p| p.ends_with('\n')) {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
             } => {}
         }
     })
-    .await;
-    assert!(waited.is_ok(), "the script never wrote its pid");
-    assert_not_running(&pidfile);
+    .await
+    .is_ok()
 }
 
 /// The pid in `pidfile` is gone, or a zombie waiting for init to reap it.
@@ -179,23 +187,8 @@ async fn a_dropped_run_s_folder_is_gone_when_the_drop_returns() {
     let script = format!(
         "for w in 1 2 3; do ( while :; do : >\"$TMPDIR/f$w.$$\"; done ) & done; echo \"$TMPDIR\" >{q}; wait"
     );
-    let t = LocalTransport::new();
-    {
-        let run = t.run(&script, Duration::from_secs(60));
-        tokio::pin!(run);
-        let told_it = tokio::time::timeout(Duration::from_secs(10), async {
-            tokio::select! {
-                _ = &mut run => panic!("the script cannot finish"),
-                () = async {
-                    while !std::fs::read_to_string(&told).is_ok_and(|p| p.ends_with('\n')) {
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                    }
-                } => {}
-            }
-        })
-        .await;
-        assert!(told_it.is_ok(), "the script never said its TMPDIR");
-    }
+    let told_it = drop_once_written(&script, &told).await;
+    assert!(told_it, "the script never said its TMPDIR");
     let dir = std::fs::read_to_string(&told).expect("told");
     let dir = std::path::Path::new(dir.trim());
     assert!(dir.starts_with(scratch_base()), "{dir:?}");
