@@ -20,6 +20,12 @@ use crate::shell::sh_quote;
 /// in the temp base ([`TEMP_BASE`]). `@TEMP@` is where a run on no resident
 /// shell makes them.
 const HEAD: &str = r#"
+# Every program speaks C, whatever the login's locale (pam_env sets LANG from
+# /etc/default/locale): the parser classifies errors by their English errno
+# texts ("Stale file handle" is "Veraltete Dateizugriffsnummer (file handle)"
+# in German), and no program loads a locale's files (about 0.07 ms each, on
+# every sweep).
+LC_ALL=C; export LC_ALL
 printf '@@rivershare begin 1\n|step_timeout=%s\n' "$S"
 H=0
 # A resident shell's private folder (transport::ssh::resident) serves one run

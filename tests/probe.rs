@@ -22,16 +22,16 @@ struct Run {
 /// Build the script for `dir` and run it with `sh -c`, optionally as another
 /// user (`setpriv`) or with extra `PATH` entries in front.
 fn run_probe(dir: &str, step: Duration, as_nobody: bool, path_prefix: Option<&Path>) -> Run {
-    run_probe_in(dir, step, as_nobody, path_prefix, None)
+    run_probe_in(dir, step, as_nobody, path_prefix, &[])
 }
 
-/// As `run_probe`, with `TMPDIR` set to `tmpdir`.
+/// As `run_probe`, with the variables `envs` set (`TMPDIR`, a locale).
 fn run_probe_in(
     dir: &str,
     step: Duration,
     as_nobody: bool,
     path_prefix: Option<&Path>,
-    tmpdir: Option<&Path>,
+    envs: &[(&str, &str)],
 ) -> Run {
     let text = script::build(dir, step);
     let mut c = if as_nobody {
@@ -54,9 +54,9 @@ fn run_probe_in(
         let old = std::env::var("PATH").unwrap_or_default();
         c.env("PATH", format!("{}:{old}", p.display()));
     }
-    if let Some(t) = tmpdir {
-        c.env("TMPDIR", t);
-    }
+    // The caller's locale is the node's: none unless `envs` gives one.
+    c.env_remove("LC_ALL").env_remove("LC_MESSAGES");
+    c.envs(envs.iter().copied());
     let start = Instant::now();
     let out = c.output().expect("sh runs the probe");
     let elapsed = start.elapsed();
@@ -254,6 +254,40 @@ fn unsearchable_parent_is_permission_denied_not_missing() {
     assert!(e.detail.starts_with("stat: "), "{}", e.detail);
 }
 
+/// A node whose login gives it a German locale (`LANG` from pam_env, here
+/// `LANGUAGE=de` over `C.UTF-8`, whose messages this machine has) still reports
+/// its errors in the English the parser classifies: the probe runs every
+/// program with `LC_ALL=C`.
+#[test]
+fn a_node_in_german_still_reports_permission_denied() {
+    require_root();
+    let german = [("LANG", "C.UTF-8"), ("LANGUAGE", "de")];
+    let said = Command::new("stat")
+        .arg("/nonexistent")
+        .envs(german)
+        .env_remove("LC_ALL")
+        .output()
+        .expect("stat runs");
+    let said = String::from_utf8_lossy(&said.stderr);
+    assert!(
+        said.contains("nicht gefunden"),
+        "this machine cannot speak German (install libc-l10n and coreutils' translations): {said}"
+    );
+    let tmp = tempfile::tempdir().expect("tempdir");
+    cmd("chmod", &["700", tmp.path().to_str().expect("utf-8")]);
+    let dir = tmp.path().join("share");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let r = run_probe_in(dir.to_str().expect("utf-8"), STEP, true, None, &german);
+    let e = r.facts.access.and_then(|a| a.error).expect("error");
+    assert_eq!(
+        e.kind,
+        AccessErrorKind::PermissionDenied,
+        "{e:?}\n{}",
+        r.raw
+    );
+    assert!(e.detail.contains("Permission denied"), "{}", e.detail);
+}
+
 /// A stand-in `name` in the tool folder `bin`: a `sh` script of `body`.
 fn tool(bin: &Path, name: &str, body: &str) {
     let path = bin.join(name);
@@ -290,7 +324,7 @@ fn the_probe_makes_its_temp_files_without_mktemp_and_leaves_none() {
         STEP,
         false,
         Some(&bin),
-        Some(&tmpdir),
+        &[("TMPDIR", tmpdir.to_str().expect("utf-8"))],
     );
     let f = &r.facts;
     assert!(f.warnings.is_empty(), "{:?}\n{}", f.warnings, r.raw);
@@ -345,7 +379,7 @@ fn without_a_temp_dir_the_probe_still_runs_and_says_so() {
         STEP,
         false,
         Some(&bin),
-        Some(&tmp.path().join("missing")),
+        &[("TMPDIR", &tmp.path().join("missing").display().to_string())],
     );
     let f = &r.facts;
     assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
