@@ -29,7 +29,8 @@
 //!    `path` (exists, is a folder, the real path by `cd -P`), `stat`, `df`,
 //!    `list` (a glob reads the folder; `ls -A` only when none matched),
 //!    `write` (create exclusively, write, read back, then sync and remove in
-//!    one `shred`, or `dd conv=fsync` and `rm` where shred cannot; `skip
+//!    one `shred`, or `dd conv=fsync` and `rm` where shred cannot; through the
+//!    descriptor the file was made on, never its name but to unlink it; `skip
 //!    read-only-mode` when rivershare runs with `read_only = true`), `layout`
 //!    (mode and owner of the KohakuRiver folders, from the same `stat` as
 //!    SHARED_DIR). When the budget ends first, the step the group was

@@ -4,8 +4,9 @@
 
 /// The share's steps, run by `T sh -c "$G" rivershare-share D W WRITE_TEST N HM`
 /// after [`crate::framing::functions`]. Only `findmnt`, `stat`, `df`, `ls` and
-/// `shred` are processes (`dd` and `rm` where shred cannot; a `stat` per
-/// KohakuRiver folder too, only when the shared one failed); the rest is builtins.
+/// `shred` are processes (`rm` too where others may write SHARED_DIR; `dd` and
+/// `rm` where shred cannot; a `stat` per KohakuRiver folder, only when the
+/// shared one failed); the rest is builtins.
 pub(crate) const GROUP: &str = r#"
 # findmnt reads the mount table: it answers on a dead hard NFS mount, where
 # everything below blocks, so it runs first. JSON from it spares the caller the
@@ -67,6 +68,17 @@ stat_check() {
   stat -L -c '%F|%a|%u|%U' -- "$D"
 }
 step stat @ERR_CAP@ stat_check
+# Only this user and root may change SHARED_DIR's entries (it is ours, and
+# neither its group nor others may write it: mode ?[0145][0145]), so no one can
+# swap the write test's file for a symlink once made; the test may then sync and
+# remove it by its name. Otherwise, or when unknown, it never uses the name after
+# making the file but to unlink it (see `write_check`).
+TRUST=0
+if [ "$R" = ok ] && [ -O "$D" ]; then
+  tm=${o%%
+*}; tm=${tm#*|}; tm=${tm%%|*}
+  case $tm in ''|*[!0-7]*|*[2367]?|*[2367]) ;; *) TRUST=1 ;; esac
+fi
 
 if [ "$E" = 1 ]; then
   step df @ERR_CAP@ df -P -B1 -- "$D"
@@ -85,40 +97,60 @@ list_check() {
 }
 
 # Create exclusively, write, read back, then sync and remove: the data must
-# reach the server, not just the page cache. `true`, not `:`: a failed
-# redirection of a special builtin would end this shell. The shell writes and
-# reads; one `shred` syncs and removes (its one pass writes zeros over the line
-# in place and fdatasyncs, as `dd conv=fsync` did, then it unlinks): one process
-# where `dd` and `rm` were two, on every sweep of every node. Where shred cannot
-# (busybox's and coreutils' before 8.22 lack `-x` or `--remove=unlink`, or the
-# share refused), `dd` and `rm` do it again, so the stage that fails is named.
+# reach the server, not just the page cache. The file is made by `set -C` (no
+# symlink is followed there) on fd 5, and every write and the read-back go
+# through that fd, never the name: where others may write SHARED_DIR, one could
+# swap the file for a symlink between two steps, and root's probe would write
+# into (or shred) the link's target. One `shred` syncs and removes: its one pass
+# writes zeros over the line in place and fdatasyncs, as `dd conv=fsync` did, then
+# it unlinks; by the name only in a folder no one else may write (TRUST),
+# elsewhere through fd 5 ("-" is its stdout) and an `rm`, which never follows a
+# link. Where shred cannot (busybox's and coreutils' before 8.22 lack `-x` or
+# `--remove=unlink`, or the share refused), `dd` and `rm` do it, so the stage
+# that fails is named. A redirection of a compound command may fail without
+# ending the shell, unlike one of `exec`.
 write_check() {
   f=$D/$N
   echo stage=create
+  wo=0
   set -C
-  true >"$f"; wc_rc=$?
+  { set +C; wo=1; write_through; } 5>"$f"
+  wr=$?
   set +C
-  [ $wc_rc = 0 ] || return 2
+  [ $wo = 1 ] || return 2
+  return $wr
+}
+# The rest of the write test, with fd 5 on the file it made.
+write_through() {
   echo stage=write
-  printf 'rivershare probe %s\n' "$N" >>"$f" || { rm -f -- "$f"; return 3; }
+  printf 'rivershare probe %s\n' "$N" >&5 || { rm -f -- "$f"; return 3; }
   echo stage=read
+  # A fresh open of the file on fd 5 (/proc's link to it), from its start.
+  wp=$f; [ ! -e /dev/fd/5 ] || wp=/dev/fd/5
   got=
-  IFS= read -r got <"$f" || { rm -f -- "$f"; return 4; }
+  IFS= read -r got <"$wp" || { rm -f -- "$f"; return 4; }
   if [ "$got" != "rivershare probe $N" ]; then
     echo "read back differs from what was written" >&2; rm -f -- "$f"; return 5
   fi
   echo stage=remove
   # shred unlinks only after its pass and sync succeeded: a file gone is done.
-  if shred -n 0 -z -x --remove=unlink -- "$f" 2>/dev/null || [ ! -e "$f" ]; then
+  if [ "$TRUST" = 1 ]; then
+    if shred -n 0 -z -x --remove=unlink -- "$f" 2>/dev/null || [ ! -e "$f" ]; then
+      echo stage=done
+      return 0
+    fi
+  elif shred -n 0 -z -x - 2>/dev/null >&5; then
+    rm -f -- "$f" || return 6
     echo stage=done
     return 0
   fi
   echo stage=write
+  # dd writes where fd 5 stands, after the line: the file is removed next.
   if [ -n "$W" ]; then
     printf 'rivershare probe %s\n' "$N" >"${W}c"
-    dd if="${W}c" of="$f" conv=notrunc,fsync || { rm -f -- "$f"; return 3; }
+    dd if="${W}c" conv=fsync >&5 || { rm -f -- "$f"; return 3; }
   else
-    printf 'rivershare probe %s\n' "$N" | dd of="$f" conv=notrunc,fsync || { rm -f -- "$f"; return 3; }
+    printf 'rivershare probe %s\n' "$N" | dd conv=fsync >&5 || { rm -f -- "$f"; return 3; }
   fi
   echo stage=remove
   rm -f -- "$f" || return 6
