@@ -145,3 +145,69 @@ fn read_sees_a_late_token() {
     let ms = r[0].visible_after_ms.expect("ms");
     assert!((350..1500).contains(&ms), "{ms}");
 }
+
+/// The real write script through the real `sh`, with a `dd` first on `PATH`
+/// that swaps the token file for a symlink to another file before it runs (a
+/// user who may write the run folder, racing the node): the token goes into the
+/// file the script made, through its descriptor, and the link's target is
+/// untouched. By name, as before, root's dd wrote the token over the target.
+#[test]
+fn a_token_swapped_for_a_symlink_leaves_the_link_s_target_alone() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let canary = tmp.path().join("canary");
+    std::fs::write(&canary, "precious\n").expect("canary");
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).expect("mkdir");
+    let dd = bin.join("dd");
+    std::fs::write(
+        &dd,
+        format!(
+            "#!/bin/sh\nfor f in \"$RVS_SHARE\"/.rivershare/verify/*/runner-1; do\n\
+             PATH=/usr/bin:/bin; mv \"$f\" \"$f.made\"; ln -s {} \"$f\"\ndone\n\
+             PATH=/usr/bin:/bin exec dd \"$@\"\n",
+            sh_quote(&canary.display().to_string())
+        ),
+    )
+    .expect("dd");
+    std::fs::set_permissions(&dd, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let share = tmp.path().join("share");
+    std::fs::create_dir(&share).expect("mkdir");
+    let run = new_run_id();
+    let tok = token(&run, "runner-1", "00ff", 1_700_000_000);
+    let script = write::build(
+        &share.display().to_string(),
+        &run,
+        "runner-1",
+        &tok,
+        Duration::from_secs(3),
+    );
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .env("PATH", path)
+        .env("RVS_SHARE", &share)
+        .output()
+        .expect("sh");
+    let w = crate::verify::parse::parse_write(&out.stdout);
+    assert_eq!(
+        std::fs::read_to_string(&canary).expect("canary"),
+        "precious\n",
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(matches!(w.status, crate::verify::WriteStatus::Ok), "{w:?}");
+    let made = share
+        .join(".rivershare/verify")
+        .join(&run)
+        .join("runner-1.made");
+    assert_eq!(
+        std::fs::read_to_string(made).expect("made"),
+        format!("{tok}\n")
+    );
+}

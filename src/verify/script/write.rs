@@ -59,10 +59,18 @@ share stale @ERR_CAP@ sh -c '
 share write @ERR_CAP@ sh -c '
   f=$1/$2
   echo stage=create
-  ( set -C; : >"$f" ) || exit 2
-  echo stage=write
-  # conv=fsync: the token must reach the server, not just the page cache.
-  e=$(printf "%s\n" "$3" | dd of="$f" conv=notrunc,fsync 2>&1) || { printf "%s\n" "$e" >&2; exit 3; }
+  # Made exclusively on fd 5, and written through it, never the name: in a folder
+  # others may write, one could swap the file for a symlink between the two, and
+  # root would write the token into the link target. A redirection of a compound
+  # command may fail without ending the shell.
+  made=0
+  set -C
+  { set +C; made=1
+    echo stage=write
+    # conv=fsync: the token must reach the server, not just the page cache.
+    e=$(printf "%s\n" "$3" | dd conv=fsync 2>&1 >&5) || { printf "%s\n" "$e" >&2; exit 3; }
+  } 5>"$f"
+  [ "$made" = 1 ] || exit 2
   echo stage=done' rivershare-write "$F" "$N" "$TOK"
 printf '@@rivershare end\n'
 "#;
