@@ -50,6 +50,13 @@ while :; do
     while [ $# -ge 3 ]; do
       i=$1; p=$2; e=$3; shift 3
       a=; b=; m=
+      # A token is a file its writer made: a symlink in its place is not
+      # followed, or root would show the operator what it points at.
+      if [ -h "$p" ]; then
+        printf "%s\n" "$p is a symlink, not a token: not read" >"${w}e$i"
+        echo "$i err"
+        continue
+      fi
       # stderr first: a failed open of the token must land in its own file.
       { IFS= read -r a; IFS= read -r b && m=1; } 2>"${w}e$i" <"$p"
       if [ -s "${w}e$i" ]; then

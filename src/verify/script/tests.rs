@@ -174,10 +174,35 @@ fn a_token_swapped_for_a_symlink_leaves_the_link_s_target_alone() {
     let share = tmp.path().join("share");
     std::fs::create_dir(&share).expect("mkdir");
     let run = new_run_id();
+    let (w, out) = run_write(&share, &bin, &run);
+    assert_eq!(
+        std::fs::read_to_string(&canary).expect("canary"),
+        "precious\n",
+        "{out}"
+    );
+    assert!(matches!(w.status, crate::verify::WriteStatus::Ok), "{w:?}");
     let tok = token(&run, "runner-1", "00ff", 1_700_000_000);
+    let made = share
+        .join(".rivershare/verify")
+        .join(&run)
+        .join("runner-1.made");
+    assert_eq!(
+        std::fs::read_to_string(made).expect("made"),
+        format!("{tok}\n")
+    );
+}
+
+/// The real write script through the real `sh` on `share`, with `bin` first on
+/// `PATH`: its parsed result and stdout.
+fn run_write(
+    share: &std::path::Path,
+    bin: &std::path::Path,
+    run: &str,
+) -> (crate::verify::parse::WriteParsed, String) {
+    let tok = token(run, "runner-1", "00ff", 1_700_000_000);
     let script = write::build(
         &share.display().to_string(),
-        &run,
+        run,
         "runner-1",
         &tok,
         Duration::from_secs(3),
@@ -191,23 +216,128 @@ fn a_token_swapped_for_a_symlink_leaves_the_link_s_target_alone() {
         .arg("-c")
         .arg(&script)
         .env("PATH", path)
-        .env("RVS_SHARE", &share)
+        .env("RVS_SHARE", share)
         .output()
         .expect("sh");
-    let w = crate::verify::parse::parse_write(&out.stdout);
-    assert_eq!(
-        std::fs::read_to_string(&canary).expect("canary"),
-        "precious\n",
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+    (
+        crate::verify::parse::parse_write(&out.stdout),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// Everything under `dir`, as paths relative to it.
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let out = Command::new("find")
+        .arg(dir)
+        .arg("-mindepth")
+        .arg("1")
+        .output()
+        .expect("find");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A `.rivershare` that another user made first as a symlink to a folder of
+/// root's: the script makes nothing there and says why.
+#[test]
+fn a_rivershare_folder_that_is_a_symlink_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (share, elsewhere, bin) = (
+        tmp.path().join("share"),
+        tmp.path().join("etc"),
+        tmp.path().join("bin"),
     );
-    assert!(matches!(w.status, crate::verify::WriteStatus::Ok), "{w:?}");
-    let made = share
-        .join(".rivershare/verify")
-        .join(&run)
-        .join("runner-1.made");
+    for d in [&share, &elsewhere, &bin] {
+        std::fs::create_dir(d).expect("mkdir");
+    }
+    std::os::unix::fs::symlink(&elsewhere, share.join(".rivershare")).expect("link");
+    let (w, out) = run_write(&share, &bin, &new_run_id());
+    assert_eq!(listing(&elsewhere), Vec::<String>::new(), "{out}");
+    assert!(
+        matches!(w.status, crate::verify::WriteStatus::Error),
+        "{w:?}"
+    );
+    assert!(
+        w.detail.as_deref().is_some_and(|d| d.contains("a symlink")),
+        "{w:?}"
+    );
+}
+
+/// `verify` swapped for a symlink to another folder (holding a run folder of
+/// the same name) after the folders were made, while the stale run folders are
+/// looked for: the token is not made there. By its path, as before, root made
+/// it in the link's target.
+#[test]
+fn a_verify_folder_swapped_for_a_symlink_gets_no_token() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (share, elsewhere, bin) = (
+        tmp.path().join("share"),
+        tmp.path().join("etc"),
+        tmp.path().join("bin"),
+    );
+    for d in [&share, &elsewhere, &bin] {
+        std::fs::create_dir(d).expect("mkdir");
+    }
+    let run = new_run_id();
+    std::fs::create_dir(elsewhere.join(&run)).expect("mkdir");
+    let find = bin.join("find");
+    std::fs::write(
+        &find,
+        format!(
+            "#!/bin/sh\nPATH=/usr/bin:/bin\nv=\"$RVS_SHARE/.rivershare/verify\"\n\
+             mv \"$v\" \"$v.made\" && ln -s {} \"$v\"\nexec find \"$@\"\n",
+            sh_quote(&elsewhere.display().to_string())
+        ),
+    )
+    .expect("find");
+    std::fs::set_permissions(&find, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let (w, out) = run_write(&share, &bin, &run);
     assert_eq!(
-        std::fs::read_to_string(made).expect("made"),
-        format!("{tok}\n")
+        listing(&elsewhere),
+        [elsewhere.join(&run).display().to_string()],
+        "{out}"
+    );
+    assert!(
+        matches!(w.status, crate::verify::WriteStatus::Error),
+        "{w:?}"
+    );
+    assert!(
+        w.detail.as_deref().is_some_and(|d| d.contains("a symlink")),
+        "{w:?}"
+    );
+}
+
+/// A symlink where a token should be (another user's, to a file of root's) is
+/// not read: the cell is an error that says so, and nothing of the link's
+/// target reaches the output.
+#[test]
+fn a_token_that_is_a_symlink_is_not_read() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let secret = tmp.path().join("shadow");
+    std::fs::write(&secret, "root:secret-hash\nline two\n").expect("secret");
+    let token = tmp.path().join("runner-1");
+    std::os::unix::fs::symlink(&secret, &token).expect("link");
+    let exp = [read::Expected {
+        path: token.display().to_string(),
+        content: "x".into(),
+    }];
+    let script = read::build(&exp, Duration::from_millis(300), Duration::from_secs(2));
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("sh");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("secret"), "{stdout}");
+    let r = crate::verify::parse::parse_read(&out.stdout, 1);
+    assert_eq!(r[0].status, crate::verify::CellStatus::Error, "{r:?}");
+    assert!(
+        r[0].detail
+            .as_deref()
+            .is_some_and(|d| d.contains("is a symlink")),
+        "{r:?}"
     );
 }

@@ -27,12 +27,24 @@ share mkdir @ERR_CAP@ sh -c '
     printf "%s\n" "$m" >&2
     return 1
   }
+  # Each level is made in the one above it, entered by its physical path, and
+  # only where it should be: a user who may write SHARED_DIR could have put a
+  # symlink to any folder (/etc, say) in place of .rivershare or verify, and root
+  # would make the levels below there.
+  into() {
+    cd -P -- "$1" 2>/dev/null || return 1
+    [ "$PWD" = "$r/$2" ] && return 0
+    printf "%s\n" "$2 in SHARED_DIR leads to $PWD (a symlink): remove it and run again" >&2
+    exit 7
+  }
+  case ${1:-/} in /*) d=${1:-/} ;; *) d=$PWD/$1 ;; esac
   i=0
-  until mk "$1/.rivershare" && mk "$1/.rivershare/verify" && mk "$2"; do
+  until mk "$d/.rivershare" && cd -P -- "$d" && r=${PWD%/} && into .rivershare .rivershare &&
+    mk verify && into verify .rivershare/verify && mk "$2"; do
     i=$((i + 1))
     [ "$i" -lt 5 ] || exit 1
     sleep 0.2
-  done' rivershare-mkdir "$D" "$F"
+  done' rivershare-mkdir "$D" "$RUN"
 if [ "$R" != ok ]; then
   [ "$H" = 1 ] && w=hung || w=mkdir
   printf '@@rivershare stale skip %s\n@@rivershare write skip %s\n@@rivershare end\n' "$w" "$w"
@@ -57,8 +69,16 @@ share stale @ERR_CAP@ sh -c '
   done' rivershare-stale "$V" "$RUN" "$STALE_MIN" "$N"
 
 share write @ERR_CAP@ sh -c '
-  f=$1/$2
   echo stage=create
+  # Into the run folder by its physical path, and only where it should be (see
+  # mkdir); the token is then named relative to it, which no later rename of a
+  # folder above can move elsewhere.
+  cd -P -- "${4:-/}" 2>/dev/null && r=${PWD%/} && cd -P -- ".rivershare/verify/$5" || exit 2
+  if [ "$PWD" != "$r/.rivershare/verify/$5" ]; then
+    printf "%s\n" "$1 leads to $PWD (a symlink): remove it and run again" >&2
+    exit 7
+  fi
+  f=./$2
   # Made exclusively on fd 5, and written through it, never the name: in a folder
   # others may write, one could swap the file for a symlink between the two, and
   # root would write the token into the link target. A redirection of a compound
@@ -71,7 +91,7 @@ share write @ERR_CAP@ sh -c '
     e=$(printf "%s\n" "$3" | dd conv=fsync 2>&1 >&5) || { printf "%s\n" "$e" >&2; exit 3; }
   } 5>"$f"
   [ "$made" = 1 ] || exit 2
-  echo stage=done' rivershare-write "$F" "$N" "$TOK"
+  echo stage=done' rivershare-write "$F" "$N" "$TOK" "$D" "$RUN"
 printf '@@rivershare end\n'
 "#;
 
