@@ -154,25 +154,19 @@ fn read_sees_a_late_token() {
 #[test]
 fn a_token_swapped_for_a_symlink_leaves_the_link_s_target_alone() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let canary = tmp.path().join("canary");
+    let [share, elsewhere, bin] = folders(tmp.path());
+    let canary = elsewhere.join("canary");
     std::fs::write(&canary, "precious\n").expect("canary");
-    let bin = tmp.path().join("bin");
-    std::fs::create_dir(&bin).expect("mkdir");
-    let dd = bin.join("dd");
-    std::fs::write(
-        &dd,
-        format!(
-            "#!/bin/sh\nfor f in \"$RVS_SHARE\"/.rivershare/verify/*/runner-1; do\n\
+    tool(
+        &bin,
+        "dd",
+        &format!(
+            "for f in \"$RVS_SHARE\"/.rivershare/verify/*/runner-1; do\n\
              PATH=/usr/bin:/bin; mv \"$f\" \"$f.made\"; ln -s {} \"$f\"\ndone\n\
              PATH=/usr/bin:/bin exec dd \"$@\"\n",
             sh_quote(&canary.display().to_string())
         ),
-    )
-    .expect("dd");
-    std::fs::set_permissions(&dd, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .expect("chmod");
-    let share = tmp.path().join("share");
-    std::fs::create_dir(&share).expect("mkdir");
+    );
     let run = new_run_id();
     let (w, out) = run_write(&share, &bin, &run);
     assert_eq!(
@@ -189,6 +183,36 @@ fn a_token_swapped_for_a_symlink_leaves_the_link_s_target_alone() {
     assert_eq!(
         std::fs::read_to_string(made).expect("made"),
         format!("{tok}\n")
+    );
+}
+
+/// `share`, `elsewhere` (a folder of root's that a symlink may point at) and
+/// `bin` (stand-in tools) in `tmp`, made.
+fn folders(tmp: &std::path::Path) -> [std::path::PathBuf; 3] {
+    let dirs = ["share", "etc", "bin"].map(|d| tmp.join(d));
+    for d in &dirs {
+        std::fs::create_dir(d).expect("mkdir");
+    }
+    dirs
+}
+
+/// A stand-in `name` in `bin`: a `sh` script of `body`.
+fn tool(bin: &std::path::Path, name: &str, body: &str) {
+    let path = bin.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}")).expect("stand-in");
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+}
+
+/// The write failed, saying a symlink is on the way.
+fn refused_for_a_symlink(w: &crate::verify::parse::WriteParsed) {
+    assert!(
+        matches!(w.status, crate::verify::WriteStatus::Error),
+        "{w:?}"
+    );
+    assert!(
+        w.detail.as_deref().is_some_and(|d| d.contains("a symlink")),
+        "{w:?}"
     );
 }
 
@@ -244,25 +268,11 @@ fn listing(dir: &std::path::Path) -> Vec<String> {
 #[test]
 fn a_rivershare_folder_that_is_a_symlink_is_refused() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let (share, elsewhere, bin) = (
-        tmp.path().join("share"),
-        tmp.path().join("etc"),
-        tmp.path().join("bin"),
-    );
-    for d in [&share, &elsewhere, &bin] {
-        std::fs::create_dir(d).expect("mkdir");
-    }
+    let [share, elsewhere, bin] = folders(tmp.path());
     std::os::unix::fs::symlink(&elsewhere, share.join(".rivershare")).expect("link");
     let (w, out) = run_write(&share, &bin, &new_run_id());
     assert_eq!(listing(&elsewhere), Vec::<String>::new(), "{out}");
-    assert!(
-        matches!(w.status, crate::verify::WriteStatus::Error),
-        "{w:?}"
-    );
-    assert!(
-        w.detail.as_deref().is_some_and(|d| d.contains("a symlink")),
-        "{w:?}"
-    );
+    refused_for_a_symlink(&w);
 }
 
 /// `verify` swapped for a symlink to another folder (holding a run folder of
@@ -272,42 +282,25 @@ fn a_rivershare_folder_that_is_a_symlink_is_refused() {
 #[test]
 fn a_verify_folder_swapped_for_a_symlink_gets_no_token() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let (share, elsewhere, bin) = (
-        tmp.path().join("share"),
-        tmp.path().join("etc"),
-        tmp.path().join("bin"),
-    );
-    for d in [&share, &elsewhere, &bin] {
-        std::fs::create_dir(d).expect("mkdir");
-    }
+    let [share, elsewhere, bin] = folders(tmp.path());
     let run = new_run_id();
     std::fs::create_dir(elsewhere.join(&run)).expect("mkdir");
-    let find = bin.join("find");
-    std::fs::write(
-        &find,
-        format!(
-            "#!/bin/sh\nPATH=/usr/bin:/bin\nv=\"$RVS_SHARE/.rivershare/verify\"\n\
+    tool(
+        &bin,
+        "find",
+        &format!(
+            "PATH=/usr/bin:/bin\nv=\"$RVS_SHARE/.rivershare/verify\"\n\
              mv \"$v\" \"$v.made\" && ln -s {} \"$v\"\nexec find \"$@\"\n",
             sh_quote(&elsewhere.display().to_string())
         ),
-    )
-    .expect("find");
-    std::fs::set_permissions(&find, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .expect("chmod");
+    );
     let (w, out) = run_write(&share, &bin, &run);
     assert_eq!(
         listing(&elsewhere),
         [elsewhere.join(&run).display().to_string()],
         "{out}"
     );
-    assert!(
-        matches!(w.status, crate::verify::WriteStatus::Error),
-        "{w:?}"
-    );
-    assert!(
-        w.detail.as_deref().is_some_and(|d| d.contains("a symlink")),
-        "{w:?}"
-    );
+    refused_for_a_symlink(&w);
 }
 
 /// A symlink where a token should be (another user's, to a file of root's) is
