@@ -73,7 +73,7 @@ share write @ERR_CAP@ sh -c '
   # Into the run folder by its physical path, and only where it should be (see
   # mkdir); the token is then named relative to it, which no later rename of a
   # folder above can move elsewhere.
-  cd -P -- "${4:-/}" 2>/dev/null && r=${PWD%/} && cd -P -- ".rivershare/verify/$5" || exit 2
+  cd -P -- "${4:-/}" && r=${PWD%/} && cd -P -- ".rivershare/verify/$5" || exit 2
   if [ "$PWD" != "$r/.rivershare/verify/$5" ]; then
     printf "%s\n" "$1 leads to $PWD (a symlink): remove it and run again" >&2
     exit 7
