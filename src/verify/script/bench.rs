@@ -12,7 +12,22 @@ use crate::verify::BENCH_BYTES;
 const BODY: &str = r#"
 B="$D/.rivershare/verify/$RUN/bench-$N"
 t0=$(now)
-share write @ERR_CAP@ dd if=/dev/zero of="$B" bs=1048576 count="$C" conv=fsync
+# Made exclusively in the run folder, entered by its physical path (see the
+# write phase), and written through the descriptor it was made on: by its name,
+# dd would truncate and zero whatever a symlink put there by another user points
+# at (/etc/passwd, say).
+share write @ERR_CAP@ sh -c '
+  cd -P -- "${3:-/}" && r=${PWD%/} && cd -P -- ".rivershare/verify/$4" || exit 2
+  if [ "$PWD" != "$r/.rivershare/verify/$4" ]; then
+    printf "%s\n" "the run folder leads to $PWD (a symlink): remove it and run again" >&2
+    exit 7
+  fi
+  made=0
+  set -C
+  { set +C; made=1; dd if=/dev/zero bs=1048576 count="$2" conv=fsync >&5; } 5>"./$1"
+  rc=$?
+  [ "$made" = 1 ] || exit 2
+  exit $rc' rivershare-bench-write "bench-$N" "$C" "$D" "$RUN"
 [ "$R" != ok ] || printf '|ms=%s\n' "$(( $(now) - t0 ))"
 if [ "$R" = ok ]; then
   t0=$(now)

@@ -334,3 +334,37 @@ fn a_token_that_is_a_symlink_is_not_read() {
         "{r:?}"
     );
 }
+
+/// A symlink another user put where this node's speed-test file goes (the run
+/// folder is world-writable): the test refuses to write, and the link's target
+/// keeps its content. By name, root's dd truncated it and wrote zeros over it.
+#[test]
+fn a_bench_file_that_is_a_symlink_is_not_written_through() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let [share, elsewhere, _] = folders(tmp.path());
+    let canary = elsewhere.join("passwd");
+    std::fs::write(&canary, "precious\n").expect("canary");
+    let run = new_run_id();
+    let folder = share.join(".rivershare/verify").join(&run);
+    std::fs::create_dir_all(&folder).expect("run folder");
+    std::os::unix::fs::symlink(&canary, folder.join("bench-runner-1")).expect("link");
+    let script = bench::build(
+        &share.display().to_string(),
+        &run,
+        "runner-1",
+        1,
+        Duration::from_secs(5),
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("sh");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        std::fs::read_to_string(&canary).expect("canary"),
+        "precious\n",
+        "{stdout}"
+    );
+    assert!(stdout.contains("@@rivershare write err"), "{stdout}");
+}
