@@ -192,9 +192,30 @@ fn write_errors(
         f.evidence.push(line);
         return;
     }
-    let mut finding = Finding::catalogued(Code::WriteFailed, name, format!("writing a verification file on {} failed", node.shared_dir), vars).refine("The probe's write test passed, but writing the verification token failed moments later: the \
-         share is failing intermittently (the evidence has the message)."
-            );
+    let redirected = write
+        .detail
+        .as_deref()
+        .is_some_and(|d| d.contains(crate::verify::script::REDIRECTED));
+    let why = if redirected {
+        format!(
+            "A folder rivershare verifies in, {dir}/.rivershare or its verify/, is a symlink to \
+             another folder: anyone who may write {dir} can put one there to have root write \
+             elsewhere, so rivershare refused (the evidence names the folder it leads to). \
+             Find who made it, remove the link (never the folder it points at) and run again.",
+            dir = node.shared_dir
+        )
+    } else {
+        "The probe's write test passed, but writing the verification token failed moments \
+         later: the share is failing intermittently (the evidence has the message)."
+            .to_owned()
+    };
+    let mut finding = Finding::catalogued(
+        Code::WriteFailed,
+        name,
+        format!("writing a verification file on {} failed", node.shared_dir),
+        vars,
+    )
+    .refine(why);
     finding.evidence.push(line);
     findings.push(finding);
 }

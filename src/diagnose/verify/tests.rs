@@ -319,6 +319,29 @@ fn a_failed_token_write_adds_evidence_to_the_write_finding() {
     assert_eq!(findings[0].code, Code::WriteFailed);
 }
 
+/// A token write the script refused because a folder of `.rivershare` is a
+/// symlink says so in the hint, instead of blaming an intermittent share.
+#[test]
+fn a_write_refused_for_a_redirected_folder_says_why() {
+    let sim = Sim::new(&[("host", Node::On("nfs")), ("runner-01", Node::On("nfs"))]);
+    let mut report = sim.report();
+    report.writes[1].status = WriteStatus::Error;
+    report.writes[1].detail = Some(format!(
+        "mkdir: .rivershare in SHARED_DIR leads to /etc {}",
+        crate::verify::script::REDIRECTED
+    ));
+    let findings = run(&facts(&sim), &report);
+    let f = find(&findings, Code::WriteFailed);
+    assert_eq!(f.len(), 1, "{findings:#?}");
+    assert!(
+        f[0].hint.contains("is a symlink to another folder"),
+        "{}",
+        f[0].hint
+    );
+    assert!(!f[0].hint.contains("intermittently"), "{}", f[0].hint);
+    assert!(f[0].evidence.iter().any(|e| e.contains("leads to /etc")));
+}
+
 #[test]
 fn all_unreachable_gives_no_verification_findings() {
     let sim = Sim::new(&[

@@ -19,7 +19,7 @@ t0=$(now)
 share write @ERR_CAP@ sh -c '
   cd -P -- "${3:-/}" && r=${PWD%/} && cd -P -- ".rivershare/verify/$4" || exit 2
   if [ "$PWD" != "$r/.rivershare/verify/$4" ]; then
-    printf "%s\n" "the run folder leads to $PWD (a symlink): remove it and run again" >&2
+    printf "%s\n" "the run folder leads to $PWD @REDIRECTED@" >&2
     exit 7
   fi
   made=0
@@ -71,6 +71,10 @@ pub fn build(shared_dir: &str, run_id: &str, node: &str, count_mib: u64, step: D
             ("C", &c),
         ],
     );
-    s.push_str(&BODY.replace("@ERR_CAP@", &super::ERR_CAP.to_string()));
+    s.push_str(
+        &BODY
+            .replace("@ERR_CAP@", &super::ERR_CAP.to_string())
+            .replace("@REDIRECTED@", super::REDIRECTED),
+    );
     s
 }

@@ -32,6 +32,11 @@ pub const MISMATCH_CAP: usize = 200;
 /// Run folders whose mtime is older than this are removed by the next run.
 pub const STALE_MINUTES: u32 = 60;
 
+/// How a verification script ends a message that refuses to go on through a
+/// folder of `SHARED_DIR/.rivershare` that leads elsewhere (a symlink): the
+/// diagnosis recognises it by this text.
+pub const REDIRECTED: &str = "(a symlink): remove it and run again";
+
 /// Helpers shared by every verification script, after `S=` (the step timeout) is set.
 const PRELUDE: &str = r#"
 umask 022

@@ -34,7 +34,7 @@ share mkdir @ERR_CAP@ sh -c '
   into() {
     cd -P -- "$1" 2>/dev/null || return 1
     [ "$PWD" = "$r/$2" ] && return 0
-    printf "%s\n" "$2 in SHARED_DIR leads to $PWD (a symlink): remove it and run again" >&2
+    printf "%s\n" "$2 in SHARED_DIR leads to $PWD @REDIRECTED@" >&2
     exit 7
   }
   case ${1:-/} in /*) d=${1:-/} ;; *) d=$PWD/$1 ;; esac
@@ -75,7 +75,7 @@ share write @ERR_CAP@ sh -c '
   # folder above can move elsewhere.
   cd -P -- "${4:-/}" && r=${PWD%/} && cd -P -- ".rivershare/verify/$5" || exit 2
   if [ "$PWD" != "$r/.rivershare/verify/$5" ]; then
-    printf "%s\n" "$1 leads to $PWD (a symlink): remove it and run again" >&2
+    printf "%s\n" "$1 leads to $PWD @REDIRECTED@" >&2
     exit 7
   fi
   f=./$2
@@ -118,6 +118,10 @@ pub fn build(
             ("STALE_MIN", &stale),
         ],
     );
-    s.push_str(&BODY.replace("@ERR_CAP@", &super::ERR_CAP.to_string()));
+    s.push_str(
+        &BODY
+            .replace("@ERR_CAP@", &super::ERR_CAP.to_string())
+            .replace("@REDIRECTED@", super::REDIRECTED),
+    );
     s
 }
