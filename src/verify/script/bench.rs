@@ -17,11 +17,8 @@ t0=$(now)
 # dd would truncate and zero whatever a symlink put there by another user points
 # at (/etc/passwd, say).
 share write @ERR_CAP@ sh -c '
-  cd -P -- "${3:-/}" && r=${PWD%/} && cd -P -- ".rivershare/verify/$4" || exit 2
-  if [ "$PWD" != "$r/.rivershare/verify/$4" ]; then
-    printf "%s\n" "the run folder leads to $PWD @REDIRECTED@" >&2
-    exit 7
-  fi
+  rd=$3 rr=$4
+@ENTER_RUN_FOLDER@
   made=0
   set -C
   { set +C; made=1; dd if=/dev/zero bs=1048576 count="$2" conv=fsync >&5; } 5>"./$1"
@@ -71,10 +68,6 @@ pub fn build(shared_dir: &str, run_id: &str, node: &str, count_mib: u64, step: D
             ("C", &c),
         ],
     );
-    s.push_str(
-        &BODY
-            .replace("@ERR_CAP@", &super::ERR_CAP.to_string())
-            .replace("@REDIRECTED@", super::REDIRECTED),
-    );
+    s.push_str(&super::fill(BODY));
     s
 }

@@ -37,6 +37,24 @@ pub const STALE_MINUTES: u32 = 60;
 /// diagnosis recognises it by this text.
 pub const REDIRECTED: &str = "(a symlink): remove it and run again";
 
+/// Shell text (inside a single-quoted `sh -c`) that enters the run folder
+/// `$rd/.rivershare/verify/$rr` by its physical path, and only where it should
+/// be: exit 2 when it cannot, 7 when a symlink on the way leads elsewhere. A
+/// file named relative to it afterwards stays there, whatever is renamed above.
+const ENTER_RUN_FOLDER: &str = r#"  cd -P -- "${rd:-/}" && r=${PWD%/} && cd -P -- ".rivershare/verify/$rr" || exit 2
+  if [ "$PWD" != "$r/.rivershare/verify/$rr" ]; then
+    printf "%s\n" "the run folder leads to $PWD @REDIRECTED@" >&2
+    exit 7
+  fi"#;
+
+/// `body` with its placeholders filled: `@ERR_CAP@`, `@REDIRECTED@` and
+/// `@ENTER_RUN_FOLDER@`.
+fn fill(body: &str) -> String {
+    body.replace("@ENTER_RUN_FOLDER@", ENTER_RUN_FOLDER)
+        .replace("@ERR_CAP@", &ERR_CAP.to_string())
+        .replace("@REDIRECTED@", REDIRECTED)
+}
+
 /// Helpers shared by every verification script, after `S=` (the step timeout) is set.
 const PRELUDE: &str = r#"
 umask 022

@@ -105,11 +105,7 @@ fn read_retries_until_the_deadline() {
     ];
     let script = read::build(&exp, Duration::from_millis(1200), Duration::from_secs(2));
     let start = Instant::now();
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(&script)
-        .output()
-        .expect("sh");
+    let out = run_sh(&script);
     let elapsed = start.elapsed();
     let r = crate::verify::parse::parse_read(&out.stdout, 2);
     assert_eq!(r[0].status, crate::verify::CellStatus::Ok);
@@ -318,11 +314,7 @@ fn a_token_that_is_a_symlink_is_not_read() {
         content: "x".into(),
     }];
     let script = read::build(&exp, Duration::from_millis(300), Duration::from_secs(2));
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(&script)
-        .output()
-        .expect("sh");
+    let out = run_sh(&script);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!stdout.contains("secret"), "{stdout}");
     let r = crate::verify::parse::parse_read(&out.stdout, 1);
@@ -355,11 +347,7 @@ fn a_bench_file_that_is_a_symlink_is_not_written_through() {
         1,
         Duration::from_secs(5),
     );
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(&script)
-        .output()
-        .expect("sh");
+    let out = run_sh(&script);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         std::fs::read_to_string(&canary).expect("canary"),
@@ -367,4 +355,13 @@ fn a_bench_file_that_is_a_symlink_is_not_written_through() {
         "{stdout}"
     );
     assert!(stdout.contains("@@rivershare write err"), "{stdout}");
+}
+
+/// `script` run by the real `sh`, to its end.
+fn run_sh(script: &str) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .output()
+        .expect("sh")
 }

@@ -73,11 +73,8 @@ share write @ERR_CAP@ sh -c '
   # Into the run folder by its physical path, and only where it should be (see
   # mkdir); the token is then named relative to it, which no later rename of a
   # folder above can move elsewhere.
-  cd -P -- "${4:-/}" && r=${PWD%/} && cd -P -- ".rivershare/verify/$5" || exit 2
-  if [ "$PWD" != "$r/.rivershare/verify/$5" ]; then
-    printf "%s\n" "$1 leads to $PWD @REDIRECTED@" >&2
-    exit 7
-  fi
+  rd=$4 rr=$5
+@ENTER_RUN_FOLDER@
   f=./$2
   # Made exclusively on fd 5, and written through it, never the name: in a folder
   # others may write, one could swap the file for a symlink between the two, and
@@ -118,10 +115,6 @@ pub fn build(
             ("STALE_MIN", &stale),
         ],
     );
-    s.push_str(
-        &BODY
-            .replace("@ERR_CAP@", &super::ERR_CAP.to_string())
-            .replace("@REDIRECTED@", super::REDIRECTED),
-    );
+    s.push_str(&super::fill(BODY));
     s
 }
