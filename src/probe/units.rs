@@ -2,8 +2,9 @@
 //! shell functions. systemd names a mount unit after its mount point
 //! (`systemd-escape --path`), and the mount point holding SHARED_DIR is its
 //! real path or one of its parents (the root's unit is `-`). So only those
-//! names are looked for: a `[ -e ]` each in every unit folder and its `.wants`
-//! and `.requires` folders, by builtins. No listing of every unit crosses the
+//! names are looked for: a `[ -e ]` each in every unit folder and, when one of
+//! them holds such a unit, in their `.wants` and `.requires` folders, by
+//! builtins. No listing of every unit crosses the
 //! wire, and no unit file is read but the share's own (its `[Mount]` keys, for a
 //! mount that has no fstab line).
 //!
@@ -13,7 +14,7 @@
 
 /// `unit_names PATH` (sets `UN`: the names, space-separated, longest first, `-`
 /// last), `units_list DIR...` (the files of those names that exist in the unit
-/// folders DIR, and their enabling links) and `mount_units FILE...` (the
+/// folders DIR, and, when there is one, their enabling links) and `mount_units FILE...` (the
 /// `[Mount]` keys of those files, through the probe's `redact_line`). Their variables are
 /// their own (`u...`, `s...`), never `step`'s.
 pub const UNIT_FUNCTIONS: &str = r#"
@@ -48,22 +49,37 @@ unit_names() {
   done
   LC_ALL=$ul
 }
-# units_list DIR...: the unit files and enabling links named in UN that exist
-# in the unit folders DIR and their .wants and .requires folders.
+# units_list DIR...: the unit files named in UN that exist in the unit folders
+# DIR, then, only when there is one, the links in their .wants and .requires
+# folders. A link enables a unit by its name, loaded from these folders: with no
+# unit file of those names in any of them, no link can enable the share's, and
+# the folders' globs are most of this function's cost (the vendor folder holds
+# hundreds of entries, read on every sweep of every node).
 units_list() {
+  uf=0
+  # The names hold backslashes: never a glob.
+  set -f
   for su in "$@"; do
-    set +f
-    for sw in "$su" "$su"/*.wants "$su"/*.requires; do
-      [ -d "$sw" ] || continue
-      # The names hold backslashes: never a glob.
-      set -f
-      for sn in $UN; do
-        for sx in mount automount; do
-          [ -e "$sw/$sn.$sx" ] && printf '%s\n' "$sw/$sn.$sx"
-        done
+    for sn in $UN; do
+      for sx in mount automount; do
+        [ -e "$su/$sn.$sx" ] && { printf '%s\n' "$su/$sn.$sx"; uf=1; }
       done
     done
   done
+  if [ $uf = 1 ]; then
+    for su in "$@"; do
+      set +f
+      for sw in "$su"/*.wants "$su"/*.requires; do
+        [ -d "$sw" ] || continue
+        set -f
+        for sn in $UN; do
+          for sx in mount automount; do
+            [ -e "$sw/$sn.$sx" ] && printf '%s\n' "$sw/$sn.$sx"
+          done
+        done
+      done
+    done
+  fi
   set +f
   return 0
 }

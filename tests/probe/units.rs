@@ -126,25 +126,69 @@ fn units_list_finds_only_the_units_and_links_of_the_names() {
         requires.join(format!("{share}.automount")),
     )
     .expect("dangling link");
-    let script = format!(
-        "{}\nunit_names \"$1\"; shift; units_list \"$@\"",
-        rivershare::probe::units::UNIT_FUNCTIONS
+    let out = units_list(
+        tmp.path(),
+        "/mnt/cluster-share/kohaku",
+        &[&units, &tmp.path().join("no such folder")],
     );
-    let out = Command::new("sh")
-        .env("W", tmp.path())
-        .arg("-c")
-        .arg(script)
-        .arg("units-list-test")
-        .arg("/mnt/cluster-share/kohaku")
-        .arg(&units)
-        .arg(tmp.path().join("no such folder"))
-        .output()
-        .expect("sh runs");
-    assert!(out.status.success(), "{out:?}");
     let u = units.display();
     let expected = format!(
         "{u}/{share}.mount\n{u}/{share}.automount\n{u}/mnt.mount\n\
          {u}/remote-fs.target.wants/{share}.mount\n"
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+    assert_eq!(out, expected);
+}
+
+/// `units_list` for `path`'s names in `folders`, run by `sh` with W in `tmp`.
+fn units_list(tmp: &Path, path: &str, folders: &[&Path]) -> String {
+    let script = format!(
+        "{}\nunit_names \"$1\"; shift; units_list \"$@\"",
+        rivershare::probe::units::UNIT_FUNCTIONS
+    );
+    let out = Command::new("sh")
+        .env("W", tmp)
+        .arg("-c")
+        .arg(script)
+        .arg("units-list-test")
+        .arg(path)
+        .args(folders)
+        .output()
+        .expect("sh runs");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The vendor folder's hundreds of entries are read for links only when a unit
+/// of the names exists, in any of the folders: a link enables a unit by its
+/// name, which systemd loads from them.
+#[test]
+fn links_are_looked_for_only_when_a_unit_of_the_names_exists() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let etc = tmp.path().join("etc");
+    let vendor = tmp.path().join("vendor");
+    let elsewhere = tmp.path().join("elsewhere");
+    let wants = vendor.join("remote-fs.target.wants");
+    for d in [&etc, &wants, &elsewhere] {
+        std::fs::create_dir_all(d).expect("mkdir");
+    }
+    let unit = r"mnt-cluster\x2dshare.mount";
+    // A link that resolves, to a file outside the unit folders.
+    std::fs::write(elsewhere.join(unit), "[Mount]\n").expect("unit elsewhere");
+    std::os::unix::fs::symlink(elsewhere.join(unit), wants.join(unit)).expect("link");
+    let folders: [&Path; 2] = [&etc, &vendor];
+    assert_eq!(
+        units_list(tmp.path(), "/mnt/cluster-share", &folders),
+        "",
+        "no unit of the names in the folders: the link enables nothing"
+    );
+    std::fs::write(etc.join(unit), "[Mount]\n").expect("unit");
+    assert_eq!(
+        units_list(tmp.path(), "/mnt/cluster-share", &folders),
+        format!(
+            "{}/{unit}\n{}/remote-fs.target.wants/{unit}\n",
+            etc.display(),
+            vendor.display()
+        ),
+        "with the unit in one folder, its link in another's .wants is found"
+    );
 }
