@@ -3,6 +3,7 @@
 //! auth, one exec of the probe text, read to EOF. Nothing is parsed. Prints the wall time.
 //!
 //!   floor --key <statedir>/id_ed25519 [--user root] [--probe TEXT] ADDR[:PORT]...
+//!   floor --rivershare-probe SHARED_DIR --print   (the command it would exec, to edit)
 //!   floor --key ... --rivershare-probe SHARED_DIR ADDR...   (rivershare's own probe script,
 //!         as `check` builds it with command_timeout 8 s for a Runner whose SHARED_DIR is
 //!         configured, KohakuRiver discovery included, sent as `check` sends it, an
@@ -75,6 +76,7 @@ async fn one(
 #[tokio::main]
 async fn main() -> Result<(), String> {
     let (mut key, mut user, mut probe, mut addrs) = (None, "root".to_string(), None, Vec::new());
+    let mut print = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -98,9 +100,16 @@ async fn main() -> Result<(), String> {
                     Duration::from_secs(8),
                 ));
             }
+            // Print the command the floor would exec on every node, and stop: a
+            // variant of it, edited, goes back in with --probe.
+            "--print" => print = true,
             "--bench" => {} // added by `cargo bench`
             _ => addrs.push(a),
         }
+    }
+    if print {
+        println!("{}", probe.as_deref().unwrap_or(""));
+        return Ok(());
     }
     let key = key.ok_or("usage: floor --key FILE [--user U] [--probe TEXT] ADDR...")?;
     let probe = probe.unwrap_or_else(|| {
