@@ -27,7 +27,7 @@ const HEAD: &str = r#"
 # every sweep).
 LC_ALL=C; export LC_ALL
 printf '@@rivershare begin 1\n|step_timeout=%s\n' "$S"
-H=0
+H=0; WFIX=
 # A resident shell's private folder (transport::ssh::resident) serves one run
 # at a time and outlives it: no mktemp and no rm on a re-sweep. The files a
 # script tests for rather than writes first are emptied here.
@@ -83,7 +83,12 @@ const FIXED_TEMP_FILES: &str = r#"
     set +C
   fi
   if [ -n "$W" ]; then
-    wipe() { rm -f -- @PATHS@; }
+    # WFIX: the files are these; a script's last program may have removed them
+    # all (the probe's write test), and the rm is then not run.
+    WFIX=1
+    wipe() {
+      for wf in @FILES@; do [ ! -e "$W$wf" ] || { rm -f -- @PATHS@; return 0; }; done
+    }
   else
 @FOLDER@
   fi

@@ -515,3 +515,6 @@ mod temp_base;
 
 #[path = "probe/write_test.rs"]
 mod write_test;
+
+#[path = "probe/late_write.rs"]
+mod late_write;

@@ -15,3 +15,4 @@ pub mod script;
 mod share_group;
 pub mod stuck;
 pub mod units;
+mod write_test;

@@ -28,17 +28,22 @@
 //!    stat-walking up parent directories (which could itself hang). Then
 //!    `path` (exists, is a folder, the real path by `cd -P`), `stat`, `df`,
 //!    `list` (a glob reads the folder; `ls -A` only when none matched),
-//!    `write` (create exclusively, write, read back, then sync and remove in
-//!    one `shred`, or `dd conv=fsync` and `rm` where shred cannot; through the
-//!    descriptor the file was made on, never its name but to unlink it; `skip
-//!    read-only-mode` when rivershare runs with `read_only = true`), `layout`
-//!    (mode and owner of the KohakuRiver folders, from the same `stat` as
-//!    SHARED_DIR). When the budget ends first, the step the group was
-//!    in (each `step` writes its name to `${W}p` first) is reported `timeout`
-//!    and the later ones `skip hung`: on a dead mount the script costs about
-//!    one step timeout. `list`, `write` and `layout` are skipped (`skip
-//!    not-dir`) unless SHARED_DIR is a directory, so nothing is ever created on
-//!    a missing path.
+//!    `layout` (mode and owner of the KohakuRiver folders, from the same
+//!    `stat` as SHARED_DIR), `write` (see [`super::write_test`]: create
+//!    exclusively, write, read back, then sync and remove in one `shred`, or
+//!    `dd conv=fsync` and `rm` where shred cannot; through the descriptor the
+//!    file was made on, never its name but to unlink it; `skip
+//!    read-only-mode` when rivershare runs with `read_only = true`). When the
+//!    budget ends first, the step the group was in (each `step` writes its
+//!    name to `${W}p` first) is reported `timeout` and the later ones `skip
+//!    hung`: on a dead mount the script costs about one step timeout. `list`,
+//!    `layout` and `write` are skipped (`skip not-dir`) unless SHARED_DIR is a
+//!    directory, so nothing is ever created on a missing path.
+//!
+//!    On the exec path with the fixed temp files and `/proc`, the group
+//!    leaves the write test for the end of the script (7 below), under the
+//!    same budget: there, the program that removes the test's file removes
+//!    the temp files too, and the script needs no `rm` of its own.
 //! 3. `mountinfo`: `/proc/self/mountinfo`, read without touching the share; the
 //!    fallback when findmnt is missing, fails or hangs. Skipped (`skip
 //!    findmnt-answered`) when findmnt printed JSON: on container hosts the table
@@ -57,6 +62,9 @@
 //!    the KohakuRiver discovery's reads, at the end of the share group (in
 //!    its shell, under its `T`), so a node's sweep is one exec; on their own,
 //!    after the probe's steps, when the share hung before them.
+//! 7. `write`, when the group left it for the end: in a subshell the node's
+//!    `timeout` cuts like the group; under a `timeout` of its own when the
+//!    budget went to the KohakuRiver reads after every share step answered.
 //!
 //! About 10 processes a node on its first sweep and 7 on a resident shell,
 //! KohakuRiver reads included: the framing, the host, the real path, the mount
@@ -128,20 +136,28 @@ N=".rivershare-probe.$$.$N"
 # shell under one `T`. The group prints its own sections; when the budget ends,
 # the step it was in (written to ${W}p by `step`) is reported as timed out and
 # the later ones as `skip hung`.
+@WRITE@
 @GROUP@
 [ -z "$W" ] || : >"${W}p"
 KR=0
+# The write test runs last on the exec path, with the fixed temp files, where
+# /proc lets it read its stderr once they are gone: the program that removes
+# its file then removes them too, one process fewer (see `write_test`). The
+# group leaves TRUST in WL when every share step answered.
+WL=
+if [ "$CUT" = usr1 ] && [ "${WFIX-}" = 1 ] && [ -h /dev/fd/1 ]; then WL=${W}w; fi
 if [ "$CUT" = usr1 ]; then
   # A subshell, not a shell and a timeout of its own: two processes fewer. The
   # shell's note on a job killed by a signal goes to /dev/null, the group's
   # own stderr does not.
   exec 3>&2 2>/dev/null
-  ( set -- "$D" "$W" "$WRITE_TEST" "$N" "$HOME"; eval "$G" ) 2>&3 3>&-; rc=$?
+  ( set -- "$D" "$W" "$WRITE_TEST" "$N" "$HOME" "$WFN"; eval "$G" ) 2>&3 3>&-; rc=$?
   exec 2>&3 3>&-
-  trap '' USR1
+  # Later programs are not the budget's to cut, but the write test still is.
+  [ -n "$WL" ] || trap '' USR1
   [ "$CUTHIT" = 0 ] || rc=124
 else
-  T sh -c "$G" rivershare-share "$D" "$W" "$WRITE_TEST" "$N" "$HOME"; rc=$?
+  T sh -c "$G" rivershare-share "$D" "$W" "$WRITE_TEST" "$N" "$HOME" "$WFN"; rc=$?
 fi
 @GROUP_END@
 
@@ -212,6 +228,26 @@ else
   printf '@@rivershare stuck skip share-answered\n'
 fi
 @EXTRA@
+# The write test, last (WL above), in a subshell the node's timeout cuts like
+# the group; with a timeout of its own when the group's budget went to the
+# KohakuRiver reads after every share step had answered.
+if [ -n "$WL" ] && [ -s "$WL" ]; then
+  IFS= read -r TRUST <"$WL"
+  if [ "$CUTHIT" = 0 ]; then
+    exec 3>&2 2>/dev/null
+    ( [ "$CUTHIT" = 0 ] || exit 124; eval "$WFN"; write_late ) 2>&3 3>&-; rc=$?
+    exec 2>&3 3>&-
+    [ "$CUTHIT" = 0 ] || rc=124
+  else
+    T sh -c "$G" rivershare-share "$D" "$W" "$WRITE_TEST" "$N" "$HOME" "$WFN" late "$TRUST"; rc=$?
+  fi
+  case $rc in
+    0) ;;
+    124|137) printf '@@rivershare write timeout\n' ;;
+    *) printf '@@rivershare write err %s\n!the write test ended with exit %s\n' "$rc" "$rc" ;;
+  esac
+fi
+trap '' USR1
 printf '@@rivershare end\n'
 "#;
 
@@ -265,13 +301,17 @@ pub fn build_carrying(
     let _ = writeln!(s, "D={}", sh_quote(shared_dir));
     let _ = writeln!(s, "S={}", timeout_arg(step_timeout));
     let _ = writeln!(s, "WRITE_TEST={}", u8::from(write_test));
+    // `$6` defines the write test's functions; `late` as `$7` runs only the
+    // test, for the probe's last step when the budget is spent.
     let group = format!(
-        "D=$1; W=$2; WRITE_TEST=$3; N=$4; HM=$5; P=\n[ -z \"$W\" ] || P=${{W}}p\n{}{}{}",
+        "D=$1; W=$2; WRITE_TEST=$3; N=$4; HM=$5; P=\n{}eval \"$6\"\n\
+         if [ \"${{7-}}\" = late ]; then TRUST=$8; write_late; exit; fi\n\
+         [ -z \"$W\" ] || P=${{W}}p\n{}{}",
         crate::framing::functions(STDERR_CAP),
         caps(super::share_group::GROUP),
         carried.map_or("", |c| c.in_group.as_str())
     );
-    let share_cut = "H=1; KR=1; group_cut 'skip hung' findmnt path stat df list write layout";
+    let share_cut = "H=1; KR=1; group_cut 'skip hung' findmnt path stat df list layout write";
     let group_end = match carried {
         // The step the group was in when it ended (the name `step` wrote last)
         // tells whether the share or a read hung, and whether the reads ran.
@@ -298,6 +338,7 @@ pub fn build_carrying(
                 "@PRELUDE@",
                 &crate::framing::prelude_with_files(STDERR_CAP, TEMP_FILES),
             )
+            .replace("@WRITE@", &format!("WFN={}", sh_quote(&write_functions())))
             .replace("@GROUP@", &format!("G={}", sh_quote(&group)))
             .replace("@STUCK@", &caps(super::stuck::STUCK_SCAN))
             .replace("@UNITS@", &caps(super::units::UNIT_FUNCTIONS))
@@ -305,6 +346,16 @@ pub fn build_carrying(
             .replace("@EXTRA@", carried.map_or("", |c| c.after.as_str())),
     );
     s
+}
+
+/// The write test's functions, with the probe's temp files named for its
+/// last step (see `super::write_test`).
+fn write_functions() -> String {
+    let paths: Vec<String> = TEMP_FILES
+        .iter()
+        .map(|f| format!("\"${{W}}{f}\""))
+        .collect();
+    caps(super::write_test::WRITE_FUNCTIONS).replace("@TEMP_PATHS@", &paths.join(" "))
 }
 
 /// `text` without its comment lines, its caps filled in.
@@ -323,7 +374,7 @@ const SHARE_ERR: &str =
 /// Every temp file the probe uses, KohakuRiver reads included (`"${W}<name>"`):
 /// a fixed set, so a node's first sweep makes them without a `mktemp` (see
 /// `crate::framing::prelude_with_files`).
-pub const TEMP_FILES: &[&str] = &["o", "e", "p", "j", "r", "s", "l", "c", "x"];
+pub const TEMP_FILES: &[&str] = &["o", "e", "p", "j", "r", "s", "l", "c", "x", "w"];
 
 /// The probe's second line, followed by the step timeout: where the transport
 /// runs the script under the node's `timeout` (the exec path), it has that

@@ -72,7 +72,7 @@ step stat @ERR_CAP@ stat_check
 # neither its group nor others may write it: mode ?[0145][0145]), so no one can
 # swap the write test's file for a symlink once made; the test may then sync and
 # remove it by its name. Otherwise, or when unknown, it never uses the name after
-# making the file but to unlink it (see `write_check`).
+# making the file but to unlink it (see `write_through`).
 TRUST=0
 if [ "$R" = ok ] && [ -O "$D" ]; then
   tm=${o%%
@@ -94,67 +94,6 @@ list_check() {
   set -- "$D"/.[!.]*; [ "$1" = "$D/.[!.]*" ] || return 0
   set -- "$D"/..?*; [ "$1" = "$D/..?*" ] || return 0
   ls -A -- "$D" >/dev/null
-}
-
-# Create exclusively, write, read back, then sync and remove: the data must
-# reach the server, not just the page cache. The file is made by `set -C` (no
-# symlink is followed there) on fd 5, and every write and the read-back go
-# through that fd, never the name: where others may write SHARED_DIR, one could
-# swap the file for a symlink between two steps, and root's probe would write
-# into (or shred) the link's target. One `shred` syncs and removes: its one pass
-# writes zeros over the line in place and fdatasyncs, as `dd conv=fsync` did, then
-# it unlinks; by the name only in a folder no one else may write (TRUST),
-# elsewhere through fd 5 ("-" is its stdout) and an `rm`, which never follows a
-# link. Where shred cannot (busybox's and coreutils' before 8.22 lack `-x` or
-# `--remove=unlink`, or the share refused), `dd` and `rm` do it, so the stage
-# that fails is named. A redirection of a compound command may fail without
-# ending the shell, unlike one of `exec`.
-write_check() {
-  f=$D/$N
-  echo stage=create
-  wo=0
-  set -C
-  { set +C; wo=1; write_through; } 5>"$f"
-  wr=$?
-  set +C
-  [ $wo = 1 ] || return 2
-  return $wr
-}
-# The rest of the write test, with fd 5 on the file it made.
-write_through() {
-  echo stage=write
-  printf 'rivershare probe %s\n' "$N" >&5 || { rm -f -- "$f"; return 3; }
-  echo stage=read
-  # A fresh open of the file on fd 5 (/proc's link to it), from its start.
-  wp=$f; [ ! -e /dev/fd/5 ] || wp=/dev/fd/5
-  got=
-  IFS= read -r got <"$wp" || { rm -f -- "$f"; return 4; }
-  if [ "$got" != "rivershare probe $N" ]; then
-    echo "read back differs from what was written" >&2; rm -f -- "$f"; return 5
-  fi
-  echo stage=remove
-  # shred unlinks only after its pass and sync succeeded: a file gone is done.
-  if [ "$TRUST" = 1 ]; then
-    if shred -n 0 -z -x --remove=unlink -- "$f" 2>/dev/null || [ ! -e "$f" ]; then
-      echo stage=done
-      return 0
-    fi
-  elif shred -n 0 -z -x - 2>/dev/null >&5; then
-    rm -f -- "$f" || return 6
-    echo stage=done
-    return 0
-  fi
-  echo stage=write
-  # dd writes where fd 5 stands, after the line: the file is removed next.
-  if [ -n "$W" ]; then
-    printf 'rivershare probe %s\n' "$N" >"${W}c"
-    dd if="${W}c" conv=fsync >&5 || { rm -f -- "$f"; return 3; }
-  else
-    printf 'rivershare probe %s\n' "$N" | dd conv=fsync >&5 || { rm -f -- "$f"; return 3; }
-  fi
-  echo stage=remove
-  rm -f -- "$f" || return 6
-  echo stage=done
 }
 
 # Mode and owner of the KohakuRiver folders: from `stat_check`'s lines when it
@@ -185,15 +124,20 @@ layout_check() {
   done
 }
 
+# The write test (`super::write_test`) last: here, or, when the caller set WL
+# (a temp file's name), after the probe's other steps, which this group asks
+# for by leaving TRUST in WL once every share step answered.
 if [ "$I" = 1 ]; then
   step list @ERR_CAP@ list_check
+  step layout @ERR_CAP@ layout_check
   if [ "$WRITE_TEST" != 1 ]; then
     printf '@@rivershare write skip read-only-mode\n'
+  elif [ -n "${WL:-}" ]; then
+    printf '%s\n' "$TRUST" >"$WL"
   else
-    step write @ERR_CAP@ write_check
+    step write @ERR_CAP@ write_step
   fi
-  step layout @ERR_CAP@ layout_check
 else
-  printf '@@rivershare list skip not-dir\n@@rivershare write skip not-dir\n@@rivershare layout skip not-dir\n'
+  printf '@@rivershare list skip not-dir\n@@rivershare layout skip not-dir\n@@rivershare write skip not-dir\n'
 fi
 "#;
