@@ -19,8 +19,8 @@ struct ExecRun {
 }
 
 /// Logging stand-ins for `rm` and `shred` in `tmp/bin` (each logs its name and
-/// arguments, then runs `body`, by default the real tool).
-fn tools(tmp: &Path, rm: Option<&str>, shred: Option<&str>) -> (PathBuf, PathBuf) {
+/// arguments to `tmp/tools.log`, then runs `body`, by default the real tool).
+fn tools(tmp: &Path, rm: Option<&str>, shred: Option<&str>) -> PathBuf {
     let bin = tmp.join("bin");
     std::fs::create_dir(&bin).expect("mkdir");
     let log = tmp.join("tools.log");
@@ -33,7 +33,7 @@ fn tools(tmp: &Path, rm: Option<&str>, shred: Option<&str>) -> (PathBuf, PathBuf
             &format!("echo \"{name} $*\" >>{quoted}\n{}", body.unwrap_or(&real)),
         );
     }
-    (bin, log)
+    bin
 }
 
 /// `script` as the exec path runs it for `share`: `sh -c` of the node's command
@@ -86,6 +86,41 @@ fn share(tmp: &Path, mode: &str) -> (PathBuf, String) {
     (share, s)
 }
 
+/// `check`'s probe (step timeout `step`) for a fresh share with `mode`, run as
+/// a node's first sweep runs it, with the stand-ins `rm` and `shred` (see
+/// [`tools`]). Returns the temp folder, the share and the run.
+fn first_sweep(
+    mode: &str,
+    as_nobody: bool,
+    rm: Option<&str>,
+    shred: Option<&str>,
+    step: Duration,
+) -> (tempfile::TempDir, PathBuf, ExecRun) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    if as_nobody {
+        cmd("chmod", &["755", tmp.path().to_str().expect("utf-8")]);
+    }
+    let (dir, share) = share(tmp.path(), mode);
+    // The stand-ins are told the share, for the ones that single its files out.
+    let rm = rm.map(|r| r.replace("@SHARE@", &share));
+    let bin = tools(tmp.path(), rm.as_deref(), shred);
+    let r = run_exec(
+        tmp.path(),
+        &script::build(&share, step),
+        &share,
+        as_nobody,
+        &bin,
+    );
+    (tmp, dir, r)
+}
+
+/// The test's file a failed or cut write test left in `dir`.
+fn remove_test_files(dir: &Path) {
+    for f in std::fs::read_dir(dir).expect("read").filter_map(Result::ok) {
+        std::fs::remove_file(f.path()).expect("clean the test's file");
+    }
+}
+
 /// The section the write test printed, which must be the probe's last.
 fn last_section_is_write(r: &ExecRun) -> String {
     let tail = r
@@ -103,16 +138,8 @@ fn last_section_is_write(r: &ExecRun) -> String {
 #[test]
 fn the_write_test_runs_last_and_its_shred_takes_the_temp_files() {
     require_root();
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let (bin, _) = tools(tmp.path(), None, None);
-    let (dir, share) = share(tmp.path(), "755");
-    let r = run_exec(
-        tmp.path(),
-        &script::build(&share, STEP),
-        &share,
-        false,
-        &bin,
-    );
+    let (_tmp, dir, r) = first_sweep("755", false, None, None, STEP);
+    let share = dir.to_str().expect("utf-8");
     let write = last_section_is_write(&r);
     assert!(
         write.starts_with("ok\n") && write.contains("|stage=done\n"),
@@ -132,7 +159,7 @@ fn the_write_test_runs_last_and_its_shred_takes_the_temp_files() {
     let shred: Vec<&String> = r.ran.iter().filter(|l| l.starts_with("shred ")).collect();
     assert_eq!(shred.len(), 1, "{:?}", r.ran);
     assert!(
-        shred[0].contains(&share)
+        shred[0].contains(share)
             && shred[0].matches("rivershare.").count() == script::TEMP_FILES.len(),
         "one shred for the test's file and every temp file: {}",
         shred[0]
@@ -143,23 +170,15 @@ fn the_write_test_runs_last_and_its_shred_takes_the_temp_files() {
 #[test]
 fn where_others_may_write_the_share_one_rm_takes_the_file_and_the_temp_files() {
     require_root();
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let (bin, _) = tools(tmp.path(), None, None);
-    let (dir, share) = share(tmp.path(), "1777");
-    let r = run_exec(
-        tmp.path(),
-        &script::build(&share, STEP),
-        &share,
-        false,
-        &bin,
-    );
+    let (_tmp, dir, r) = first_sweep("1777", false, None, None, STEP);
+    let share = dir.to_str().expect("utf-8");
     let write = last_section_is_write(&r);
     assert!(write.contains("|stage=done\n"), "{write}");
     assert!(r.temp_left.is_empty(), "temp files left: {:?}", r.temp_left);
     let rm: Vec<&String> = r.ran.iter().filter(|l| l.starts_with("rm ")).collect();
     assert_eq!(rm.len(), 1, "one rm: {:?}", r.ran);
     assert!(
-        rm[0].contains(&share) && rm[0].contains("rivershare."),
+        rm[0].contains(share) && rm[0].contains("rivershare."),
         "{}",
         rm[0]
     );
@@ -169,11 +188,7 @@ fn where_others_may_write_the_share_one_rm_takes_the_file_and_the_temp_files() {
 #[test]
 fn a_write_refused_last_still_says_why_and_leaves_no_temp_file() {
     require_root();
-    let tmp = tempfile::tempdir().expect("tempdir");
-    cmd("chmod", &["755", tmp.path().to_str().expect("utf-8")]);
-    let (bin, _) = tools(tmp.path(), None, None);
-    let (_, share) = share(tmp.path(), "755");
-    let r = run_exec(tmp.path(), &script::build(&share, STEP), &share, true, &bin);
+    let (_tmp, _, r) = first_sweep("755", true, None, None, STEP);
     let write = last_section_is_write(&r);
     assert!(write.starts_with("err 2\n"), "{write}");
     let a = r.facts.access.as_ref().expect("access");
@@ -189,21 +204,9 @@ fn a_write_refused_last_still_says_why_and_leaves_no_temp_file() {
 #[test]
 fn an_rm_that_fails_after_removing_the_temp_files_is_reported() {
     require_root();
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let (dir, share) = share(tmp.path(), "1777");
-    let rm = format!(
-        "rc=0; for a; do case $a in -*) ;; {}/*) echo \"rm: cannot remove '$a': Operation not permitted\" >&2; rc=1 ;; \
-         *) PATH=/usr/bin:/bin rm -f -- \"$a\" ;; esac; done; exit $rc",
-        share
-    );
-    let (bin, _) = tools(tmp.path(), Some(&rm), None);
-    let r = run_exec(
-        tmp.path(),
-        &script::build(&share, STEP),
-        &share,
-        false,
-        &bin,
-    );
+    let rm = "rc=0; for a; do case $a in -*) ;; @SHARE@/*) echo \"rm: cannot remove '$a': Operation not permitted\" >&2; rc=1 ;; \
+              *) PATH=/usr/bin:/bin rm -f -- \"$a\" ;; esac; done; exit $rc";
+    let (_tmp, dir, r) = first_sweep("1777", false, Some(rm), None, STEP);
     let write = last_section_is_write(&r);
     assert!(
         write.starts_with("err 6\n") && write.contains("!rm: cannot remove"),
@@ -217,27 +220,14 @@ fn an_rm_that_fails_after_removing_the_temp_files_is_reported() {
         .and_then(|a| a.error.as_ref())
         .expect("error");
     assert!(e.detail.contains("cannot remove"), "{}", e.detail);
-    for f in std::fs::read_dir(&dir)
-        .expect("read")
-        .filter_map(Result::ok)
-    {
-        std::fs::remove_file(f.path()).expect("clean the test's file");
-    }
+    remove_test_files(&dir);
 }
 
 #[test]
 fn a_write_test_that_hangs_last_is_cut_by_the_node_s_timeout() {
     require_root();
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let (bin, _) = tools(tmp.path(), None, Some("exec sleep 30"));
-    let (dir, share) = share(tmp.path(), "755");
-    let r = run_exec(
-        tmp.path(),
-        &script::build(&share, Duration::from_millis(700)),
-        &share,
-        false,
-        &bin,
-    );
+    let step = Duration::from_millis(700);
+    let (_tmp, dir, r) = first_sweep("755", false, None, Some("exec sleep 30"), step);
     assert!(
         r.raw
             .ends_with("@@rivershare write timeout\n@@rivershare end\n"),
@@ -247,12 +237,7 @@ fn a_write_test_that_hangs_last_is_cut_by_the_node_s_timeout() {
     assert_eq!(r.facts.hung_steps, ["write"], "{}", r.raw);
     assert!(r.elapsed < Duration::from_secs(5), "took {:?}", r.elapsed);
     assert!(r.temp_left.is_empty(), "temp files left: {:?}", r.temp_left);
-    for f in std::fs::read_dir(&dir)
-        .expect("read")
-        .filter_map(Result::ok)
-    {
-        std::fs::remove_file(f.path()).expect("clean the test's file");
-    }
+    remove_test_files(&dir);
 }
 
 /// The KohakuRiver reads run at the end of the share group, under its budget: a
@@ -263,7 +248,7 @@ fn a_write_test_that_hangs_last_is_cut_by_the_node_s_timeout() {
 fn when_the_kohakuriver_reads_spend_the_budget_the_write_test_still_runs() {
     require_root();
     let tmp = tempfile::tempdir().expect("tempdir");
-    let (bin, _) = tools(tmp.path(), None, None);
+    let bin = tools(tmp.path(), None, None);
     let (dir, share) = share(tmp.path(), "755");
     let home = tmp.path().join("home");
     std::fs::create_dir_all(home.join(".kohakuriver")).expect("mkdir");
