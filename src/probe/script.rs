@@ -146,16 +146,21 @@ KR=0
 # group leaves TRUST in WL when every share step answered.
 WL=
 if [ "$CUT" = usr1 ] && [ "${WFIX-}" = 1 ] && [ -h /dev/fd/1 ]; then WL=${W}w; fi
-if [ "$CUT" = usr1 ]; then
-  # A subshell, not a shell and a timeout of its own: two processes fewer. The
-  # shell's note on a job killed by a signal goes to /dev/null, the group's
-  # own stderr does not.
+# cut_run CMD...: CMD in a subshell, not a shell and a timeout of its own (two
+# processes fewer), which the node's timeout cuts with USR1 when the budget
+# ends; rc is its status, 124 once cut. The shell's note on a job killed by a
+# signal goes to /dev/null, the subshell's own stderr does not.
+cut_run() {
   exec 3>&2 2>/dev/null
-  ( set -- "$D" "$W" "$WRITE_TEST" "$N" "$HOME" "$WFN"; eval "$G" ) 2>&3 3>&-; rc=$?
+  ( "$@" ) 2>&3 3>&-; rc=$?
   exec 2>&3 3>&-
+  [ "$CUTHIT" = 0 ] || rc=124
+}
+share_group() { set -- "$D" "$W" "$WRITE_TEST" "$N" "$HOME" "$WFN"; eval "$G"; }
+if [ "$CUT" = usr1 ]; then
+  cut_run share_group
   # Later programs are not the budget's to cut, but the write test still is.
   [ -n "$WL" ] || trap '' USR1
-  [ "$CUTHIT" = 0 ] || rc=124
 else
   T sh -c "$G" rivershare-share "$D" "$W" "$WRITE_TEST" "$N" "$HOME" "$WFN"; rc=$?
 fi
@@ -234,10 +239,8 @@ fi
 if [ -n "$WL" ] && [ -s "$WL" ]; then
   IFS= read -r TRUST <"$WL"
   if [ "$CUTHIT" = 0 ]; then
-    exec 3>&2 2>/dev/null
-    ( [ "$CUTHIT" = 0 ] || exit 124; eval "$WFN"; write_late ) 2>&3 3>&-; rc=$?
-    exec 2>&3 3>&-
-    [ "$CUTHIT" = 0 ] || rc=124
+    write_last() { [ "$CUTHIT" = 0 ] || exit 124; eval "$WFN"; write_late; }
+    cut_run write_last
   else
     T sh -c "$G" rivershare-share "$D" "$W" "$WRITE_TEST" "$N" "$HOME" "$WFN" late "$TRUST"; rc=$?
   fi

@@ -14,7 +14,8 @@
 
 /// `unit_names PATH` (sets `UN`: the names, space-separated, longest first, `-`
 /// last), `units_list DIR...` (the files of those names that exist in the unit
-/// folders DIR, and, when there is one, their enabling links) and `mount_units FILE...` (the
+/// folders DIR, and, when there is one, their enabling links; `units_in DIR` for
+/// one folder) and `mount_units FILE...` (the
 /// `[Mount]` keys of those files, through the probe's `redact_line`). Their variables are
 /// their own (`u...`, `s...`), never `step`'s.
 pub const UNIT_FUNCTIONS: &str = r#"
@@ -49,34 +50,34 @@ unit_names() {
   done
   LC_ALL=$ul
 }
-# units_list DIR...: the unit files named in UN that exist in the unit folders
-# DIR, then, only when there is one, the links in their .wants and .requires
-# folders. A link enables a unit by its name, loaded from these folders: with no
-# unit file of those names in any of them, no link can enable the share's, and
-# the folders' globs are most of this function's cost (the vendor folder holds
-# hundreds of entries, read on every sweep of every node).
-units_list() {
-  uf=0
-  # The names hold backslashes: never a glob.
-  set -f
-  for su in "$@"; do
-    for sn in $UN; do
-      for sx in mount automount; do
-        [ -e "$su/$sn.$sx" ] && { printf '%s\n' "$su/$sn.$sx"; uf=1; }
-      done
+# units_in DIR: the files named in UN (mount and automount units) that exist
+# in DIR; false when there is none. Called with `set -f`: the names hold
+# backslashes, never a glob.
+units_in() {
+  ui=1
+  for sn in $UN; do
+    for sx in mount automount; do
+      [ -e "$1/$sn.$sx" ] && { printf '%s\n' "$1/$sn.$sx"; ui=0; }
     done
   done
-  if [ $uf = 1 ]; then
+  return $ui
+}
+# units_list DIR...: the unit files named in UN in the unit folders DIR, then,
+# only when there is one, the links in their .wants and .requires folders. A
+# link enables a unit by its name, loaded from these folders: with no unit file
+# of those names in any of them, no link can enable the share's, and the
+# folders' globs are most of this function's cost (the vendor folder holds
+# hundreds of entries, read on every sweep of every node).
+units_list() {
+  uf=1
+  set -f
+  for su in "$@"; do units_in "$su" && uf=0; done
+  if [ $uf = 0 ]; then
     for su in "$@"; do
       set +f
       for sw in "$su"/*.wants "$su"/*.requires; do
-        [ -d "$sw" ] || continue
         set -f
-        for sn in $UN; do
-          for sx in mount automount; do
-            [ -e "$sw/$sn.$sx" ] && printf '%s\n' "$sw/$sn.$sx"
-          done
-        done
+        [ ! -d "$sw" ] || units_in "$sw" || :
       done
     done
   fi

@@ -37,9 +37,16 @@ fn tools(tmp: &Path, rm: Option<&str>, shred: Option<&str>) -> PathBuf {
 }
 
 /// `script` as the exec path runs it for `share`: `sh -c` of the node's command
-/// (limit 8 s), as nobody when asked, with `bin` first on PATH and `TMPDIR` a
-/// fresh folder in `tmp`.
-fn run_exec(tmp: &Path, script: &str, share: &str, as_nobody: bool, bin: &Path) -> ExecRun {
+/// (limit 8 s), as nobody when asked, with `bin` first on PATH, `TMPDIR` a
+/// fresh folder in `tmp`, and `HOME` set to `home` when given.
+fn run_exec(
+    tmp: &Path,
+    script: &str,
+    share: &str,
+    as_nobody: bool,
+    bin: &Path,
+    home: Option<&Path>,
+) -> ExecRun {
     let temp = tmp.join("temp");
     std::fs::create_dir(&temp).expect("mkdir");
     cmd("chmod", &["1777", temp.to_str().expect("utf-8")]);
@@ -59,6 +66,9 @@ fn run_exec(tmp: &Path, script: &str, share: &str, as_nobody: bool, bin: &Path) 
         .env("PATH", format!("{}:{old}", bin.display()))
         .env("TMPDIR", &temp)
         .env_remove("LC_ALL");
+    if let Some(home) = home {
+        c.env("HOME", home);
+    }
     let start = Instant::now();
     let out = c.output().expect("sh runs the node's command");
     let elapsed = start.elapsed();
@@ -110,6 +120,7 @@ fn first_sweep(
         &share,
         as_nobody,
         &bin,
+        None,
     );
     (tmp, dir, r)
 }
@@ -260,35 +271,14 @@ fn when_the_kohakuriver_reads_spend_the_budget_the_write_test_still_runs() {
         true,
         Role::Runner,
     );
-    let command = rivershare::transport::ssh::node_command(&script, Duration::from_secs(8));
-    let old = std::env::var("PATH").unwrap_or_default();
-    let temp = tmp.path().join("temp");
-    std::fs::create_dir(&temp).expect("mkdir");
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .stdin(Stdio::null())
-        .current_dir("/")
-        .env("PATH", format!("{}:{old}", bin.display()))
-        .env("TMPDIR", &temp)
-        .env("HOME", &home)
-        .output()
-        .expect("sh");
-    let raw = String::from_utf8_lossy(&out.stdout);
-    assert!(raw.contains("@@rivershare home timeout\n"), "{raw}");
-    let write = raw
-        .split("@@rivershare write ")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no write section: {raw}"));
+    let r = run_exec(tmp.path(), &script, &share, false, &bin, Some(&home));
+    assert!(r.raw.contains("@@rivershare home timeout\n"), "{}", r.raw);
+    let write = last_section_is_write(&r);
     assert!(
         write.starts_with("ok\n") && write.contains("|stage=done\n"),
-        "{raw}"
+        "{}",
+        r.raw
     );
-    assert!(raw.ends_with("@@rivershare end\n"), "{raw}");
-    assert_eq!(
-        std::fs::read_dir(&temp).expect("temp").count(),
-        0,
-        "temp files left"
-    );
+    assert!(r.temp_left.is_empty(), "temp files left: {:?}", r.temp_left);
     no_probe_leftovers(&dir);
 }
