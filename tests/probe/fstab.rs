@@ -192,6 +192,65 @@ fn an_fstab_without_secrets_costs_no_sed_and_one_with_them_keeps_its_order() {
     assert_eq!(section_lines(&raw, "fstab"), expected, "{raw}");
 }
 
+/// On a node's first sweep the write test waits for the end of the script, so
+/// the share budget's USR1 is still caught while the local files are read. A
+/// cut that lands while `sed` redacts a line must not kill it: the line would
+/// be missing, and the diagnosis would say the share is not in fstab. The
+/// stand-in `sed` signals its process group itself, as the node's `timeout`
+/// does when the budget ends, then runs the real one.
+#[test]
+fn a_cut_while_a_secret_line_is_redacted_loses_no_fstab_line() {
+    require_root();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let share = tmp.path().join("share");
+    std::fs::create_dir(&share).expect("mkdir share");
+    let dir = share.to_str().expect("utf-8");
+    let fstab_path = tmp.path().join("fstab");
+    std::fs::write(
+        &fstab_path,
+        fixture_fstab().replace("/mnt/cluster-share", dir),
+    )
+    .expect("write fstab");
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).expect("mkdir bin");
+    let log = tmp.path().join("sed.log");
+    let quoted = rivershare::shell::sh_quote(&log.display().to_string());
+    tool(
+        &bin,
+        "sed",
+        &format!("echo cut >>{quoted}\nkill -USR1 0\nPATH=/usr/bin:/bin exec sed \"$@\""),
+    );
+    let command =
+        rivershare::transport::ssh::node_command(&script::build(dir, STEP), Duration::from_secs(8));
+    assert!(command.contains("usr1"), "the exec path's cut: {command}");
+    let out = probe_in_private_mounts(
+        "mount --bind \"$1\" /etc/fstab && mount -t tmpfs rvs-fstab \"$2\" && \
+         PATH=\"$3:$PATH\" && export PATH",
+        &[&fstab_path, &share, &bin],
+        &command,
+    );
+    let raw = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{raw}");
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap_or_default(),
+        "cut\n",
+        "the stand-in sed ran once, for the one secret line"
+    );
+    let lines = section_lines(&raw, "fstab");
+    assert!(
+        lines.iter().any(|l| l.contains("password=***,vers=2.1")),
+        "the redacted line is missing: {raw}"
+    );
+    assert!(!raw.contains(SECRETS[0]), "{raw}");
+    let facts = parse::parse(&out.stdout, dir);
+    let persistence = facts.persistence.expect("persistence");
+    assert!(persistence.fstab, "{raw}");
+    // The rest of the script went on: the write test ran, under its own
+    // `timeout` since the cut had been seen.
+    assert!(raw.contains("@@rivershare write ok\n"), "{raw}");
+    assert!(raw.ends_with("@@rivershare end\n"), "{raw}");
+}
+
 /// A share mounted by a systemd mount unit, with no fstab line: the probe reads
 /// the unit's `[Mount]` keys, redacted on the node, and the audit sees them as
 /// the persistent definition (the password in a world-readable unit file is the

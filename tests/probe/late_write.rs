@@ -282,3 +282,63 @@ fn when_the_kohakuriver_reads_spend_the_budget_the_write_test_still_runs() {
     assert!(r.temp_left.is_empty(), "temp files left: {:?}", r.temp_left);
     no_probe_leftovers(&dir);
 }
+
+/// The mount table, read when findmnt gave no answer, is read while the
+/// budget's USR1 is still caught (the write test is still to come): a cut that
+/// lands then must not kill the `cat`. The stand-in `cat` signals its process
+/// group itself, as the node's `timeout` does when the budget ends.
+#[test]
+fn a_cut_while_the_mount_table_is_read_loses_no_line() {
+    require_root();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = tools(tmp.path(), None, None);
+    let log = rivershare::shell::sh_quote(&tmp.path().join("cat.log").display().to_string());
+    tool(&bin, "findmnt", "exit 1");
+    tool(
+        &bin,
+        "cat",
+        &format!("echo cut >>{log}\nkill -USR1 0\nPATH=/usr/bin:/bin exec cat \"$@\""),
+    );
+    let (dir, share) = share(tmp.path(), "755");
+    let r = run_exec(
+        tmp.path(),
+        &script::build(&share, STEP),
+        &share,
+        false,
+        &bin,
+        None,
+    );
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("cat.log")).unwrap_or_default(),
+        "cut\n",
+        "the stand-in cat ran once: {}",
+        r.raw
+    );
+    let table: String = r
+        .raw
+        .split_once("@@rivershare mountinfo ok\n")
+        .unwrap_or_else(|| panic!("no whole mountinfo section: {}", r.raw))
+        .1
+        .split("@@rivershare ")
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    // Other tests mount and unmount meanwhile: the table is checked for its
+    // form and for the mount that holds the share, not against a copy.
+    assert!(
+        table.lines().count() > 1
+            && table
+                .lines()
+                .all(|l| l.starts_with('|') && l.contains(" - ")),
+        "the mount table, tagged line by line: {table}"
+    );
+    assert!(
+        r.facts.mount.is_some(),
+        "the mount from the table: {}",
+        r.raw
+    );
+    let write = last_section_is_write(&r);
+    assert!(write.starts_with("ok\n"), "{}", r.raw);
+    assert!(r.temp_left.is_empty(), "temp files left: {:?}", r.temp_left);
+    no_probe_leftovers(&dir);
+}
