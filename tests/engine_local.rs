@@ -84,7 +84,7 @@ fn probed(events: &[Event]) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sweep_streams_each_node_then_verification_then_tarballs() {
+async fn a_sweep_streams_each_node_then_verifies_and_lists_tarballs_at_once() {
     // One node at a time, so streaming is visible: a node's facts must arrive
     // before the next node is even connected to.
     let c = cluster("concurrency = 1\n");
@@ -107,9 +107,24 @@ async fn a_sweep_streams_each_node_then_verification_then_tarballs() {
     };
     assert!(probed_at("host") < connecting("r1"), "{events:#?}");
     assert!(probed_at("r1") < connecting("r2"), "{events:#?}");
+    // The Host can list, so the inventory needs nothing from verification:
+    // its listing begins before verification's result (both are under way
+    // once the probes are over), and its node's probe is not counted twice.
     let verified = pos(&|e| matches!(e, Event::Verified(_)));
+    let listing = pos(
+        &|e| matches!(e, Event::Progress(Progress::ListingTarballs { node }) if node == "host"),
+    );
     let tarballs = pos(&|e| matches!(e, Event::Tarballs(_)));
-    assert!(probed_at("r2") < verified && verified < tarballs);
+    assert!(probed_at("r2") < listing, "{events:#?}");
+    assert!(listing < verified && listing < tarballs, "{events:#?}");
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| matches!(e, Event::Progress(Progress::Connecting { .. })))
+            .count(),
+        3,
+        "one Connecting a node, from the probes: {events:#?}"
+    );
     assert_eq!(
         events
             .iter()
@@ -155,6 +170,60 @@ async fn a_sweep_streams_each_node_then_verification_then_tarballs() {
         .into_report("engine-test.toml".into(), vec!["a note".into()]);
     assert_eq!(report.exit_code, 2, "not_shared is critical");
     assert_eq!(report.notes, ["a note"]);
+}
+
+/// When the Host cannot list, the inventory waits for verification: the first
+/// usable member of the shared group lists. Here the Host is unreachable (SSH
+/// to a closed port), r2 has a folder of its own and comes first, r1 and r3
+/// share one folder: the group picks r1, where config order alone would pick r2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_host_the_inventory_waits_for_the_shared_group() {
+    let c = cluster("");
+    let r2 = c.tmp.path().join("r2-own");
+    let r1 = c.tmp.path().join("r1-view");
+    let r3 = c.tmp.path().join("r3-view");
+    std::os::unix::fs::symlink(&c.share, &r3).expect("symlink");
+    let host = "connect_timeout_secs = 2\n\n[[nodes]]\nname = \"host\"\nrole = \"host\"\n\
+                address = \"127.0.0.1\"\nport = 9\nshared_dir = \"/srv/nowhere\"\n";
+    let cfg = config(
+        &[
+            ("r2", "runner", &r2),
+            ("r1", "runner", &r1),
+            ("r3", "runner", &r3),
+        ],
+        host,
+    );
+    let fleet = Fleet::prepare(cfg, false).await;
+    let events = Mutex::new(Vec::new());
+    let result = engine::sweep(&fleet, &SweepOptions::everything(), &collect(&events)).await;
+    let events = events.into_inner().expect("lock");
+
+    let host = result
+        .facts
+        .iter()
+        .find(|f| f.name == "host")
+        .expect("host");
+    assert!(host.error.is_some(), "the Host is unusable: {host:?}");
+    let mut shared = result
+        .verify
+        .as_ref()
+        .and_then(|v| v.shared.clone())
+        .expect("a shared group");
+    shared.sort();
+    assert_eq!(shared, ["r1", "r3"]);
+    let inv = result.tarballs.as_ref().expect("inventory ran");
+    assert_eq!(inv.node.as_deref(), Some("r1"), "{inv:?}");
+    assert_eq!(inv.entries.len(), 4, "{inv:?}");
+    let pos = |want: &dyn Fn(&Event) -> bool| {
+        events
+            .iter()
+            .position(want)
+            .unwrap_or_else(|| panic!("event missing in {events:#?}"))
+    };
+    let verified = pos(&|e| matches!(e, Event::Verified(_)));
+    let listing =
+        pos(&|e| matches!(e, Event::Progress(Progress::ListingTarballs { node }) if node == "r1"));
+    assert!(verified < listing, "{events:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

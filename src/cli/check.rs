@@ -93,10 +93,11 @@ async fn sweep_once(
     loaded_notes: &[String],
 ) -> CheckReport {
     let progress = ProgressLine::new(stderr_tty, fleet.config().nodes.len());
-    let on_event = |event| {
-        if let Event::Progress(p) = event {
-            progress.update(p);
-        }
+    let on_event = |event| match event {
+        Event::Progress(p) => progress.update(p),
+        Event::Verified(_) => progress.verified(),
+        Event::Tarballs(_) => progress.listed(),
+        Event::NodeProbed { .. } | Event::Usage(_) => {}
     };
     let result = engine::sweep(fleet, opts, &on_event).await;
     progress.finish();

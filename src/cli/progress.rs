@@ -19,6 +19,29 @@ struct State {
     waiting: BTreeSet<String>,
     /// The disk-usage walk, once it has begun: (node, done, total).
     usage: Option<(String, usize, usize)>,
+    /// Verification has begun and not ended.
+    verifying: bool,
+    /// The node listing the tarball folder, from the listing's start to the
+    /// inventory (it may run beside verification).
+    listing: Option<String>,
+}
+
+impl State {
+    fn apply(&mut self, event: Progress) {
+        match event {
+            Progress::Connecting { node } => {
+                self.waiting.insert(node);
+            }
+            Progress::Probing { .. } => {}
+            Progress::Verifying { .. } => self.verifying = true,
+            Progress::ListingTarballs { node } => self.listing = Some(node),
+            Progress::Usage { node, done, total } => self.usage = Some((node, done, total)),
+            Progress::Done { node, .. } => {
+                self.waiting.remove(&node);
+                self.done += 1;
+            }
+        }
+    }
 }
 
 impl ProgressLine {
@@ -31,23 +54,27 @@ impl ProgressLine {
     }
 
     pub fn update(&self, event: Progress) {
+        self.redraw(|state| state.apply(event));
+    }
+
+    /// Verification's result came.
+    pub fn verified(&self) {
+        self.redraw(|state| state.verifying = false);
+    }
+
+    /// The tarball inventory came.
+    pub fn listed(&self) {
+        self.redraw(|state| state.listing = None);
+    }
+
+    fn redraw(&self, change: impl FnOnce(&mut State)) {
         if !self.enabled {
             return;
         }
         let Ok(mut state) = self.state.lock() else {
             return;
         };
-        match event {
-            Progress::Connecting { node } => {
-                state.waiting.insert(node);
-            }
-            Progress::Probing { .. } | Progress::Verifying { .. } => {}
-            Progress::Usage { node, done, total } => state.usage = Some((node, done, total)),
-            Progress::Done { node, .. } => {
-                state.waiting.remove(&node);
-                state.done += 1;
-            }
-        }
+        change(&mut state);
         let line = line(&state, self.total);
         let mut err = std::io::stderr().lock();
         let _ = write!(err, "\r\x1b[2K{line}");
@@ -62,10 +89,17 @@ impl ProgressLine {
 }
 
 /// The line for `state`: the walk's once it has begun (the probes are over by
-/// then), else the probes'.
+/// then), else verification's and the inventory's once they have, else the
+/// probes'.
 fn line(state: &State, total: usize) -> String {
     if let Some((node, done, entries)) = &state.usage {
         return usage_line(node, *done, *entries);
+    }
+    match (state.verifying, &state.listing) {
+        (true, Some(node)) => return format!("verifying, listing tarballs on {node}"),
+        (true, None) => return "verifying: every node reads every node's token".to_owned(),
+        (false, Some(node)) => return format!("listing tarballs on {node}"),
+        (false, None) => {}
     }
     let mut names: Vec<&str> = state.waiting.iter().map(String::as_str).take(4).collect();
     if state.waiting.len() > 4 {
@@ -107,5 +141,30 @@ mod tests {
         assert_eq!(line(&state, 2), "probing 0/2 nodes  waiting on: runner-01");
         state.usage = Some(("host".to_owned(), 1, 4));
         assert_eq!(line(&state, 2), "measuring usage on host: 1/4 entries");
+    }
+
+    #[test]
+    fn after_the_probes_the_line_says_what_runs_verification_and_listing_at_once() {
+        let host = || "host".to_owned();
+        let mut state = State::default();
+        state.apply(Progress::Connecting { node: host() });
+        state.apply(Progress::Done {
+            node: host(),
+            ok: true,
+        });
+        assert_eq!(line(&state, 1), "probing 1/1 nodes  waiting on: ");
+        state.apply(Progress::Verifying {
+            node: host(),
+            phase: rivershare::sweep::VerifyPhase::Write,
+        });
+        assert_eq!(
+            line(&state, 1),
+            "verifying: every node reads every node's token"
+        );
+        state.apply(Progress::ListingTarballs { node: host() });
+        assert_eq!(line(&state, 1), "verifying, listing tarballs on host");
+        // What `verified` does when verification's result comes.
+        state.verifying = false;
+        assert_eq!(line(&state, 1), "listing tarballs on host");
     }
 }

@@ -85,8 +85,11 @@ pub struct SweepState {
     pub running_nodes: Option<Vec<String>>,
     /// Verification is running (between the mount phase and its result).
     pub verifying: bool,
-    /// The inventory is running.
+    /// The inventory is to come in this sweep.
     pub listing_tarballs: bool,
+    /// The node listing the tarball folder now (the inventory has begun; it may
+    /// run beside verification).
+    pub listing_on: Option<String>,
     pub started: Option<SystemTime>,
     /// When the last whole sweep finished, and how long it took.
     pub last_done: Option<SystemTime>,

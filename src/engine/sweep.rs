@@ -1,5 +1,6 @@
-//! One sweep: the mount probe (streamed node by node), then verification, then
-//! the tarball inventory, then the findings over all of it.
+//! One sweep: the mount probe (streamed node by node), then verification and
+//! the tarball inventory (at once when the Host can list), then the findings
+//! over all of it.
 
 use std::time::{Instant, SystemTime};
 
@@ -61,7 +62,8 @@ pub async fn sweep(
             &on_node,
         )
         .await;
-    let verify = if let Some(early) = early {
+    let verify = async {
+        let early = early?;
         let vopts = VerifyOptions {
             deadline: fleet.config().verify_deadline,
             io_bench: opts.io_bench,
@@ -71,21 +73,32 @@ pub async fn sweep(
             .await;
         on_event(Event::Verified(Box::new(report.clone())));
         Some(report)
-    } else {
-        None
     };
-    let tarballs = if opts.tarballs && whole {
-        // The shared group (when verification ran) is where the inventory falls
-        // back to when the Host is unreachable.
-        let shared = verify.as_ref().and_then(|v| v.shared.as_deref());
-        let secs = fleet.config().in_progress_secs;
-        let inventory = fleet
-            .tarball_inventory(&facts, shared, secs, &on_progress)
-            .await;
-        on_event(Event::Tarballs(Box::new(inventory.clone())));
-        Some(inventory)
+    let inventory = |shared: Option<Vec<String>>| {
+        let facts = &facts;
+        let on_progress = &on_progress;
+        async move {
+            let secs = fleet.config().in_progress_secs;
+            let inventory = fleet
+                .tarball_inventory(facts, shared.as_deref(), secs, on_progress)
+                .await;
+            on_event(Event::Tarballs(Box::new(inventory.clone())));
+            inventory
+        }
+    };
+    let (verify, tarballs) = if !(opts.tarballs && whole) {
+        (verify.await, None)
+    } else if fleet.inventory_on_host(&facts) {
+        // The Host lists: the two run at once, and the sweep waits for the
+        // longer (the listing's growth pause, the tokens' visibility wait), not
+        // for their sum.
+        let (verify, tarballs) = futures::join!(verify, inventory(None));
+        (verify, Some(tarballs))
     } else {
-        None
+        // The inventory falls back to the shared group when the Host cannot list.
+        let verify = verify.await;
+        let shared = verify.as_ref().and_then(|v| v.shared.clone());
+        (verify, Some(inventory(shared).await))
     };
     let usage = if opts.usage && whole {
         let shared = verify.as_ref().and_then(|v| v.shared.as_deref());

@@ -38,6 +38,11 @@ pub enum Progress {
         node: String,
         ok: bool,
     },
+    /// The tarball inventory: `node` is listing the tarball folder (then the
+    /// Runners look for its latest files). Its end is the inventory itself.
+    ListingTarballs {
+        node: String,
+    },
     /// Cross-node verification: `node` started `phase`.
     Verifying {
         node: String,

@@ -57,6 +57,17 @@ impl Fleet {
             .cloned()
     }
 
+    /// Whether the inventory needs nothing from verification: the Host can list
+    /// the tarball folder (verification's shared group only chooses the node
+    /// when it cannot), so the two may run at once.
+    pub fn inventory_on_host(&self, facts: &[NodeFacts]) -> bool {
+        let nodes = self.resolved_nodes(Some(facts));
+        nodes
+            .iter()
+            .find(|n| n.role == Role::Host)
+            .is_some_and(|n| unusable(facts, &n.name).is_none())
+    }
+
     /// Run a tarball script on `node`; a dead session is dropped so the next use
     /// reconnects, and output without a frame is an error.
     async fn tar_script(
@@ -108,7 +119,9 @@ impl Fleet {
         }
         inv.node = Some(node.name.clone());
         inv.dir = Some(dir.clone());
-        on_progress(Progress::Connecting {
+        // Not the probes' Connecting/Done: the node's probe is over, and a
+        // front end counting probes would count this one twice.
+        on_progress(Progress::ListingTarballs {
             node: node.name.clone(),
         });
         let step = self.step_timeout();
@@ -120,10 +133,6 @@ impl Fleet {
             }
             Err(e) => Err(e.detail),
         };
-        on_progress(Progress::Done {
-            node: node.name.clone(),
-            ok: listed.is_ok(),
-        });
         let parsed = match listed {
             Ok(p) => p,
             Err(e) => {

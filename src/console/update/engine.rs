@@ -51,6 +51,7 @@ pub fn sweep_event(app: &mut App, id: u64, event: Event) -> Vec<Effect> {
             Progress::Probing { node } => set_phase(app, &node, NodePhase::Probing),
             Progress::Done { node, .. } => set_phase(app, &node, NodePhase::Done),
             Progress::Verifying { .. } => app.sweep.verifying = true,
+            Progress::ListingTarballs { node } => app.sweep.listing_on = Some(node),
             // A sweep's own walk (`check --du`); the console starts its walk
             // separately (`Effect::Usage`).
             Progress::Usage { .. } => {}
@@ -68,6 +69,7 @@ pub fn sweep_event(app: &mut App, id: u64, event: Event) -> Vec<Effect> {
         Event::Tarballs(inventory) => {
             tarballs::new_inventory(app, *inventory);
             app.sweep.listing_tarballs = false;
+            app.sweep.listing_on = None;
         }
         Event::Usage(_) => {}
     }
@@ -150,6 +152,7 @@ pub fn sweep_done(app: &mut App, id: u64, result: SweepResult) -> Vec<Effect> {
     app.sweep.running = None;
     app.sweep.verifying = false;
     app.sweep.listing_tarballs = false;
+    app.sweep.listing_on = None;
     // The first whole sweep's facts say which node can walk the share.
     let mut effects = if partial {
         Vec::new()

@@ -10,7 +10,8 @@ use super::Ctx;
 use super::format::{age, secs_between, spinner};
 use super::status::counts;
 
-/// What the running sweep is doing: `probing 3/8`, `verifying`, `listing tarballs`.
+/// What the running sweep is doing: `probing 3/8`, `verifying`, `listing tarballs`,
+/// or both of the last two at once (`verifying, listing tarballs on host`).
 pub fn sweep_phase(app: &App) -> String {
     let swept = |name: &str| {
         app.sweep
@@ -25,17 +26,21 @@ pub fn sweep_phase(app: &App) -> String {
         .fold((0, 0), |(d, t), n| {
             (d + usize::from(n.phase == NodePhase::Done), t + 1)
         });
-    // The phases run in this order; a flag stays set until its result lands.
+    // The probes come first; a flag stays set until its result lands.
+    // Verification and the inventory may run at once.
     if done < total {
         return format!("probing {done}/{total}");
     }
-    if app.sweep.verifying {
-        return "verifying".to_owned();
+    let listing = || match &app.sweep.listing_on {
+        Some(node) => format!("listing tarballs on {node}"),
+        None => "listing tarballs".to_owned(),
+    };
+    match (app.sweep.verifying, app.sweep.listing_tarballs) {
+        (true, true) if app.sweep.listing_on.is_some() => format!("verifying, {}", listing()),
+        (true, _) => "verifying".to_owned(),
+        (false, true) => listing(),
+        (false, false) => format!("probing {done}/{total}"),
     }
-    if app.sweep.listing_tarballs {
-        return "listing tarballs".to_owned();
-    }
-    format!("probing {done}/{total}")
 }
 
 pub fn render(app: &App, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {

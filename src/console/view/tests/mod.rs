@@ -58,7 +58,8 @@ pub fn on(mut app: App, pane: Pane) -> App {
 }
 
 /// The header names the phase the sweep is in: probing until every node has
-/// answered, then verifying, then listing tarballs (whose flags are set from the start).
+/// answered, then verifying and listing tarballs, at once once the listing has
+/// begun (the flags are set from the start; the listing's node comes with it).
 #[test]
 fn the_header_names_the_phase_in_order() {
     use super::header::sweep_phase;
@@ -72,6 +73,12 @@ fn the_header_names_the_phase_in_order() {
     assert_eq!(sweep_phase(&app), format!("probing {}/{total}", total - 1));
     app.nodes[1].phase = NodePhase::Done;
     assert_eq!(sweep_phase(&app), "verifying");
+    app.sweep.listing_on = Some("host".into());
+    assert_eq!(sweep_phase(&app), "verifying, listing tarballs on host");
     app.sweep.verifying = false;
+    assert_eq!(sweep_phase(&app), "listing tarballs on host");
+    app.sweep.listing_on = None;
     assert_eq!(sweep_phase(&app), "listing tarballs");
+    app.sweep.listing_tarballs = false;
+    assert_eq!(sweep_phase(&app), format!("probing {total}/{total}"));
 }
