@@ -89,13 +89,14 @@ impl ProgressLine {
 }
 
 /// The line for `state`: the walk's once it has begun (the probes are over by
-/// then), else verification's and the inventory's once they have, else the
-/// probes'.
+/// then), else the probes' while any runs (the tarball listing may have begun
+/// on the Host already), else verification's and the inventory's.
 fn line(state: &State, total: usize) -> String {
     if let Some((node, done, entries)) = &state.usage {
         return usage_line(node, *done, *entries);
     }
     match (state.verifying, &state.listing) {
+        _ if state.done < total => {}
         (true, Some(node)) => return format!("verifying, listing tarballs on {node}"),
         (true, None) => return "verifying: every node reads every node's token".to_owned(),
         (false, Some(node)) => return format!("listing tarballs on {node}"),
@@ -148,23 +149,33 @@ mod tests {
         let host = || "host".to_owned();
         let mut state = State::default();
         state.apply(Progress::Connecting { node: host() });
+        state.apply(Progress::Connecting { node: "r1".into() });
         state.apply(Progress::Done {
             node: host(),
             ok: true,
         });
-        assert_eq!(line(&state, 1), "probing 1/1 nodes  waiting on: ");
+        // The listing begins as soon as the Host's probe is in: the probes'
+        // line stays while one runs.
+        state.apply(Progress::ListingTarballs { node: host() });
+        assert_eq!(line(&state, 2), "probing 1/2 nodes  waiting on: r1");
+        state.apply(Progress::Done {
+            node: "r1".into(),
+            ok: true,
+        });
+        state.listing = None;
+        assert_eq!(line(&state, 2), "probing 2/2 nodes  waiting on: ");
         state.apply(Progress::Verifying {
             node: host(),
             phase: rivershare::sweep::VerifyPhase::Write,
         });
         assert_eq!(
-            line(&state, 1),
+            line(&state, 2),
             "verifying: every node reads every node's token"
         );
         state.apply(Progress::ListingTarballs { node: host() });
-        assert_eq!(line(&state, 1), "verifying, listing tarballs on host");
+        assert_eq!(line(&state, 2), "verifying, listing tarballs on host");
         // What `verified` does when verification's result comes.
         state.verifying = false;
-        assert_eq!(line(&state, 1), "listing tarballs on host");
+        assert_eq!(line(&state, 2), "listing tarballs on host");
     }
 }

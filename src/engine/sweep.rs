@@ -1,8 +1,13 @@
 //! One sweep: the mount probe (streamed node by node), then verification and
-//! the tarball inventory (at once when the Host can list), then the findings
-//! over all of it.
+//! the tarball inventory at once, then the findings over all of it. The
+//! inventory's listing starts on the Host as soon as the Host's probe is in;
+//! when the Host cannot list, the inventory waits for verification's shared
+//! group instead.
 
+use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
+
+use tokio::sync::oneshot;
 
 use super::{Event, SweepOptions, SweepResult};
 use crate::diagnose::{Policy, diagnose_with, with_usage};
@@ -43,63 +48,87 @@ pub async fn sweep(
     let started_at = SystemTime::now();
     let started = Instant::now();
     let on_progress = |p| on_event(Event::Progress(p));
-    let on_node = |facts: &NodeFacts, output: Option<&CommandOutput>| {
-        on_event(Event::NodeProbed {
-            facts: Box::new(facts.clone()),
-            raw: output.map(raw_text),
-        });
-    };
     tracing::debug!(?opts, "sweep");
     // Verification and the inventory need the whole cluster. The tokens are
     // written beside the probes: two round trips after the mount phase, not three.
     let whole = opts.nodes.is_none();
     let early = (opts.verify && whole).then(EarlyWrites::new);
-    let facts = fleet
-        .probe_nodes_writing(
-            opts.nodes.as_deref(),
-            early.as_ref(),
-            &on_progress,
-            &on_node,
-        )
-        .await;
-    let verify = async {
-        let early = early?;
-        let vopts = VerifyOptions {
-            deadline: fleet.config().verify_deadline,
-            io_bench: opts.io_bench,
-        };
-        let report = fleet
-            .verify_with(Some(&facts), Some(early), vopts, &on_progress)
-            .await;
-        on_event(Event::Verified(Box::new(report.clone())));
-        Some(report)
-    };
-    let inventory = |shared: Option<Vec<String>>| {
-        let facts = &facts;
-        let on_progress = &on_progress;
-        async move {
-            let secs = fleet.config().in_progress_secs;
-            let inventory = fleet
-                .tarball_inventory(facts, shared.as_deref(), secs, on_progress)
-                .await;
-            on_event(Event::Tarballs(Box::new(inventory.clone())));
-            inventory
+    // The Host's facts, the moment its probe is in, for the tarball listing.
+    let host = fleet.tarball_host().filter(|_| opts.tarballs && whole);
+    let (host_tx, host_rx) = oneshot::channel::<NodeFacts>();
+    let host_tx = Mutex::new(Some(host_tx));
+    let on_node = |facts: &NodeFacts, output: Option<&CommandOutput>| {
+        on_event(Event::NodeProbed {
+            facts: Box::new(facts.clone()),
+            raw: output.map(raw_text),
+        });
+        if host == Some(facts.name.as_str())
+            && let Some(tx) = host_tx.lock().ok().and_then(|mut tx| tx.take())
+        {
+            let _ = tx.send(facts.clone());
         }
     };
-    let (verify, tarballs) = if !(opts.tarballs && whole) {
-        (verify.await, None)
-    } else if fleet.inventory_on_host(&facts) {
-        // The Host lists: the two run at once, and the sweep waits for the
-        // longer (the listing's growth pause, the tokens' visibility wait), not
-        // for their sum.
-        let (verify, tarballs) = futures::join!(verify, inventory(None));
-        (verify, Some(tarballs))
-    } else {
-        // The inventory falls back to the shared group when the Host cannot list.
-        let verify = verify.await;
-        let shared = verify.as_ref().and_then(|v| v.shared.clone());
-        (verify, Some(inventory(shared).await))
+    // The inventory runs beside the probes and verification: its listing needs
+    // only the Host's own facts and starts the moment they are in, so its
+    // growth pause (2 s) overlaps the other nodes' probes and verification.
+    // The Runners' view of the listing needs every node's facts; when the Host
+    // cannot list, the inventory needs verification's shared group instead.
+    let (facts_tx, facts_rx) = oneshot::channel::<Vec<NodeFacts>>();
+    let (shared_tx, shared_rx) = oneshot::channel::<Option<Vec<String>>>();
+    let mounts_and_verify = async {
+        let facts = fleet
+            .probe_nodes_writing(
+                opts.nodes.as_deref(),
+                early.as_ref(),
+                &on_progress,
+                &on_node,
+            )
+            .await;
+        // No Host facts came (no Host, no inventory): the listing waits no more.
+        drop(host_tx.lock().ok().and_then(|mut tx| tx.take()));
+        tracing::debug!(after = ?started.elapsed(), "sweep: mounts probed");
+        if opts.tarballs && whole {
+            let _ = facts_tx.send(facts.clone());
+        }
+        let verify = match early {
+            Some(early) => {
+                let vopts = VerifyOptions {
+                    deadline: fleet.config().verify_deadline,
+                    io_bench: opts.io_bench,
+                };
+                let report = fleet
+                    .verify_with(Some(&facts), Some(early), vopts, &on_progress)
+                    .await;
+                tracing::debug!(after = ?started.elapsed(), "sweep: verified");
+                on_event(Event::Verified(Box::new(report.clone())));
+                Some(report)
+            }
+            None => None,
+        };
+        let _ = shared_tx.send(verify.as_ref().and_then(|v| v.shared.clone()));
+        (facts, verify)
     };
+    let inventory = async {
+        let secs = fleet.config().in_progress_secs;
+        let listing = match host_rx.await {
+            Ok(host) => fleet.host_tarball_listing(&host, secs, &on_progress).await,
+            Err(_) => None,
+        };
+        let facts = facts_rx.await.ok()?;
+        let inventory = match listing {
+            Some(listing) => fleet.tarball_visibility(listing, &facts).await,
+            None => {
+                let shared = shared_rx.await.ok().flatten();
+                fleet
+                    .tarball_inventory(&facts, shared.as_deref(), secs, &on_progress)
+                    .await
+            }
+        };
+        tracing::debug!(after = ?started.elapsed(), "sweep: tarballs listed");
+        on_event(Event::Tarballs(Box::new(inventory.clone())));
+        Some(inventory)
+    };
+    let ((facts, verify), tarballs) = futures::join!(mounts_and_verify, inventory);
     let usage = if opts.usage && whole {
         let shared = verify.as_ref().and_then(|v| v.shared.as_deref());
         let report = super::usage(fleet, &facts, shared, on_event).await;

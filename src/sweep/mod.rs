@@ -5,7 +5,9 @@
 mod connections;
 use connections::connection_gone;
 mod fanout;
+mod inventory;
 mod kohakuriver;
+pub use inventory::TarballListing;
 mod tarballs;
 mod usage;
 mod verify;
