@@ -259,6 +259,47 @@ fn listing(dir: &std::path::Path) -> Vec<String> {
         .collect()
 }
 
+/// A SHARED_DIR that does not exist fails the write at once: the retries (for
+/// the folders other nodes remove below it) are not waited through, which made
+/// every sweep with such a node 0.8 s longer. A stand-in `sleep` counts them.
+#[test]
+fn a_missing_shared_dir_is_not_retried() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let [share, _, bin] = folders(tmp.path());
+    let log = tmp.path().join("sleeps");
+    tool(
+        &bin,
+        "sleep",
+        &format!("echo sleep >>{}\n", sh_quote(&log.display().to_string())),
+    );
+    let missing = share.join("not-here");
+    let (w, out) = run_write(&missing, &bin, &new_run_id());
+    assert!(
+        matches!(w.status, crate::verify::WriteStatus::Error),
+        "{w:?}\n{out}"
+    );
+    assert!(
+        w.detail
+            .as_deref()
+            .is_some_and(|d| d.contains("No such file or directory")),
+        "{w:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&log).unwrap_or_default(), "");
+    assert!(!missing.exists(), "SHARED_DIR is never created");
+    // A folder below SHARED_DIR that is gone is still retried (here: a file
+    // named .rivershare, which mkdir and cd cannot get past, each try).
+    std::fs::write(share.join(".rivershare"), "").expect("file");
+    let (w, out) = run_write(&share, &bin, &new_run_id());
+    assert!(
+        matches!(w.status, crate::verify::WriteStatus::Error),
+        "{w:?}\n{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap_or_default(),
+        "sleep\n".repeat(4)
+    );
+}
+
 /// A `.rivershare` that another user made first as a symlink to a folder of
 /// root's: the script makes nothing there and says why.
 #[test]

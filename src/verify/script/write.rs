@@ -43,6 +43,10 @@ share mkdir @ERR_CAP@ sh -c '
     mk verify && into verify .rivershare/verify && mk "$2"; do
     i=$((i + 1))
     [ "$i" -lt 5 ] || exit 1
+    # What another node removes is below SHARED_DIR; SHARED_DIR itself missing
+    # does not come back in a second (the write runs beside the probe, which
+    # reports it), so it is not waited for.
+    [ -d "$d" ] || exit 1
     sleep 0.2
   done' rivershare-mkdir "$D" "$RUN"
 if [ "$R" != ok ]; then
