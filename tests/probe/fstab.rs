@@ -18,12 +18,18 @@ fn fixture_fstab() -> String {
     std::fs::read_to_string(p).expect("cifs-password fstab fixture")
 }
 
-#[test]
-fn fstab_passwords_are_redacted_on_the_node() {
-    require_root();
+/// A temp folder holding an empty `share` folder, and that folder.
+fn temp_share() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let share = tmp.path().join("share");
     std::fs::create_dir(&share).expect("mkdir share");
+    (tmp, share)
+}
+
+#[test]
+fn fstab_passwords_are_redacted_on_the_node() {
+    require_root();
+    let (tmp, share) = temp_share();
     let dir = share.to_str().expect("utf-8");
     let fixture = fixture_fstab();
     assert!(fixture.contains(SECRETS[0]), "the fixture holds the secret");
@@ -132,9 +138,7 @@ fn section_lines(raw: &str, name: &str) -> Vec<String> {
 #[test]
 fn an_fstab_without_secrets_costs_no_sed_and_one_with_them_keeps_its_order() {
     require_root();
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let share = tmp.path().join("share");
-    std::fs::create_dir(&share).expect("mkdir share");
+    let (tmp, share) = temp_share();
     let dir = share.to_str().expect("utf-8");
     let plain = [
         "# <file system> <mount point>   <type>  <options>       <dump>  <pass>",
@@ -201,9 +205,7 @@ fn an_fstab_without_secrets_costs_no_sed_and_one_with_them_keeps_its_order() {
 #[test]
 fn a_cut_while_a_secret_line_is_redacted_loses_no_fstab_line() {
     require_root();
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let share = tmp.path().join("share");
-    std::fs::create_dir(&share).expect("mkdir share");
+    let (tmp, share) = temp_share();
     let dir = share.to_str().expect("utf-8");
     let fstab_path = tmp.path().join("fstab");
     std::fs::write(
