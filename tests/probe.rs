@@ -295,6 +295,18 @@ fn tool(bin: &Path, name: &str, body: &str) {
     cmd("chmod", &["755", path.to_str().expect("utf-8")]);
 }
 
+/// A stand-in `name` in `bin` that logs `cut` to `log`, signals its process
+/// group with USR1 (as the node's `timeout` does when the share budget ends),
+/// then runs the real tool.
+fn cutting_tool(bin: &Path, name: &str, log: &Path) {
+    let log = rivershare::shell::sh_quote(&log.display().to_string());
+    tool(
+        bin,
+        name,
+        &format!("echo cut >>{log}\nkill -USR1 0\nPATH=/usr/bin:/bin exec {name} \"$@\""),
+    );
+}
+
 /// A folder of tools whose `mktemp` always fails.
 fn failing_mktemp(tmp: &Path) -> PathBuf {
     let bin = tmp.join("bin");

@@ -53,8 +53,9 @@ pub async fn sweep(
     // written beside the probes: two round trips after the mount phase, not three.
     let whole = opts.nodes.is_none();
     let early = (opts.verify && whole).then(EarlyWrites::new);
+    let inventory_wanted = opts.tarballs && whole;
     // The Host's facts, the moment its probe is in, for the tarball listing.
-    let host = fleet.tarball_host().filter(|_| opts.tarballs && whole);
+    let host = fleet.tarball_host().filter(|_| inventory_wanted);
     let (host_tx, host_rx) = oneshot::channel::<NodeFacts>();
     let host_tx = Mutex::new(Some(host_tx));
     let on_node = |facts: &NodeFacts, output: Option<&CommandOutput>| {
@@ -87,7 +88,7 @@ pub async fn sweep(
         // No Host facts came (no Host, no inventory): the listing waits no more.
         drop(host_tx.lock().ok().and_then(|mut tx| tx.take()));
         tracing::debug!(after = ?started.elapsed(), "sweep: mounts probed");
-        if opts.tarballs && whole {
+        if inventory_wanted {
             let _ = facts_tx.send(facts.clone());
         }
         let verify = match early {
@@ -109,6 +110,9 @@ pub async fn sweep(
         (facts, verify)
     };
     let inventory = async {
+        if !inventory_wanted {
+            return None;
+        }
         let secs = fleet.config().in_progress_secs;
         let listing = match host_rx.await {
             Ok(host) => fleet.host_tarball_listing(&host, secs, &on_progress).await,

@@ -104,19 +104,12 @@ REDACT='s/(^|[[:space:],])([Pp][Aa][Ss][Ss][A-Za-z0-9_]*|[Ss][Ee][Cc][Rr][Ee][Tt
 # redact_line LINE: LINE as is, by builtins, when it cannot hold a secret;
 # through sed and $REDACT when it may (a "pass" or "secret=" followed by an "=":
 # every line $REDACT changes, and more). No process for a file without secrets.
-# Both ends of the pipe ignore USR1: the budget's cut may land while the local
-# files are read (the write test still to come keeps it caught), and it must
-# not take a line away.
 redact_line() {
   case $1 in
-    *[Pp][Aa][Ss][Ss]*=*|*[Ss][Ee][Cc][Rr][Ee][Tt]=*)
-      { trap '' USR1; printf '%s\n' "$1"; } | { trap '' USR1; exec sed -E "$REDACT"; } ;;
+    *[Pp][Aa][Ss][Ss]*=*|*[Ss][Ee][Cc][Rr][Ee][Tt]=*) printf '%s\n' "$1" | sed -E "$REDACT" ;;
     *) printf '%s\n' "$1" ;;
   esac
 }
-# uncut CMD...: CMD, ignoring USR1 (see redact_line); a fork where a simple
-# command would take a vfork, so only for what runs after the share group.
-uncut() { ( trap '' USR1; exec "$@" ); }
 # redact_file FILE: every line of FILE through redact_line.
 redact_file() {
   while IFS= read -r rl || [ -n "$rl" ]; do redact_line "$rl"; done <"$1"
@@ -173,13 +166,15 @@ else
 fi
 @GROUP_END@
 
+# The steps that read this node's own files, not the share.
+local_steps() {
 # The mount table, the fallback for findmnt; not needed when findmnt answered
 # with JSON (the group leaves ${W}j): the table is large on container hosts, and
 # it would cross the wire on every sweep.
 if [ -n "$W" ] && [ -s "${W}j" ]; then
   printf '@@rivershare mountinfo skip findmnt-answered\n'
 elif [ -r /proc/self/mountinfo ]; then
-  step mountinfo @MOUNTINFO_CAP@ uncut cat /proc/self/mountinfo
+  step mountinfo @MOUNTINFO_CAP@ cat /proc/self/mountinfo
 else
   printf '@@rivershare mountinfo skip missing-file\n'
 fi
@@ -240,6 +235,17 @@ else
   printf '@@rivershare stuck skip share-answered\n'
 fi
 @EXTRA@
+}
+# With the write test still to come (WL), this shell keeps USR1 caught, so it
+# knows whether the budget ended before that test. The local steps then run in
+# a subshell that ignores it: a cut landing meanwhile must not kill one of
+# their programs (a redacting sed, the mount table's cat) nor end one of their
+# reads early, which would take lines out of fstab or the mount table.
+if [ -n "$WL" ]; then
+  ( trap '' USR1; local_steps )
+else
+  local_steps
+fi
 # The write test, last (WL above), in a subshell the node's timeout cuts like
 # the group; with a timeout of its own when the group's budget went to the
 # KohakuRiver reads after every share step had answered.
@@ -420,7 +426,7 @@ mod tests {
         assert_eq!(s.matches(&sh_quote(p)).count(), 1);
         assert!(s.contains("\nS=5\n"));
         assert!(!s.contains("_CAP@"), "every cap placeholder is filled");
-        assert!(s.contains("step mountinfo 262144 uncut cat"));
+        assert!(s.contains("step mountinfo 262144 cat"));
     }
 
     #[test]

@@ -67,11 +67,11 @@ impl Fleet {
     ) -> Option<Node> {
         let nodes = self.resolved_nodes(Some(facts));
         let ok = |n: &&Node| unusable(facts, &n.name).is_none();
+        let host = self.tarball_host();
         nodes
             .iter()
-            .filter(|n| n.role == Role::Host)
-            .take(1)
-            .find(ok)
+            .find(|n| host == Some(n.name.as_str()))
+            .filter(ok)
             .or_else(|| {
                 shared.and_then(|s| {
                     s.iter()
@@ -83,8 +83,9 @@ impl Fleet {
             .cloned()
     }
 
-    /// The node whose facts let the listing start before the others' are in:
-    /// the first Host (see [`Fleet::tarball_node`]).
+    /// The first Host: where the folder is listed when it can be (see
+    /// [`Fleet::tarball_node`]), so its facts alone let the listing start
+    /// before the other nodes' are in.
     pub fn tarball_host(&self) -> Option<&str> {
         self.config
             .nodes

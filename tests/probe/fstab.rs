@@ -216,12 +216,7 @@ fn a_cut_while_a_secret_line_is_redacted_loses_no_fstab_line() {
     let bin = tmp.path().join("bin");
     std::fs::create_dir(&bin).expect("mkdir bin");
     let log = tmp.path().join("sed.log");
-    let quoted = rivershare::shell::sh_quote(&log.display().to_string());
-    tool(
-        &bin,
-        "sed",
-        &format!("echo cut >>{quoted}\nkill -USR1 0\nPATH=/usr/bin:/bin exec sed \"$@\""),
-    );
+    cutting_tool(&bin, "sed", &log);
     let command =
         rivershare::transport::ssh::node_command(&script::build(dir, STEP), Duration::from_secs(8));
     assert!(command.contains("usr1"), "the exec path's cut: {command}");

@@ -292,13 +292,9 @@ fn a_cut_while_the_mount_table_is_read_loses_no_line() {
     require_root();
     let tmp = tempfile::tempdir().expect("tempdir");
     let bin = tools(tmp.path(), None, None);
-    let log = rivershare::shell::sh_quote(&tmp.path().join("cat.log").display().to_string());
+    let log = tmp.path().join("cat.log");
     tool(&bin, "findmnt", "exit 1");
-    tool(
-        &bin,
-        "cat",
-        &format!("echo cut >>{log}\nkill -USR1 0\nPATH=/usr/bin:/bin exec cat \"$@\""),
-    );
+    cutting_tool(&bin, "cat", &log);
     let (dir, share) = share(tmp.path(), "755");
     let r = run_exec(
         tmp.path(),
@@ -309,7 +305,7 @@ fn a_cut_while_the_mount_table_is_read_loses_no_line() {
         None,
     );
     assert_eq!(
-        std::fs::read_to_string(tmp.path().join("cat.log")).unwrap_or_default(),
+        std::fs::read_to_string(&log).unwrap_or_default(),
         "cut\n",
         "the stand-in cat ran once: {}",
         r.raw
